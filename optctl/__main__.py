@@ -1,0 +1,5 @@
+import sys
+
+from optctl.cli.app import main
+
+sys.exit(main())

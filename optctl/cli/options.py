@@ -1,0 +1,31 @@
+"""Options shared by several commands, so their names, env vars and help stay identical."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+
+class Output(str, Enum):
+    text = "text"
+    json = "json"
+
+
+OutputOpt = Annotated[
+    Output,
+    typer.Option("--output", "-o", envvar="OPTCTL_OUTPUT", help="text for people, json for scripts."),
+]
+EnvOpt = Annotated[
+    Optional[str],
+    typer.Option("--env", "-e", envvar="OPTCTL_ENV", help="Environment name from optctl.toml (dev, staging, production by default)."),
+]
+ConfigOpt = Annotated[
+    Optional[Path],
+    typer.Option("--config", envvar="OPTCTL_CONFIG", help="Project file (default: the nearest optctl.toml up from here, else the embedded store)."),
+]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (for scripts).")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show the diff; write nothing.")]
+ReasonOpt = Annotated[Optional[str], typer.Option("--reason", "-r", help="Why: recorded in the history.")]

@@ -1,0 +1,1 @@
+"""Everything optctl prints goes through here: rich for people, JSON for machines."""

@@ -1,0 +1,28 @@
+"""Consoles and the JSON emitter.
+
+Consoles are created per call, never at import time: a module-level rich ``Console`` keeps
+the stdout it saw at import and escapes ``CliRunner``'s capture (tiangolo/typer#196).
+Rich already turns colour off when stdout is not a TTY and honours ``NO_COLOR``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+
+
+def stdout() -> Console:
+    return Console(file=sys.stdout, highlight=False, soft_wrap=False)
+
+
+def stderr() -> Console:
+    return Console(file=sys.stderr, highlight=False, soft_wrap=True)
+
+
+def emit_json(payload: Any) -> None:
+    """Machine output: one JSON document on stdout, nothing else."""
+    sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+    sys.stdout.write("\n")

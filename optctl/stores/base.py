@@ -1,0 +1,107 @@
+"""The Store protocol every backend implements, and the plain data it trades in.
+
+A store only reads and writes atomically; what the new ``optimization`` object should be is
+decided by pure functions elsewhere (``optctl.changes``). Every write is a compare-and-swap
+against the revision the caller read, and the history (audit) entry is appended in the same
+atomic unit, so the history and the documents can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, Sequence, runtime_checkable
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """One service's ai-config document as read, with the revision to write against."""
+
+    service: str
+    key: str
+    revision: str
+    document: dict[str, Any]
+
+    @property
+    def optimization(self) -> dict[str, Any] | None:
+        return self.document.get("optimization")
+
+
+@dataclass(frozen=True)
+class Change:
+    """Replace one service's ``optimization`` subtree, if it is still at ``expected_revision``.
+
+    ``optimization=None`` removes the field. Every other field of the document is left
+    exactly as it was.
+    """
+
+    service: str
+    expected_revision: str
+    optimization: dict[str, Any] | None
+    action: str
+    reason: str | None = None
+    rollout: str | None = None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One audit record: who changed which service's optimization object, from what to what."""
+
+    revision: str
+    at: str
+    actor: str
+    action: str
+    service: str
+    env: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str | None = None
+    rollout: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "revision": self.revision,
+            "at": self.at,
+            "actor": self.actor,
+            "action": self.action,
+            "service": self.service,
+            "env": self.env,
+            "before": self.before,
+            "after": self.after,
+            "reason": self.reason,
+            "rollout": self.rollout,
+        }
+
+
+@runtime_checkable
+class Store(Protocol):
+    """One environment's documents. Backends raise ``optctl.errors`` types only."""
+
+    env: str
+
+    def list_services(self) -> list[str]:
+        """Service names in this environment, sorted."""
+
+    def read(self, service: str) -> StoredDocument:
+        """One document with its revision; ``NotFoundError`` if there is none."""
+
+    def read_many(self, services: Sequence[str] | None = None) -> dict[str, StoredDocument]:
+        """Many documents in a constant number of round trips (all of them for ``None``)."""
+
+    def write(self, changes: Sequence[Change], actor: str) -> list[HistoryEntry]:
+        """Apply all changes and their history entries atomically, or none of them.
+
+        Raises ``ConflictError`` naming the service (and who last changed it, when) if any
+        document is no longer at its ``expected_revision``.
+        """
+
+    def put_documents(
+        self, documents: Sequence[dict[str, Any]], actor: str, reason: str | None = None
+    ) -> list[HistoryEntry]:
+        """Insert or replace whole ai-config documents (import), recorded as ``import``."""
+
+    def history(self, service: str | None = None, limit: int | None = None) -> list[HistoryEntry]:
+        """Audit entries, oldest first; with ``limit``, the newest ``limit`` of them."""
+
+    def close(self) -> None:
+        """Release connections and file handles."""
