@@ -91,4 +91,5 @@ class AIConfigDocument(BaseModel):
     provider: StrictStr = Field(min_length=1)
     isDefault: StrictBool = False
     configuration: ModelConfiguration
-    optimization: OptimizationConfig | None = None
+    # Absent is fine; an explicit null is not (the wrapper would call from_dict(None)).
+    optimization: OptimizationConfig = Field(default=None)  # type: ignore[assignment]
