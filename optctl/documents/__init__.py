@@ -1,0 +1,1 @@
+"""Reading inputs (JSON, JSON Lines, YAML) with positions kept, and redacting secrets."""
