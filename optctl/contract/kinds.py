@@ -1,0 +1,56 @@
+"""The kinds of document optctl validates, how each is recognised, and its extra checks.
+
+A kind names its bundled schema and, optionally, a semantic-check function given as
+``"module:function"`` (imported only when a document of that kind is seen, so validating
+optimization objects never imports the rollout or caching packages). The function takes the
+parsed document and returns a list of ``Finding``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Any, Callable
+
+from optctl.contract.findings import Finding
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    schema: str
+    detect: Callable[[Any], bool]
+    checks: str | None = None
+
+    def semantic_findings(self, data: Any) -> list[Finding]:
+        if self.checks is None:
+            return []
+        module, _, function = self.checks.partition(":")
+        return getattr(import_module(module), function)(data)
+
+
+def _is_ai_config(data: Any) -> bool:
+    return isinstance(data, dict) and ("configuration" in data or "_key" in data)
+
+
+def _is_optimization(data: Any) -> bool:
+    return isinstance(data, dict) and bool({"cache", "batch", "fallback"} & data.keys())
+
+
+# Order matters: the first kind whose detector accepts a document is its kind.
+KINDS: list[Kind] = [
+    Kind("ai-config", "ai-config", _is_ai_config, "optctl.contract.semantics:ai_config_findings"),
+    Kind("optimization", "optimization", _is_optimization, "optctl.contract.semantics:optimization_findings"),
+]
+
+
+def kind_names() -> list[str]:
+    return [kind.name for kind in KINDS]
+
+
+def kind_named(name: str) -> Kind | None:
+    return next((kind for kind in KINDS if kind.name == name), None)
+
+
+def detect_kind(data: Any) -> Kind | None:
+    return next((kind for kind in KINDS if kind.detect(data)), None)
