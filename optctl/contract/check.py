@@ -1,0 +1,141 @@
+"""Check one document against its kind's bundled schema, then its semantic rules.
+
+Schema errors are turned into findings with our own wording: jsonschema's messages quote
+the offending instance whole, which could be an object holding an API key. Here a value is
+shown only when it is a short scalar at a pointer that is not secret.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import cache
+from typing import Any
+
+from optctl.contract.findings import Finding, error
+from optctl.contract.kinds import Kind
+from optctl.contract.schemas import load_schema, schema_names
+from optctl.documents.positions import escape
+from optctl.documents.redact import REDACTED, is_secret_pointer, scrub, secret_values
+
+_JSON_TYPES = {"boolean": "a boolean (true or false)", "integer": "a whole number", "string": "a string",
+               "object": "an object", "array": "an array", "number": "a number", "null": "null"}
+
+
+def check_document(data: Any, kind: Kind) -> list[Finding]:
+    """All findings for one document: schema errors, else the kind's semantic findings."""
+    validator = _validator(kind.schema)
+    findings: list[Finding] = []
+    for err in validator.iter_errors(data):
+        findings.extend(_schema_findings(err))
+    if not findings:
+        findings = kind.semantic_findings(data)
+    secrets = secret_values(data)
+    if secrets:
+        findings = [_scrubbed(f, secrets) for f in findings]
+    return sorted(findings, key=lambda f: (f.severity != "error", f.pointer))
+
+
+@cache
+def _validator(name: str):
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    schemas = {n: load_schema(n) for n in schema_names()}
+    registry = Registry().with_resources(
+        (schema["$id"], Resource.from_contents(schema)) for schema in schemas.values()
+    )
+    return Draft202012Validator(schemas[name], registry=registry)
+
+
+def _pointer(path) -> str:
+    return "".join(f"/{escape(part)}" for part in path)
+
+
+def _shown(value: Any, pointer: str) -> str | None:
+    if is_secret_pointer(pointer):
+        return REDACTED
+    if isinstance(value, (dict, list)):
+        return None
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _schema_findings(err) -> list[Finding]:
+    if err.validator in ("anyOf", "oneOf") and err.context:
+        from jsonschema.exceptions import best_match
+
+        return _schema_findings(best_match(err.context))
+    pointer = _pointer(err.absolute_path)
+    keyword, expected = err.validator, err.validator_value
+    if keyword == "additionalProperties":
+        known = sorted(err.schema.get("properties", {}))
+        extra = [key for key in err.instance if key not in known]
+        return [_unknown_key(f"{pointer}/{escape(key)}", key, known) for key in extra]
+    if keyword == "unevaluatedProperties":
+        return [error("unknown-key", pointer, err.message.split(" (")[0])]
+    if keyword == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else str(expected)
+        return [error("missing-key", pointer, f"required key {missing!r} is missing", f"add {missing!r}")]
+    value = _shown(err.instance, pointer)
+    if keyword == "type":
+        types = expected if isinstance(expected, list) else [expected]
+        wanted = " or ".join(_JSON_TYPES.get(t, t) for t in types)
+        hint = None
+        if "boolean" in types and err.instance in ("true", "false"):
+            hint = f"write {err.instance} without quotes"
+        elif "integer" in types and isinstance(err.instance, str) and err.instance.strip().isdigit():
+            hint = f"write {err.instance.strip()} without quotes"
+        return [Finding("wrong-type", "error", pointer, f"must be {wanted}, not {_json_type(err.instance)}", hint, value)]
+    if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        bounds = _bounds(err.schema)
+        return [Finding("out-of-range", "error", pointer, f"must be {bounds}", None, value)]
+    if keyword == "enum":
+        choices = ", ".join(json.dumps(c) for c in expected)
+        close = difflib.get_close_matches(str(err.instance), [str(c) for c in expected], n=1)
+        hint = f"did you mean {close[0]!r}?" if close else None
+        return [Finding("not-allowed", "error", pointer, f"must be one of {choices}", hint, value)]
+    if keyword == "const":
+        return [Finding("not-allowed", "error", pointer, f"must be {json.dumps(expected)}", None, value)]
+    if keyword in ("minLength", "minItems"):
+        return [Finding("too-short", "error", pointer, f"must not be empty" if expected == 1 else err.message, None, value)]
+    return [Finding(keyword or "schema", "error", pointer, err.message if value is not None else _first_clause(err.message), None, value)]
+
+
+def _unknown_key(pointer: str, key: str, known: list[str]) -> Finding:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else (f"allowed keys: {', '.join(known)}" if known else None)
+    return error("unknown-key", pointer, f"unknown key {key!r} (the wrapper rejects unknown keys)", hint)
+
+
+def _bounds(schema: dict) -> str:
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if low is not None and high is not None:
+        return f"between {low} and {high}"
+    return f"at least {low}" if low is not None else f"at most {high}"
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a number with a fraction"
+    return _JSON_TYPES.get({str: "string", dict: "object", list: "array", type(None): "null"}.get(type(value), ""), "an unknown type")
+
+
+def _first_clause(message: str) -> str:
+    # jsonschema puts the instance first ("{...} is not valid under ..."); drop it.
+    return message.split(" is ", 1)[-1] if " is " in message else "does not match the schema"
+
+
+def _scrubbed(finding: Finding, secrets: set[str]) -> Finding:
+    from dataclasses import replace
+
+    return replace(
+        finding,
+        message=scrub(finding.message, secrets),
+        hint=scrub(finding.hint, secrets) if finding.hint else None,
+        value=scrub(finding.value, secrets) if finding.value else None,
+    )

@@ -1,0 +1,310 @@
+"""Read JSON, JSON Lines and YAML documents from files, folders and stdin, keeping positions.
+
+Parsing is the fast C path (``json``, libyaml); positions are worked out only for a document
+that has a problem, so a clean 50 MB export costs no more than parsing it. JSON Lines and JSON
+arrays are read one document at a time, so a problem in one document does not hide the
+others and a large export is never held twice in memory.
+
+Things that make a file unusable as a whole (missing, unreadable, binary, not UTF-8, too big)
+raise ``UsageError`` (exit 2). Problems inside a document that can be pointed at (a syntax
+error, a duplicate key, NaN) are yielded as ``ParseProblem`` so that every one is reported.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from optctl.documents import positions
+from optctl.errors import UsageError
+
+MAX_SINGLE_DOCUMENT_BYTES = 64 * 1024 * 1024
+SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".yaml": "yaml", ".yml": "yaml"}
+STDIN = "-"
+
+
+@dataclass
+class SourceDocument:
+    """One parsed document and where it came from."""
+
+    path: str
+    index: int | None  # position in a JSON array, JSON Lines file or YAML stream
+    data: Any
+    text: str  # this document's own source text
+    line: int  # 1-based line of the file where ``text`` starts
+    column: int  # 1-based column of the file where ``text`` starts
+    fmt: str
+
+    @property
+    def label(self) -> str:
+        return self.path if self.index is None else f"{self.path}[{self.index}]"
+
+    def position(self, pointer: str, *, key: bool = False) -> tuple[int, int] | None:
+        """File line and column (1-based) of the value (or key) at a JSON pointer."""
+        found = positions.locate(self.text, self.fmt, pointer, key=key)
+        if found is None:
+            return None
+        line, column = found
+        return self.line + line - 1, (self.column + column - 1 if line == 1 else column)
+
+
+@dataclass(frozen=True)
+class ParseProblem:
+    """A document that could not be parsed, or parsed into something JSON cannot hold."""
+
+    path: str
+    line: int
+    column: int
+    code: str
+    message: str
+    index: int | None = None
+
+
+class _DuplicateKeyObject(dict):
+    """A JSON object that had a key twice; the wrapper would silently keep the last value."""
+
+    duplicates: list[str]
+
+
+def _object_pairs(pairs: list[tuple[str, Any]]) -> dict:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        marked = _DuplicateKeyObject(obj)
+        seen: set[str] = set()
+        marked.duplicates = [k for k, _ in pairs if k in seen or seen.add(k)]
+        return marked
+    return obj
+
+
+class _NotJsonConstant(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NotJsonConstant(name)
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_object_pairs, parse_constant=_reject_constant)
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+def iter_paths(paths: Iterable[str], glob: str | None = None) -> Iterator[str]:
+    """Expand folders (recursively) into the files optctl can read, in a stable order."""
+    for raw in paths:
+        if raw == STDIN:
+            yield STDIN
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            pattern = glob or "*"
+            found = sorted(
+                p for p in path.rglob(pattern) if p.is_file() and (glob or p.suffix.lower() in SUFFIXES)
+            )
+            if not found:
+                raise UsageError(f"{raw}: folder has no {glob or '.json, .jsonl or .yaml'} files to read")
+            yield from (str(p) for p in found)
+        elif path.exists():
+            yield raw
+        else:
+            raise UsageError(f"{raw}: no such file or folder")
+
+
+def read_documents(path: str) -> Iterator[SourceDocument | ParseProblem]:
+    """Every document in one file (or stdin), in order."""
+    text = _read_text(path)
+    fmt = _format_of(path, text)
+    if text.startswith("\ufeff"):
+        yield ParseProblem(path, 1, 1, "bom", "file starts with a UTF-8 byte-order mark; save it without one")
+        return
+    if not text.strip():
+        yield ParseProblem(path, 1, 1, "empty", "file is empty; it should hold at least one document")
+        return
+    if fmt == "yaml":
+        yield from _yaml_documents(path, text)
+    elif fmt == "jsonl":
+        yield from _json_lines(path, text)
+    else:
+        yield from _json_documents(path, text)
+
+
+def _read_text(path: str) -> str:
+    try:
+        raw = sys.stdin.buffer.read() if path == STDIN else Path(path).read_bytes()
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a folder; pass the folder itself to read every file in it") from None
+    except OSError as err:
+        raise UsageError(f"{path}: cannot read ({err.strerror or err})") from None
+    if b"\x00" in raw[:8192]:
+        raise UsageError(f"{path}: binary file, not JSON or YAML text")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        raise UsageError(f"{path}:{line}:{column}: not UTF-8 text (byte 0x{raw[err.start]:02x}); save the file as UTF-8") from None
+
+
+def _format_of(path: str, text: str) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix in SUFFIXES:
+        fmt = SUFFIXES[suffix]
+    else:
+        head = text.lstrip("\ufeff \t\r\n")[:1]
+        fmt = "json" if head in ("{", "[") else "yaml"
+    if fmt != "jsonl" and len(text) > MAX_SINGLE_DOCUMENT_BYTES:
+        raise UsageError(
+            f"{path}: {len(text) // (1024 * 1024)} MiB is over the {MAX_SINGLE_DOCUMENT_BYTES // (1024 * 1024)} MiB "
+            "limit for one JSON or YAML file; export it as JSON Lines (.jsonl), which is read a line at a time"
+        )
+    return fmt
+
+
+def _json_documents(path: str, text: str) -> Iterator[SourceDocument | ParseProblem]:
+    start = _WS.match(text).end()
+    if text.startswith("[", start):
+        yield from _json_array(path, text, start)
+        return
+    try:
+        data, end = _decode(text, start)
+    except _Problem as problem:
+        yield problem.at(path, text)
+        return
+    rest = _WS.match(text, end).end()
+    if rest < len(text):
+        # Several JSON values one per line, in a .json file: read it as JSON Lines.
+        if text[end:rest].count("\n"):
+            yield from _json_lines(path, text)
+            return
+        yield _Problem(rest, "syntax", "unexpected text after the document").at(path, text)
+        return
+    yield from _checked(SourceDocument(path, None, data, text, 1, 1, "json"))
+
+
+def _json_array(path: str, text: str, start: int) -> Iterator[SourceDocument | ParseProblem]:
+    """Each element of a top-level array (``arangoexport --type json``) is one document."""
+    pos = _WS.match(text, start + 1).end()
+    index = 0
+    if text.startswith("]", pos):
+        yield ParseProblem(path, *_line_col(text, pos), "empty", "the array holds no documents")
+        return
+    while True:
+        try:
+            data, end = _decode(text, pos)
+        except _Problem as problem:
+            yield problem.at(path, text, index)
+            return
+        line, column = _line_col(text, pos)
+        yield from _checked(SourceDocument(path, index, data, text[pos:end], line, column, "json"))
+        pos = _WS.match(text, end).end()
+        if text.startswith(",", pos):
+            pos = _WS.match(text, pos + 1).end()
+            index += 1
+            continue
+        if text.startswith("]", pos) and not text[_WS.match(text, pos + 1).end():]:
+            return
+        yield _Problem(pos, "syntax", "expected ',' or ']' after an array element").at(path, text, index)
+        return
+
+
+def _json_lines(path: str, text: str) -> Iterator[SourceDocument | ParseProblem]:
+    index = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data, end = _decode(line, 0)
+            if line[end:].strip():
+                raise _Problem(end, "syntax", "unexpected text after the document on this line")
+        except _Problem as problem:
+            yield ParseProblem(path, number, problem.offset + 1, problem.code, problem.message, index)
+        else:
+            yield from _checked(SourceDocument(path, index, data, line, number, 1, "jsonl"))
+        index += 1
+
+
+class _Problem(Exception):
+    def __init__(self, offset: int, code: str, message: str):
+        super().__init__(message)
+        self.offset, self.code, self.message = offset, code, message
+
+    def at(self, path: str, text: str, index: int | None = None) -> ParseProblem:
+        return ParseProblem(path, *_line_col(text, self.offset), self.code, self.message, index)
+
+
+def _decode(text: str, pos: int) -> tuple[Any, int]:
+    try:
+        return _DECODER.raw_decode(text, pos)
+    except json.JSONDecodeError as err:
+        raise _Problem(err.pos, "syntax", f"invalid JSON: {err.msg[0].lower()}{err.msg[1:]}") from None
+    except _NotJsonConstant as err:
+        found = re.compile(rf"-?{err.args[0]}").search(text, pos)
+        raise _Problem(found.start() if found else pos, "not-json-number", f"{err.args[0]} is not a JSON number; use a finite number or null") from None
+    except RecursionError:
+        raise _Problem(pos, "too-deep", "nesting is too deep to read; no optimization document is nested like this") from None
+
+
+def _checked(document: SourceDocument) -> Iterator[SourceDocument | ParseProblem]:
+    """Report keys given twice: the wrapper would keep the last one without a word."""
+    duplicates = list(_find_duplicates(document.data, ""))
+    for pointer in duplicates:
+        line, column = document.position(pointer, key=True) or (document.line, document.column)
+        name = pointer.rsplit("/", 1)[-1]
+        yield ParseProblem(
+            document.path, line, column, "duplicate-key",
+            f"key {name!r} appears more than once at {pointer}; keep one (the last one wins silently)",
+            document.index,
+        )
+    if not duplicates:
+        yield document
+
+
+def _find_duplicates(value: Any, pointer: str) -> Iterator[str]:
+    if isinstance(value, _DuplicateKeyObject):
+        for key in value.duplicates:
+            yield f"{pointer}/{positions.escape(key)}"
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if isinstance(child, (dict, list)):
+                yield from _find_duplicates(child, f"{pointer}/{positions.escape(key)}")
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            if isinstance(child, (dict, list)):
+                yield from _find_duplicates(child, f"{pointer}/{i}")
+
+
+def _yaml_documents(path: str, text: str) -> Iterator[SourceDocument | ParseProblem]:
+    import yaml
+
+    try:
+        nodes = list(yaml.compose_all(text, Loader=positions.YAML_LOADER))
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        yield ParseProblem(path, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1, "syntax", f"invalid YAML: {err.problem or err.context}")
+        return
+    except RecursionError:
+        yield ParseProblem(path, 1, 1, "too-deep", "nesting is too deep to read")
+        return
+    multi = len(nodes) > 1
+    for index, node in enumerate(nodes):
+        duplicate = positions.yaml_duplicate_key(node)
+        if duplicate is not None:
+            name, mark = duplicate
+            yield ParseProblem(path, mark.line + 1, mark.column + 1, "duplicate-key",
+                               f"key {name!r} appears more than once; keep one (the last one wins silently)", index if multi else None)
+            continue
+        try:
+            data = positions.YAML_LOADER(text).construct_document(node)
+        except (yaml.YAMLError, ValueError, RecursionError) as err:
+            yield ParseProblem(path, node.start_mark.line + 1, 1, "syntax", f"invalid YAML value: {err}", index if multi else None)
+            continue
+        doc_text = text[node.start_mark.index:node.end_mark.index]
+        yield SourceDocument(path, index if multi else None, data, doc_text, node.start_mark.line + 1, node.start_mark.column + 1, "yaml")
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1

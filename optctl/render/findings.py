@@ -1,0 +1,101 @@
+"""Reporters for ``validate``: a rich report for people, versioned JSON, GitHub annotations."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from optctl.render.console import emit_json, stdout
+
+if TYPE_CHECKING:
+    from optctl.contract.findings import Finding
+    from optctl.validation import DocumentReport, ValidationResult
+
+SCHEMA_VERSION = 1
+
+
+def _where(report: DocumentReport, finding: Finding) -> str:
+    place = report.path
+    if finding.line is not None:
+        place += f":{finding.line}:{finding.column}"
+    elif report.index is not None:
+        place += f"[{report.index}]"
+    return place
+
+
+def _line(finding: Finding) -> str:
+    text = finding.message
+    if finding.pointer:
+        text = f"{finding.pointer}: {text}"
+    if finding.value is not None:
+        text += f" (got {finding.value})"
+    if finding.hint:
+        text += f"; {finding.hint}"
+    return text
+
+
+def text_report(result: ValidationResult) -> None:
+    console = stdout()
+    for report in result.reports:
+        for finding in report.findings:
+            style = "red" if finding.severity == "error" else "yellow"
+            line = Text.assemble(
+                (f"{_where(report, finding)}: ", "bold"),
+                (f"{finding.severity}[{finding.code}] ", style),
+                _line(finding),
+            )
+            console.print(line, soft_wrap=True)
+    documents = len(result.reports)
+    errors = sum(len(r.errors) for r in result.reports)
+    warnings = sum(len(r.warnings) for r in result.reports)
+    files = len({r.path for r in result.reports})
+    verdict = "[green]valid[/]" if result.valid else "[red]invalid[/]"
+    console.print(
+        f"{documents} document{'s' * (documents != 1)} in {files} file{'s' * (files != 1)}: "
+        f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}, {verdict}"
+        + (" (--strict: warnings fail)" if result.strict and warnings else "")
+    )
+
+
+def json_report(result: ValidationResult) -> None:
+    def finding_json(f: Finding) -> dict:
+        return {k: v for k, v in f.to_json().items() if k != "severity"}
+
+    emit_json({
+        "schema_version": SCHEMA_VERSION,
+        "valid": result.valid,
+        "files": [
+            {
+                "path": r.path,
+                "index": r.index,
+                "kind": r.kind,
+                "valid": r.valid(result.strict),
+                "errors": [finding_json(f) for f in r.errors],
+                "warnings": [finding_json(f) for f in r.warnings],
+            }
+            for r in result.reports
+        ],
+    })
+
+
+def github_report(result: ValidationResult) -> None:
+    """Workflow commands, so each problem shows on the pull request's diff."""
+    for report in result.reports:
+        for finding in report.findings:
+            level = "error" if finding.severity == "error" or result.strict else "warning"
+            props = f"file={_gh_prop(report.path)}"
+            if finding.line is not None:
+                props += f",line={finding.line},col={finding.column}"
+            props += f",title=optctl {finding.code}"
+            print(f"::{level} {props}::{_gh_data(_line(finding))}")
+    print(f"optctl validate: {'valid' if result.valid else 'invalid'}")
+
+
+def _gh_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_prop(value: str) -> str:
+    return _gh_data(value).replace(":", "%3A").replace(",", "%2C")
+
