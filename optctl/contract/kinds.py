@@ -29,6 +29,10 @@ class Kind:
         return getattr(import_module(module), function)(data)
 
 
+def _is_rollout_plan(data: Any) -> bool:
+    return isinstance(data, dict) and "stages" in data
+
+
 def _is_ai_config(data: Any) -> bool:
     return isinstance(data, dict) and ("configuration" in data or "_key" in data)
 
@@ -39,6 +43,7 @@ def _is_optimization(data: Any) -> bool:
 
 # Order matters: the first kind whose detector accepts a document is its kind.
 KINDS: list[Kind] = [
+    Kind("rollout-plan", "rollout-plan", _is_rollout_plan, "optctl.rollout.plan:semantic_findings"),
     Kind("ai-config", "ai-config", _is_ai_config, "optctl.contract.semantics:ai_config_findings"),
     Kind("optimization", "optimization", _is_optimization, "optctl.contract.semantics:optimization_findings"),
 ]

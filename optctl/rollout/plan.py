@@ -1,0 +1,200 @@
+"""The rollout plan: ordered stages, each an environment and its services, with the gates that
+must pass before the next stage starts.
+
+The pydantic model is the importable face of ``schemas/rollout-plan.schema.json``;
+``semantic_findings`` adds what a schema cannot say (a service rolled out twice, a production
+stage that is not one service at a time, a gate kind that is misspelt).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+
+from optctl.contract.findings import Finding, error, warning
+
+GATE_KINDS = ("soak", "approval", "check", "metrics")
+_DURATION = re.compile(r"^(?:0|(?:\d+[smhd])+)$")
+_DURATION_PART = re.compile(r"(\d+)([smhd])")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+CONDITION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(==|!=|>=|<=|>|<)\s*(\S.*?)\s*$")
+
+
+def duration_seconds(text: str) -> int:
+    """``"1h30m"`` -> 5400. The plan's durations are strings so that people can read them."""
+    if not _DURATION.match(text):
+        raise ValueError(f"{text!r} is not a duration like 30s, 30m, 24h, 2d or 1h30m")
+    return sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION_PART.findall(text))
+
+
+def format_seconds(seconds: float) -> str:
+    """The inverse, rounded down to whole seconds, for status screens: 86399 -> ``23h59m59s``."""
+    seconds = max(0, int(seconds))
+    parts = [(seconds // 86400, "d"), (seconds % 86400 // 3600, "h"), (seconds % 3600 // 60, "m"), (seconds % 60, "s")]
+    return "".join(f"{n}{unit}" for n, unit in parts if n) or "0s"
+
+
+def _check_duration(value: str) -> str:
+    duration_seconds(value)
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class SoakGate(_Strict):
+    """Time that must pass after the stage was applied (the guide: watch costs 24-48 hours)."""
+
+    kind: Literal["soak"]
+    duration: StrictStr
+
+    _duration = field_validator("duration")(_check_duration)
+
+
+class ApprovalGate(_Strict):
+    """A person other than the one who started the rollout runs ``optctl rollout approve``."""
+
+    kind: Literal["approval"]
+
+
+class _Retried(_Strict):
+    retries: StrictInt = Field(3, ge=0, le=100)
+    retry_interval: StrictStr = "1m"
+    timeout: StrictStr = "5m"
+
+    _durations = field_validator("retry_interval", "timeout")(_check_duration)
+
+
+class CheckGate(_Retried):
+    """A command whose exit status decides; a string runs through ``/bin/sh -c``."""
+
+    kind: Literal["check"]
+    command: StrictStr | list[StrictStr] = Field(min_length=1)
+
+
+class MetricsGate(_Retried):
+    """An HTTP JSON endpoint mapping service -> stats; every stage service must meet every condition."""
+
+    kind: Literal["metrics"]
+    url: StrictStr = Field(pattern=r"^https?://")
+    conditions: list[StrictStr] = Field(min_length=1)
+    timeout: StrictStr = "10s"
+
+    @field_validator("conditions")
+    @classmethod
+    def _conditions(cls, value: list[str]) -> list[str]:
+        for condition in value:
+            if not CONDITION.match(condition):
+                raise ValueError(f"{condition!r} is not a condition like 'hit_rate >= 0.2'")
+        return value
+
+
+Gate = Annotated[Union[SoakGate, ApprovalGate, CheckGate, MetricsGate], Field(discriminator="kind")]
+OnFailure = Literal["rollback", "pause"]
+
+
+class Stage(_Strict):
+    environment: StrictStr = Field(min_length=1)
+    services: Literal["all"] | list[StrictStr] = Field(min_length=1)
+    gates: list[Gate] = Field(default_factory=list)
+    on_failure: OnFailure | None = None
+
+
+class Plan(_Strict):
+    name: StrictStr = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    description: StrictStr | None = None
+    on_failure: OnFailure = "rollback"
+    stages: list[Stage] = Field(min_length=1)
+
+    def on_failure_of(self, stage: Stage) -> OnFailure:
+        return stage.on_failure or self.on_failure
+
+
+def default_plan(
+    services: list[str],
+    soak: str = "24h",
+    check: str | None = None,
+    approval: bool = True,
+    name: str = "enable-prompt-caching",
+) -> Plan:
+    """The migration guide's strategy: dev (all), staging (all), production one service at a time."""
+    duration_seconds(soak)
+
+    def gates(needs_approval: bool) -> list[dict[str, Any]]:
+        listed: list[dict[str, Any]] = [{"kind": "soak", "duration": soak}]
+        if check:
+            listed.append({"kind": "check", "command": check})
+        if needs_approval and approval:
+            listed.append({"kind": "approval"})
+        return listed
+
+    stages = [
+        {"environment": "dev", "services": services, "gates": gates(False)},
+        {"environment": "staging", "services": services, "gates": gates(True)},
+        *({"environment": "production", "services": [service], "gates": gates(True)} for service in services),
+    ]
+    return Plan.model_validate({"name": name, "stages": stages}, strict=False)
+
+
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    return plan.model_dump(mode="json", exclude_defaults=True, exclude_none=True)
+
+
+def semantic_findings(data: Any) -> list[Finding]:
+    """Problems a schema cannot express. Tolerates documents that fail the schema."""
+    stages = data.get("stages") if isinstance(data, dict) else None
+    if not isinstance(stages, list):
+        return []
+    findings: list[Finding] = []
+    claimed: dict[str, dict[str, int]] = {}  # environment -> service ("*" for all) -> stage index
+    for index, stage in enumerate(stages):
+        if not isinstance(stage, dict):
+            continue
+        pointer = f"/stages/{index}"
+        environment = stage.get("environment")
+        services = stage.get("services")
+        names = ["*"] if services == "all" else [s for s in services if isinstance(s, str)] if isinstance(services, list) else []
+        env_claims = claimed.setdefault(environment, {}) if isinstance(environment, str) else {}
+        for name in names:
+            earlier = [at for claimed_name, at in env_claims.items() if name == "*" or claimed_name in (name, "*")]
+            if earlier:
+                findings.append(error(
+                    "duplicate-stage", f"{pointer}/services",
+                    f"{'all services' if name == '*' else name} in {environment} already rolled out by stage {min(earlier) + 1}",
+                    "each service appears once per environment; remove it from one of the stages",
+                ))
+            env_claims.setdefault(name, index)
+        if environment == "production" and (services == "all" or (isinstance(services, list) and len(services) > 1)):
+            findings.append(warning(
+                "production-batch", f"{pointer}/services",
+                f"production stage {index + 1} enables {'all services' if services == 'all' else f'{len(services)} services'} at once",
+                "the migration guide rolls production out one service at a time: one stage per service",
+            ))
+        findings += _gate_findings(stage.get("gates"), pointer)
+    return findings
+
+
+def _gate_findings(gates: Any, pointer: str) -> list[Finding]:
+    if not isinstance(gates, list):
+        return []
+    findings = []
+    for index, gate in enumerate(gates):
+        kind = gate.get("kind") if isinstance(gate, dict) else None
+        if isinstance(kind, str) and kind not in GATE_KINDS:
+            close = difflib.get_close_matches(kind, GATE_KINDS, n=1)
+            findings.append(error(
+                "unknown-gate-kind", f"{pointer}/gates/{index}/kind", f"unknown gate kind {kind!r}",
+                f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(GATE_KINDS)}",
+            ))
+    kinds = [g.get("kind") for g in gates if isinstance(g, dict)]
+    for kind in ("soak", "approval"):
+        if kinds.count(kind) > 1:
+            findings.append(warning(
+                f"repeated-{kind}-gate", f"{pointer}/gates", f"stage has {kinds.count(kind)} {kind} gates",
+                "one is enough: the longest soak or a single approval decides",
+            ))
+    return findings
