@@ -83,7 +83,7 @@ class ModelConfiguration(BaseModel):
 class AIConfigDocument(BaseModel):
     """One ArangoDB model-config document. Unknown top-level keys belong to the platform."""
 
-    model_config = ConfigDict(extra="allow", strict=True, populate_by_name=True)
+    model_config = ConfigDict(extra="allow", strict=True)
 
     key: StrictStr = Field(alias="_key", min_length=1)
     id: StrictStr | None = Field(default=None, alias="_id")
