@@ -17,7 +17,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Generator, Iterable, Iterator
 
 from optctl.documents import positions
 from optctl.errors import UsageError
@@ -115,6 +115,9 @@ def iter_paths(paths: Iterable[str], glob: str | None = None) -> Iterator[str]:
 
 def read_documents(path: str) -> Iterator[SourceDocument | ParseProblem]:
     """Every document in one file (or stdin), in order."""
+    if path != STDIN and SUFFIXES.get(Path(path).suffix.lower()) == "jsonl":
+        yield from _stream_json_lines(path)
+        return
     text = _read_text(path)
     fmt = _format_of(path, text)
     if text.startswith("\ufeff"):
@@ -126,7 +129,7 @@ def read_documents(path: str) -> Iterator[SourceDocument | ParseProblem]:
     if fmt == "yaml":
         yield from _yaml_documents(path, text)
     elif fmt == "jsonl":
-        yield from _json_lines(path, text)
+        yield from _json_lines(path, text.splitlines())
     else:
         yield from _json_documents(path, text)
 
@@ -177,7 +180,7 @@ def _json_documents(path: str, text: str) -> Iterator[SourceDocument | ParseProb
     if rest < len(text):
         # Several JSON values one per line, in a .json file: read it as JSON Lines.
         if text[end:rest].count("\n"):
-            yield from _json_lines(path, text)
+            yield from _json_lines(path, text.splitlines())
             return
         yield _Problem(rest, "syntax", "unexpected text after the document").at(path, text)
         return
@@ -210,9 +213,36 @@ def _json_array(path: str, text: str, start: int) -> Iterator[SourceDocument | P
         return
 
 
-def _json_lines(path: str, text: str) -> Iterator[SourceDocument | ParseProblem]:
+def _stream_json_lines(path: str) -> Iterator[SourceDocument | ParseProblem]:
+    """A JSON Lines file a line at a time: a large export never sits in memory whole."""
+    try:
+        handle = open(path, "rb")
+    except OSError as err:
+        raise UsageError(f"{path}: cannot read ({err.strerror or err})") from None
+    with handle:
+        if b"\x00" in handle.read(8192):
+            raise UsageError(f"{path}: binary file, not JSON Lines text")
+        handle.seek(0)
+        lines = (_decode_line(path, number, raw) for number, raw in enumerate(handle, start=1))
+        found = yield from _json_lines(path, lines)
+    if not found:
+        yield ParseProblem(path, 1, 1, "empty", "file is empty; it should hold at least one document")
+
+
+def _decode_line(path: str, number: int, raw: bytes) -> str:
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise UsageError(f"{path}:{number}:{err.start + 1}: not UTF-8 text (byte 0x{raw[err.start]:02x}); save the file as UTF-8") from None
+    if number == 1 and line.startswith("\ufeff"):
+        raise UsageError(f"{path}:1:1: file starts with a UTF-8 byte-order mark; save it without one")
+    return line.rstrip("\r\n")
+
+
+def _json_lines(path: str, lines: Iterable[str]) -> Generator[SourceDocument | ParseProblem, None, int]:
+    """Documents of JSON Lines text; returns how many non-blank lines there were."""
     index = 0
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
@@ -224,6 +254,7 @@ def _json_lines(path: str, text: str) -> Iterator[SourceDocument | ParseProblem]
         else:
             yield from _checked(SourceDocument(path, index, data, line, number, 1, "jsonl"))
         index += 1
+    return index
 
 
 class _Problem(Exception):
