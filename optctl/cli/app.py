@@ -42,9 +42,9 @@ def _root(
 def _register() -> None:
     # Each module adds its own commands; importing them must stay cheap (heavy imports
     # happen inside the command functions) so that every invocation starts fast.
-    from optctl.cli import schema, validate
+    from optctl.cli import change, init, inspect, schema, validate
 
-    for module in (validate, schema):
+    for module in (validate, schema, init, inspect, change):
         module.register(app)
 
 

@@ -1,0 +1,318 @@
+"""What the new ``optimization`` object of each service should be: pure decisions, no I/O.
+
+Each verb (enable, disable, set, apply, rollback, import) turns documents as read into a
+``Plan``: the services to change, from what to what, at which revision. Every result is checked
+against the contract (the JSON schema and the pydantic model) here, before any store sees it,
+so optctl can never write an invalid document. A service without an ``optimization`` field only
+gets one through ``apply`` (or ``import``): the defaults are never added behind anyone's back.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Iterable, Mapping, Sequence
+
+from optctl.documents.redact import redact, scrub, secret_values
+from optctl.errors import InvalidDocumentError, NotFoundError, UsageError
+from optctl.stores.base import Change, HistoryEntry, StoredDocument
+
+Optimization = dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One leaf that differs, as a dotted path (``cache.enabled``)."""
+
+    path: str
+    kind: str  # added | removed | changed
+    before: Any = None
+    after: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "kind": self.kind, "before": self.before, "after": self.after}
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    service: str
+    revision: str  # the revision it was read at; the write is checked against it
+    before: Optimization
+    after: Optimization
+    action: str
+
+    @property
+    def differences(self) -> list[Difference]:
+        return diff(self.before, self.after)
+
+    def to_change(self, reason: str | None = None, rollout: str | None = None) -> Change:
+        return Change(self.service, self.revision, self.after, self.action, reason, rollout)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"service": self.service, "revision": self.revision, "action": self.action,
+                "before": self.before, "after": self.after, "diff": [d.to_json() for d in self.differences]}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one command would write in one environment, and what it leaves alone (and why)."""
+
+    env: str
+    changes: list[PlannedChange] = field(default_factory=list)
+    unchanged: list[tuple[str, str]] = field(default_factory=list)  # (service, why nothing is written)
+
+    def to_changes(self, reason: str | None = None, rollout: str | None = None) -> list[Change]:
+        return [planned.to_change(reason, rollout) for planned in self.changes]
+
+
+# --- the verbs -------------------------------------------------------------------------
+
+
+def flip(documents: Mapping[str, StoredDocument], services: Sequence[str], enabled: bool, env: str) -> Plan:
+    """Enable or disable caching; a service already in that state is left alone and said so."""
+    action, state = ("enable", "enabled") if enabled else ("disable", "disabled")
+    plan = Plan(env)
+    for service in _unique(services):
+        before = _existing_optimization(documents, service, env, action)
+        if bool(before.get("cache", {}).get("enabled", False)) == enabled:
+            plan.unchanged.append((service, f"already {state}, nothing written"))
+            continue
+        after = copy.deepcopy(before)
+        after.setdefault("cache", {})["enabled"] = enabled
+        plan.changes.append(_checked(PlannedChange(service, documents[service].revision, before, after, action), env))
+    return plan
+
+
+def set_fields(documents: Mapping[str, StoredDocument], service: str, assignments: Sequence[str], env: str) -> Plan:
+    """Typed edits like ``cache.min_tokens_to_cache=2048``, each checked against the schema."""
+    if not assignments:
+        raise UsageError(f"name at least one FIELD=VALUE to set, e.g. cache.min_tokens_to_cache=2048; fields: {', '.join(settable_fields())}")
+    before = _existing_optimization(documents, service, env, "set")
+    after = copy.deepcopy(before)
+    for text in assignments:
+        path, value = parse_assignment(text)
+        node = after
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+    return _single(env, documents[service], before, after, "set", "no field changes value, nothing written")
+
+
+def apply(documents: Mapping[str, StoredDocument], targets: Mapping[str, dict[str, Any]], env: str) -> Plan:
+    """Write whole optimization objects (this is how a service first gets one)."""
+    plan = Plan(env)
+    for service, target in targets.items():
+        if service not in documents:
+            raise NotFoundError(f"no service {service!r} in {env}; add its ai-config document with `optctl import` first")
+        stored = documents[service]
+        if stored.optimization == target:
+            plan.unchanged.append((service, "already as in the file, nothing written"))
+        else:
+            plan.changes.append(_checked(PlannedChange(service, stored.revision, stored.optimization, target, "apply"), env))
+    return plan
+
+
+def rollback(stored: StoredDocument, history: Sequence[HistoryEntry], env: str, to_revision: str | None = None) -> Plan:
+    """Back to the state before the last change, or to the state a given revision recorded."""
+    if to_revision is None:
+        if not history:
+            raise NotFoundError(f"{stored.service} in {env} has no history to roll back; nothing was written")
+        target = history[-1].before
+    else:
+        recorded = [entry for entry in history if entry.revision == to_revision]
+        if not recorded:
+            known = ", ".join(entry.revision for entry in history[-10:]) or "none"
+            raise NotFoundError(f"{stored.service} in {env} has no revision {to_revision!r} in its history (recent: {known}); see `optctl history {stored.service} --env {env}`")
+        target = recorded[-1].after
+    return _single(env, stored, stored.optimization, target, "rollback", "already in that state, nothing written")
+
+
+def prepare_import(documents: Sequence[dict[str, Any]], labels: Sequence[str]) -> list[dict[str, Any]]:
+    """Validated copies without ArangoDB's system fields (stale in any other collection)."""
+    prepared = []
+    for document, label in zip(documents, labels):
+        validate_document(document, label)
+        prepared.append({k: v for k, v in document.items() if k not in ("_id", "_rev")})
+    return prepared
+
+
+def _existing_optimization(documents: Mapping[str, StoredDocument], service: str, env: str, action: str) -> dict[str, Any]:
+    if service not in documents:
+        raise NotFoundError(f"no service {service!r} in {env}; `optctl status --env {env}` lists them; nothing was written")
+    current = documents[service].optimization
+    if current is None:
+        raise UsageError(
+            f"{service} in {env} has no optimization field; add one (caching disabled) with "
+            f"`optctl apply FILE --env {env} --service {service}` before `{action}`; nothing was written"
+        )
+    return current
+
+
+def _single(env: str, stored: StoredDocument, before: Optimization, after: Optimization, action: str, same: str) -> Plan:
+    if before == after:
+        return Plan(env, unchanged=[(stored.service, same)])
+    return Plan(env, [_checked(PlannedChange(stored.service, stored.revision, before, after, action), env)])
+
+
+def _checked(planned: PlannedChange, env: str) -> PlannedChange:
+    if planned.after is not None:
+        validate_optimization(planned.after, f"{planned.service} in {env}")
+    return planned
+
+
+def _unique(services: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(services))
+
+
+# --- typed field edits -----------------------------------------------------------------
+
+
+def settable_fields() -> list[str]:
+    return sorted(_field_schemas())
+
+
+def parse_assignment(text: str) -> tuple[tuple[str, ...], Any]:
+    """``cache.enabled=true`` -> (("cache", "enabled"), True), typed by the schema."""
+    name, sep, raw = text.partition("=")
+    name, raw = name.strip(), raw.strip()
+    fields = _field_schemas()
+    if not sep or name not in fields:
+        raise UsageError(f"{text!r}: expected FIELD=VALUE with FIELD one of: {', '.join(sorted(fields))}")
+    return tuple(name.split(".")), _typed(name, raw, fields[name])
+
+
+def _typed(name: str, raw: str, schema: dict[str, Any]) -> Any:
+    types = schema.get("type")
+    types = types if isinstance(types, list) else [types]
+    if "null" in types and raw == "null":
+        return None
+    if "boolean" in types:
+        if raw.lower() in ("true", "false"):
+            return raw.lower() == "true"
+        raise UsageError(f"{name}={raw}: expected true or false")
+    if "integer" in types:
+        try:
+            return int(raw)
+        except ValueError:
+            raise UsageError(f"{name}={raw}: expected a whole number") from None
+    if "enum" in schema and raw not in schema["enum"]:
+        raise UsageError(f"{name}={raw}: expected one of: {', '.join(schema['enum'])}")
+    return raw
+
+
+@cache
+def _field_schemas() -> dict[str, dict[str, Any]]:
+    from optctl.contract.schemas import load_schema
+
+    found: dict[str, dict[str, Any]] = {}
+
+    def walk(schema: dict[str, Any], prefix: str) -> None:
+        for name, sub in schema.get("properties", {}).items():
+            if sub.get("type") == "object":
+                walk(sub, f"{prefix}{name}.")
+            else:
+                found[f"{prefix}{name}"] = sub
+
+    walk(load_schema("optimization"), "")
+    return found
+
+
+# --- the contract ----------------------------------------------------------------------
+
+
+def validate_optimization(optimization: Any, where: str) -> None:
+    """Raise ``InvalidDocumentError`` unless both the schema and the pydantic model accept it."""
+    from optctl.contract.models import OptimizationConfig
+
+    _schema_check("optimization", optimization, f"{where}: optimization")
+    _model_check(OptimizationConfig, optimization, f"{where}: optimization")
+
+
+def validate_document(document: Any, where: str) -> None:
+    """The same for a whole ai-config document; messages never carry its secrets."""
+    from optctl.contract.models import AIConfigDocument
+
+    try:
+        _schema_check("ai-config", document, where)
+        _model_check(AIConfigDocument, document, where)
+    except InvalidDocumentError as err:
+        raise InvalidDocumentError(scrub(str(err), secret_values(document))) from None
+
+
+def _schema_check(name: str, value: Any, where: str) -> None:
+    from jsonschema.exceptions import best_match
+
+    error = best_match(_validator(name).iter_errors(value))
+    if error is not None:
+        place = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+        raise InvalidDocumentError(f"{where}{place}: {_without_instance(error)}; nothing was written")
+
+
+def _without_instance(error: Any) -> str:
+    # The schema's own words, without echoing the value (which could be a secret).
+    if error.validator == "type":
+        expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        return f"must be {' or '.join(expected)}"
+    if error.validator == "enum":
+        return f"must be one of: {', '.join(map(str, error.validator_value))}"
+    return error.message
+
+
+def _model_check(model: Any, value: Any, where: str) -> None:
+    from pydantic import ValidationError
+
+    try:
+        model.model_validate(value)
+    except ValidationError as err:
+        first = err.errors()[0]
+        place = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
+        raise InvalidDocumentError(f"{where}{place}: {first['msg']}; nothing was written") from None
+
+
+@cache
+def _validator(name: str) -> Any:
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    from optctl.contract.schemas import load_schema, schema_names
+
+    schemas = [load_schema(n) for n in schema_names()]
+    registry = Registry().with_resources((s["$id"], Resource.from_contents(s)) for s in schemas if "$id" in s)
+    return Draft202012Validator(load_schema(name), registry=registry)
+
+
+# --- differences -----------------------------------------------------------------------
+
+
+def diff(before: Any, after: Any, prefix: str = "") -> list[Difference]:
+    """Leaf differences between two JSON values, in a stable order."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        found: list[Difference] = []
+        for key in list(before) + [k for k in after if k not in before]:
+            path = f"{prefix}{key}"
+            if key not in after:
+                found.append(Difference(path, "removed", before=before[key]))
+            elif key not in before:
+                found.append(Difference(path, "added", after=after[key]))
+            else:
+                found += diff(before[key], after[key], f"{path}.")
+        return found
+    if before == after and type(before) is type(after):
+        return []
+    path = prefix.rstrip(".") or "optimization"
+    if before is None:
+        return [Difference(path, "added", after=after)]
+    if after is None:
+        return [Difference(path, "removed", before=before)]
+    return [Difference(path, "changed", before, after)]
+
+
+def document_differences(a: StoredDocument | None, b: StoredDocument | None) -> list[Difference]:
+    """Where one service's documents differ between two environments (secrets never compared)."""
+    def comparable(stored: StoredDocument | None) -> Any:
+        if stored is None:
+            return None
+        return redact({k: v for k, v in stored.document.items() if k not in ("_id", "_rev", "_key")})
+
+    return diff(comparable(a), comparable(b))

@@ -1,0 +1,228 @@
+"""The embedded default store: one SQLite file (standard library only) that several processes share.
+
+Every write runs in one ``BEGIN IMMEDIATE`` transaction that checks each document's revision,
+rewrites only its ``optimization`` key and appends the history rows, so a crash (even SIGKILL)
+leaves every document either entirely old or entirely new, with the history in agreement. WAL
+lets readers (``status``) run while a writer works; ``busy_timeout`` makes a second writer
+wait its turn instead of failing at once.
+
+Documents are kept as the JSON text they arrived as; decoding keeps key order, so every field
+but ``optimization`` comes back exactly as it went in.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+from optctl.config import SQLITE_SCHEME, EnvironmentConfig
+from optctl.errors import ConflictError, EnvironmentProblem, NotFoundError, UsageError
+from optctl.stores.base import Change, HistoryEntry, StoredDocument
+
+BUSY_TIMEOUT_SECONDS = 30
+SYSTEM_FIELDS = ("_id", "_rev")  # ArangoDB's own; stale anywhere else, so never stored here
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    env TEXT NOT NULL,
+    key TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (env, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    env TEXT NOT NULL,
+    key TEXT NOT NULL,
+    service TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    before TEXT,
+    after TEXT,
+    reason TEXT,
+    rollout TEXT
+);
+CREATE INDEX IF NOT EXISTS history_by_key ON history (env, key, id);
+"""
+_HISTORY_COLUMNS = "revision, at, actor, action, service, env, before, after, reason, rollout"
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class SqliteStore:
+    """One environment's documents inside a (possibly shared) SQLite file."""
+
+    def __init__(self, path: Path, env: EnvironmentConfig, clock: Callable[[], str] = utc_now):
+        self.path = path
+        self.env = env.name
+        self._config = env
+        self._clock = clock
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = FULL")
+            with self._transaction():
+                for statement in filter(str.strip, _SCHEMA.split(";")):
+                    self._conn.execute(statement)
+        except (OSError, sqlite3.Error) as err:
+            raise EnvironmentProblem(f"environment {self.env!r}: cannot open the SQLite store {path} ({err}); check the path and its permissions") from None
+
+    @classmethod
+    def open(cls, env: EnvironmentConfig) -> SqliteStore:
+        return cls(Path(env.url.removeprefix(SQLITE_SCHEME)), env)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # Reads: plain statements; WAL gives each a consistent snapshot without blocking writers.
+
+    def list_services(self) -> list[str]:
+        keys = [row[0] for row in self._query("SELECT key FROM documents WHERE env = ?", (self.env,))]
+        return sorted(self._config.service_for(key) for key in keys)
+
+    def read(self, service: str) -> StoredDocument:
+        found = self.read_many([service])
+        if service not in found:
+            raise NotFoundError(f"no service {service!r} in {self.env}; `optctl status --env {self.env}` lists them, `optctl import` adds them")
+        return found[service]
+
+    def read_many(self, services: Sequence[str] | None = None) -> dict[str, StoredDocument]:
+        if services is None:
+            rows = self._query("SELECT key, revision, body FROM documents WHERE env = ? ORDER BY key", (self.env,))
+        else:
+            rows = self._rows_for_keys("key, revision, body", [self._config.key_for(s) for s in services])
+        documents = (StoredDocument(self._config.service_for(key), key, str(revision), json.loads(body)) for key, revision, body in rows)
+        return {doc.service: doc for doc in sorted(documents, key=lambda d: d.service)}
+
+    def history(self, service: str | None = None, limit: int | None = None) -> list[HistoryEntry]:
+        where, params = "env = ?", [self.env]
+        if service is not None:
+            where, params = where + " AND key = ?", params + [self._config.key_for(service)]
+        sql = f"SELECT {_HISTORY_COLUMNS} FROM history WHERE {where} ORDER BY id DESC"
+        if limit is not None:
+            sql, params = sql + " LIMIT ?", params + [limit]
+        return [_entry(row) for row in reversed(self._query(sql, params))]
+
+    # Writes: one BEGIN IMMEDIATE transaction each, all or nothing.
+
+    def write(self, changes: Sequence[Change], actor: str) -> list[HistoryEntry]:
+        keys = [self._config.key_for(change.service) for change in changes]
+        if len(set(keys)) != len(keys):
+            raise UsageError("the same service appears twice in one write; name each service once")
+        with self._transaction():
+            current = {key: (revision, body) for key, revision, body in self._rows_for_keys("key, revision, body", keys)}
+            entries = []
+            for change, key in zip(changes, keys):
+                if key not in current:
+                    raise NotFoundError(f"no service {change.service!r} in {self.env}; nothing was written")
+                revision, body = current[key]
+                if str(revision) != change.expected_revision:
+                    raise self._conflict(change.service, key)
+                document = json.loads(body)
+                before = document.get("optimization")
+                _set_optimization(document, change.optimization)
+                entry = HistoryEntry(str(revision + 1), self._clock(), actor, change.action, change.service, self.env,
+                                     before, change.optimization, change.reason, change.rollout)
+                self._conn.execute("UPDATE documents SET revision = ?, body = ? WHERE env = ? AND key = ?",
+                                   (revision + 1, _dump(document), self.env, key))
+                self._record(key, entry)
+                entries.append(entry)
+            return entries
+
+    def put_documents(self, documents: Sequence[dict[str, Any]], actor: str, reason: str | None = None) -> list[HistoryEntry]:
+        keyed = []
+        for index, document in enumerate(documents):
+            key = document.get("_key")
+            if not isinstance(key, str) or not key:
+                raise UsageError(f"document {index} has no _key; every ai-config document needs one")
+            keyed.append((key, {k: v for k, v in document.items() if k not in SYSTEM_FIELDS}))
+        if len({key for key, _ in keyed}) != len(keyed):
+            raise UsageError("the same _key appears twice in one import; keep one document per key")
+        with self._transaction():
+            current = {key: (revision, body) for key, revision, body in self._rows_for_keys("key, revision, body", [k for k, _ in keyed])}
+            entries = []
+            for key, document in keyed:
+                revision, body = current.get(key, (0, None))
+                before = json.loads(body).get("optimization") if body else None
+                entry = HistoryEntry(str(revision + 1), self._clock(), actor, "import", self._config.service_for(key), self.env,
+                                     before, document.get("optimization"), reason)
+                self._conn.execute("INSERT OR REPLACE INTO documents (env, key, revision, body) VALUES (?, ?, ?, ?)",
+                                   (self.env, key, revision + 1, _dump(document)))
+                self._record(key, entry)
+                entries.append(entry)
+            return entries
+
+    def _record(self, key: str, entry: HistoryEntry) -> None:
+        self._conn.execute(
+            "INSERT INTO history (env, key, service, revision, at, actor, action, before, after, reason, rollout)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (self.env, key, entry.service, int(entry.revision), entry.at, entry.actor, entry.action,
+             _dump_optional(entry.before), _dump_optional(entry.after), entry.reason, entry.rollout),
+        )
+
+    def _conflict(self, service: str, key: str) -> ConflictError:
+        last = self._query("SELECT actor, at FROM history WHERE env = ? AND key = ? ORDER BY id DESC LIMIT 1", (self.env, key))
+        who, when = last[0] if last else ("someone", "an unknown time")
+        return ConflictError(f"{service} in {self.env} changed since it was read (by {who} at {when}); nothing was written; run again")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as err:
+            raise self._busy(err) from None
+        try:
+            yield
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+
+    def _busy(self, err: sqlite3.Error) -> EnvironmentProblem:
+        return EnvironmentProblem(f"environment {self.env!r}: the SQLite store {self.path} is unavailable ({err}); nothing was written; run again")
+
+    def _rows_for_keys(self, columns: str, keys: list[str]) -> list[tuple]:
+        rows: list[tuple] = []
+        for start in range(0, len(keys), 500):  # stay under SQLite's bound-parameter limit
+            chunk = keys[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows += self._query(f"SELECT {columns} FROM documents WHERE env = ? AND key IN ({marks})", (self.env, *chunk))
+        return rows
+
+    def _query(self, sql: str, params: Sequence[Any]) -> list[tuple]:
+        try:
+            return self._conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as err:
+            raise self._busy(err) from None
+
+
+def _set_optimization(document: dict[str, Any], optimization: dict[str, Any] | None) -> None:
+    """Replace in place (keeping the key's position) or remove; nothing else is touched."""
+    if optimization is None:
+        document.pop("optimization", None)
+    else:
+        document["optimization"] = optimization
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _dump_optional(value: Any) -> str | None:
+    return None if value is None else _dump(value)
+
+
+def _entry(row: tuple) -> HistoryEntry:
+    revision, at, actor, action, service, env, before, after, reason, rollout = row
+    return HistoryEntry(str(revision), at, actor, action, service, env,
+                        json.loads(before) if before else None, json.loads(after) if after else None, reason, rollout)
