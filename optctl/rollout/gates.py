@@ -1,0 +1,155 @@
+"""Gate evaluators at the edge: the check gate runs a command, the metrics gate reads an HTTP
+JSON endpoint. Each returns pass, fail or inconclusive with one line of detail; neither
+decides what happens next (that is ``machine.record_gates``).
+
+The I/O hides behind two small callables (``run`` and ``fetch``) so tests can fake them, and
+the condition logic is plain data in, verdict out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from optctl.rollout.plan import CONDITION, duration_seconds
+from optctl.rollout.state import GateResult
+
+Outcome = tuple[GateResult, str]
+
+
+@dataclass(frozen=True)
+class GateContext:
+    """What a gate is evaluated for; the check gate sees it as OPTCTL_* environment variables."""
+
+    rollout_id: str
+    stage: int  # 1-based, as people count stages
+    environment: str
+    services: tuple[str, ...]
+
+    def environ(self) -> dict[str, str]:
+        return {
+            "OPTCTL_ROLLOUT_ID": self.rollout_id,
+            "OPTCTL_STAGE": str(self.stage),
+            "OPTCTL_ENV": self.environment,
+            "OPTCTL_SERVICES": ",".join(self.services),
+        }
+
+
+class FetchError(Exception):
+    """The endpoint could not be read (down, refused, timed out, not 2xx, not JSON)."""
+
+
+def fetch_json(url: str, timeout: float) -> Any:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": "application/json"}), timeout=timeout) as answer:
+            return json.loads(answer.read().decode("utf-8"))
+    except urllib.error.HTTPError as err:
+        raise FetchError(f"HTTP {err.code} from {url}") from None
+    except (urllib.error.URLError, OSError) as err:
+        raise FetchError(f"cannot reach {url} ({getattr(err, 'reason', err)})") from None
+    except ValueError:
+        raise FetchError(f"{url} did not answer with JSON") from None
+
+
+@dataclass(frozen=True)
+class Evaluators:
+    """The edges gates touch; tests pass fakes."""
+
+    run: Callable[..., subprocess.CompletedProcess] = subprocess.run
+    fetch: Callable[[str, float], Any] = fetch_json
+    base_environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    def evaluate(self, gate: dict[str, Any], context: GateContext) -> Outcome:
+        if gate["kind"] == "check":
+            return self.check(gate, context)
+        if gate["kind"] == "metrics":
+            return self.metrics(gate, context)
+        raise ValueError(f"{gate['kind']} gates are decided by the state machine, not evaluated")
+
+    def check(self, gate: dict[str, Any], context: GateContext) -> Outcome:
+        command = gate["command"]
+        timeout = duration_seconds(gate["timeout"])
+        try:
+            done = self.run(
+                command, shell=isinstance(command, str), env=self.base_environ | context.environ(),
+                capture_output=True, text=True, timeout=timeout or None, stdin=subprocess.DEVNULL,
+            )
+        except subprocess.TimeoutExpired:
+            return "inconclusive", f"command timed out after {gate['timeout']}"
+        except OSError as err:
+            return "fail", f"command could not run ({err.strerror or err})"
+        said = _last_line(done.stdout) or _last_line(done.stderr)
+        if done.returncode == 0:
+            return "pass", f"exit 0{': ' + said if said else ''}"
+        return "fail", f"exit {done.returncode}{': ' + said if said else ''}"
+
+    def metrics(self, gate: dict[str, Any], context: GateContext) -> Outcome:
+        try:
+            stats = self.fetch(gate["url"], duration_seconds(gate["timeout"]) or 10)
+        except FetchError as err:
+            return "inconclusive", str(err)
+        return judge_metrics(stats, gate["conditions"], context.services)
+
+
+def judge_metrics(stats: Any, conditions: list[str], services: tuple[str, ...]) -> Outcome:
+    """Every service must report, and meet every condition; a silent service is not rolled out yet."""
+    if not isinstance(stats, dict):
+        return "inconclusive", "the endpoint's answer is not an object of service -> stats"
+    silent = [s for s in services if not isinstance(stats.get(s), dict)]
+    for service in services:
+        if service in silent:
+            continue
+        for condition in conditions:
+            held, seen = condition_holds(stats[service], condition)
+            if not held:
+                return "fail", f"{service}: {condition.strip()} does not hold (is {seen})"
+    if silent:
+        return "inconclusive", f"not reported yet: {', '.join(silent)}"
+    return "pass", f"{len(services)} service(s) meet {' and '.join(c.strip() for c in conditions)}"
+
+
+def condition_holds(stats: dict[str, Any], condition: str) -> tuple[bool, str]:
+    """(verdict, the value seen, as text). A missing field never holds."""
+    name, op, raw = CONDITION.match(condition).groups()  # plans are validated, so it matches
+    actual: Any = stats
+    for part in name.split("."):
+        actual = actual.get(part) if isinstance(actual, dict) else None
+    if actual is None:
+        return False, "missing"
+    expected, actual_value = _literal(raw), _number(actual)
+    try:
+        held = {
+            "==": actual_value == expected, "!=": actual_value != expected,
+            ">=": actual_value >= expected, "<=": actual_value <= expected,
+            ">": actual_value > expected, "<": actual_value < expected,
+        }[op]
+    except TypeError:
+        held = False
+    return held, json.dumps(actual)
+
+
+def _literal(raw: str) -> Any:
+    try:
+        return _number(json.loads(raw))
+    except ValueError:
+        return _number(raw.strip("'\""))
+
+
+def _number(value: Any) -> Any:
+    """The guide's endpoint reports ``hit_rate`` as ``"12.5%"``: compare it as 0.125."""
+    if isinstance(value, str) and value.endswith("%"):
+        try:
+            return float(value[:-1]) / 100
+        except ValueError:
+            return value
+    return value
+
+
+def _last_line(text: str | None) -> str:
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    return lines[-1][:200] if lines else ""

@@ -1,0 +1,262 @@
+"""The rollout commands as library calls: read the record, ask the machine, act, record.
+
+Every operation that touches a service store follows the journal: the intent is saved (with a
+compare-and-swap on the record) before the first write, and the outcome after the last. A
+process killed in between leaves the intent open; the next ``advance`` or ``abort`` finishes
+it, and learns what already landed from the store itself (the document's revision and the
+history entry carrying this rollout's id), so nothing is applied twice.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Callable
+
+from optctl import changes
+from optctl.errors import ConflictError, NotFoundError, OptctlError, UsageError
+from optctl.rollout import machine
+from optctl.rollout.control import ControlStore, Event
+from optctl.rollout.gates import Evaluators, GateContext
+from optctl.rollout.plan import Plan
+from optctl.rollout.state import ACTIVE, Applied, Rollout, RolloutState, iso
+from optctl.stores.base import Store, StoredDocument
+
+
+@dataclass
+class Runtime:
+    """Everything an operation touches, injected: stores, clock, who acts, gate edges, hooks."""
+
+    control: ControlStore
+    stores: Callable[[str], Store]  # environment name -> its open store
+    clock: Callable[[], datetime]
+    actor: str
+    evaluators: Evaluators = field(default_factory=Evaluators)
+    on_step: Callable[[str, Rollout], None] = lambda step, rollout: None  # progress; crash injection in tests
+
+    def save(self, rollout: Rollout, kind: str, stage: int | None = None, detail: str | None = None) -> Rollout:
+        event = Event(iso(self.clock()), self.actor, kind, None if stage is None else stage + 1, detail)
+        return self.control.save(rollout, [event])
+
+
+@dataclass(frozen=True)
+class Advanced:
+    rollout: Rollout
+    did: list[str]  # what this call changed, for people
+    next: machine.Action  # what the rollout waits for now
+
+
+# --- start --------------------------------------------------------------------------------
+
+
+def start(rt: Runtime, plan: Plan) -> Advanced:
+    """Check the plan against the live stores, record the rollout, apply stage 1."""
+    busy = {(stage.environment, service): other.id for other in rt.control.list(ACTIVE)
+            for stage in other.stages for service in stage.services}
+    resolved = []
+    for number, stage in enumerate(plan.stages, 1):
+        store = rt.stores(stage.environment)
+        documents = store.read_many(None if stage.services == "all" else stage.services)
+        names = sorted(documents) if stage.services == "all" else list(stage.services)
+        where = f"plan {plan.name!r} stage {number} ({stage.environment})"
+        for service in names:
+            if service not in documents:
+                raise NotFoundError(f"{where}: no service {service!r} in {stage.environment}; fix the plan or import it; nothing was started")
+            if documents[service].optimization is None:
+                raise UsageError(f"{where}: {service} has no optimization field; add one (caching disabled) with `optctl apply` first; nothing was started")
+            if (stage.environment, service) in busy:
+                raise ConflictError(f"{where}: {service} is in active rollout {busy[stage.environment, service]}; finish or abort it first; nothing was started")
+        if not names:
+            raise UsageError(f"{where}: the environment has no services; nothing was started")
+        resolved.append(names)
+    now = rt.clock()
+    rollout = machine.start(f"ro-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}", plan, resolved, rt.actor, now)
+    rollout = rt.control.create(rollout, [Event(iso(now), rt.actor, "started", None, f"plan {plan.name}, {len(resolved)} stages")])
+    return advance(rt, rollout.id)
+
+
+# --- advance ------------------------------------------------------------------------------
+
+
+def advance(rt: Runtime, rollout_id: str) -> Advanced:
+    """Evaluate the current stage's gates; if they pass, apply the next stage (one apply at most)."""
+    rollout = rt.control.get(rollout_id)
+    rt.on_step("loaded", rollout)
+    did: list[str] = []
+    while True:
+        action = machine.next_action(rollout, rt.clock())
+        if action.kind == "apply" and any(d.startswith("applied") for d in did):
+            return Advanced(rollout, did, action)
+        if action.kind == "apply":
+            rollout = _apply(rt, rollout, action.stage)
+            did.append(f"applied stage {action.stage + 1} ({rollout.stages[action.stage].environment})")
+        elif action.kind == "evaluate":
+            rollout = _evaluate(rt, rollout, action)
+            did.append(f"evaluated gates of stage {action.stage + 1}")
+        elif action.kind == "promote":
+            rollout = rt.save(machine.promote(rollout, action.stage, rt.clock()), "stage-passed", action.stage)
+            did.append(f"stage {action.stage + 1} passed")
+        elif action.kind == "complete":
+            rollout = rt.save(machine.complete(rollout, rt.clock()), "completed")
+        elif action.kind == "rollback":
+            final = rollout.step.final if rollout.step is not None else "failed"
+            rollout = _rollback(rt, rollout, final, rollout.reason or action.reason, force=False)
+            did.append("rolled back after a failed gate")
+        else:
+            return Advanced(rollout, did, action)
+
+
+def advance_until_blocked(rt: Runtime, rollout_id: str, sleep: Callable[[float], None], max_wait: float = 60) -> Advanced:
+    """Advance again and again, sleeping through soaks and retries, until a person is needed
+    (approval, pause) or the rollout ends."""
+    while True:
+        result = advance(rt, rollout_id)
+        if result.next.kind == "wait" and result.next.until is not None:
+            sleep(max(0.0, min(max_wait, (result.next.until - rt.clock()).total_seconds())))
+        elif result.next.kind in ("idle", "wait"):
+            return result
+
+
+def _apply(rt: Runtime, rollout: Rollout, index: int) -> Rollout:
+    stage = rollout.stages[index]
+    interrupted = rollout.step is not None
+    if not interrupted:
+        rollout = rt.save(machine.begin_apply(rollout, index, rt.actor, rt.clock()), "apply-intent", index, ", ".join(stage.services))
+    rt.on_step("apply:intent-saved", rollout)
+    store = rt.stores(stage.environment)
+    try:
+        documents = store.read_many(stage.services)
+        flips = changes.flip(documents, stage.services, True, stage.environment)
+        already = [service for service, _ in flips.unchanged]
+        ours = _written_by_us(store, documents, already, rollout.id, "enable") if interrupted else []
+        reason = f"rollout {rollout.name} ({rollout.id}) stage {index + 1}"
+        entries = store.write(flips.to_changes(reason, rollout.id), rt.actor) if flips.changes else []
+    except OptctlError as err:
+        rt.save(machine.step_failed(rollout, str(err), rt.clock()), "apply-error", index, str(err))
+        raise
+    rt.on_step("apply:written", rollout)
+    applied = [Applied(service=e.service, revision=e.revision, before=e.before, after=e.after) for e in entries] + ours
+    unchanged = [s for s in already if s not in {a.service for a in ours}]
+    detail = f"enabled {', '.join(a.service for a in applied) or 'nothing'}" + (f"; already enabled: {', '.join(unchanged)}" if unchanged else "")
+    rollout = rt.save(machine.finish_apply(rollout, index, applied, unchanged, rt.clock()), "applied", index, detail)
+    rt.on_step("apply:done", rollout)
+    return rollout
+
+
+def _written_by_us(store: Store, documents: dict[str, StoredDocument], services: list[str], rollout_id: str, action: str) -> list[Applied]:
+    """Services whose current revision is this rollout's own write (found after an interruption)."""
+    found = []
+    for service in services:
+        last = store.history(service, limit=1)
+        if last and last[-1].rollout == rollout_id and last[-1].action == action and last[-1].revision == documents[service].revision:
+            found.append(Applied(service=service, revision=last[-1].revision, before=last[-1].before, after=last[-1].after))
+    return found
+
+
+def _evaluate(rt: Runtime, rollout: Rollout, action: machine.Action) -> Rollout:
+    stage = rollout.stages[action.stage]
+    context = GateContext(rollout.id, action.stage + 1, stage.environment, tuple(stage.services))
+    outcomes = {i: rt.evaluators.evaluate(stage.gates[i].gate, context) for i in action.gates}
+    rt.on_step("gates:evaluated", rollout)
+    detail = "; ".join(f"{stage.gates[i].kind} {result}: {why}" for i, (result, why) in outcomes.items())
+    return rt.save(machine.record_gates(rollout, action.stage, outcomes, rt.clock()), "gates", action.stage, detail)
+
+
+# --- rollback (abort, and a failed gate) --------------------------------------------------
+
+
+def abort(rt: Runtime, rollout_id: str, reason: str, force: bool = False) -> Advanced:
+    """Put back, newest first, everything this rollout enabled; hand-changed services only with force."""
+    rollout = rt.control.get(rollout_id)
+    rt.on_step("loaded", rollout)
+    if rollout.state == "aborted" and rollout.step is None and not (force and machine.stages_to_roll_back(rollout)):
+        return Advanced(rollout, [], machine.next_action(rollout, rt.clock()))
+    rollout = _rollback(rt, rollout, "aborted", reason, force)
+    return Advanced(rollout, ["aborted"], machine.next_action(rollout, rt.clock()))
+
+
+def _rollback(rt: Runtime, rollout: Rollout, final: RolloutState, reason: str, force: bool) -> Rollout:
+    if rollout.step is not None and rollout.step.op == "apply":
+        rollout = _settle_interrupted_apply(rt, rollout)
+    if rollout.step is None or rollout.step.final != final or force:
+        rollout = rt.save(machine.begin_rollback(rollout, final, rt.actor, reason, force or bool(rollout.step and rollout.step.force), rt.clock()),
+                          "rollback-intent", None, reason)
+    rt.on_step("rollback:intent-saved", rollout)
+    for index in machine.stages_to_roll_back(rollout):
+        rollout = _roll_back_stage(rt, rollout, index)
+    rollout = rt.save(machine.finish_rollback(rollout, rt.clock()), final, None, reason)
+    rt.on_step("rollback:done", rollout)
+    return rollout
+
+
+def _settle_interrupted_apply(rt: Runtime, rollout: Rollout) -> Rollout:
+    """Record what an interrupted apply already wrote, without writing anything more."""
+    index = rollout.step.stage
+    stage = rollout.stages[index]
+    store = rt.stores(stage.environment)
+    documents = store.read_many(stage.services)
+    enabled = [s for s, doc in documents.items() if (doc.optimization or {}).get("cache", {}).get("enabled")]
+    ours = _written_by_us(store, documents, enabled, rollout.id, "enable")
+    settled = machine.finish_apply(rollout, index, ours, [], rt.clock())
+    return rt.save(settled, "applied", index, f"interrupted apply had enabled {', '.join(a.service for a in ours) or 'nothing'}")
+
+
+def _roll_back_stage(rt: Runtime, rollout: Rollout, index: int) -> Rollout:
+    stage = rollout.stages[index]
+    store = rt.stores(stage.environment)
+    force = rollout.step.force
+    try:
+        documents = store.read_many([a.service for a in stage.applied])
+        targets, restored, left_alone = {}, [], []
+        for applied in reversed(stage.applied):  # newest first
+            current = documents.get(applied.service)
+            if current is not None and current.optimization == applied.before:
+                restored.append(applied.service)  # restored already (by us before an interruption, or by hand)
+            elif current is not None and (current.revision == applied.revision or force):
+                targets[applied.service] = applied.before
+            else:
+                left_alone.append(applied.service)
+        plan = changes.apply({s: documents[s] for s in targets}, targets, stage.environment)
+        writes = [replace(planned, action="rollback").to_change(rollout.reason, rollout.id) for planned in plan.changes]
+        entries = store.write(writes, rt.actor) if writes else []
+    except OptctlError as err:
+        rt.save(machine.step_failed(rollout, str(err), rt.clock()), "rollback-error", index, str(err))
+        raise
+    rt.on_step("rollback:written", rollout)
+    restored += [e.service for e in entries]
+    detail = f"restored {', '.join(restored) or 'nothing'}" + (
+        f"; left alone (changed by hand since; --force restores them): {', '.join(left_alone)}" if left_alone else "")
+    return rt.save(machine.finish_rollback_stage(rollout, index, restored, left_alone, rt.clock()), "rolled-back", index, detail)
+
+
+# --- people's commands --------------------------------------------------------------------
+
+
+def approve(rt: Runtime, rollout_id: str) -> Rollout:
+    rollout = rt.control.get(rollout_id)
+    index = rollout.current_stage()
+    return rt.save(machine.approve(rollout, rt.actor, rt.clock()), "approved", index)
+
+
+def pause(rt: Runtime, rollout_id: str, reason: str) -> Rollout:
+    return rt.save(machine.pause(rt.control.get(rollout_id), reason, rt.clock()), "paused", None, reason)
+
+
+def resume(rt: Runtime, rollout_id: str) -> Rollout:
+    return rt.save(machine.resume(rt.control.get(rollout_id), rt.clock()), "resumed")
+
+
+def resolve_id(control: ControlStore, rollout_id: str | None, *, latest: bool = False) -> str:
+    """The named rollout; without a name, the one active rollout (or, with ``latest``, the newest)."""
+    if rollout_id:
+        return rollout_id
+    active = control.list(ACTIVE)
+    if len(active) == 1:
+        return active[0].id
+    if len(active) > 1:
+        raise UsageError(f"{len(active)} rollouts are active ({', '.join(r.id for r in active)}); name one")
+    every = control.list()
+    if latest and every:
+        return every[-1].id
+    raise NotFoundError("no active rollout; `optctl rollout list` shows past ones, `optctl rollout start PLAN` starts one")
