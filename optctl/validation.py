@@ -12,8 +12,8 @@ from typing import Iterable
 from optctl.contract.check import check_document
 from optctl.contract.findings import Finding
 from optctl.contract.kinds import Kind, detect_kind, kind_named, kind_names
-from optctl.documents.reader import ParseProblem, SourceDocument, iter_paths, read_documents
-from optctl.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, OptctlError, UsageError
+from optctl.documents.reader import ParseProblem, SourceDocument, UnreadableFile, iter_paths, read_documents
+from optctl.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError
 
 
 @dataclass
@@ -61,9 +61,10 @@ def validate_paths(
         try:
             for item in read_documents(path):
                 reports.append(_report(item, forced))
-        except OptctlError as err:
+        except UnreadableFile as err:
             # One unreadable file must not hide the problems of the others.
-            reports.append(DocumentReport(path, None, None, [Finding("unreadable", "error", "", _strip_path(str(err), path))], True))
+            finding = Finding("unreadable", "error", "", err.detail, None, None, err.line, err.column)
+            reports.append(DocumentReport(path, None, None, [finding], unreadable=True))
     return ValidationResult(reports, strict)
 
 
@@ -98,6 +99,3 @@ def _forced_kind(name: str | None) -> Kind | None:
         raise UsageError(f"--kind {name!r} is not a kind optctl knows; choose one of: {', '.join(kind_names())}")
     return kind
 
-
-def _strip_path(message: str, path: str) -> str:
-    return message[len(path) + 2:] if message.startswith(f"{path}: ") else message

@@ -27,6 +27,14 @@ SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".yaml": "ya
 STDIN = "-"
 
 
+class UnreadableFile(UsageError):
+    """The file as a whole cannot be read as text; ``detail`` says why, without the path."""
+
+    def __init__(self, path: str, detail: str, line: int | None = None, column: int | None = None):
+        self.path, self.detail, self.line, self.column = path, detail, line, column
+        super().__init__(f"{path}{f':{line}:{column}' if line else ''}: {detail}")
+
+
 @dataclass
 class SourceDocument:
     """One parsed document and where it came from."""
@@ -137,18 +145,16 @@ def read_documents(path: str) -> Iterator[SourceDocument | ParseProblem]:
 def _read_text(path: str) -> str:
     try:
         raw = sys.stdin.buffer.read() if path == STDIN else Path(path).read_bytes()
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a folder; pass the folder itself to read every file in it") from None
     except OSError as err:
-        raise UsageError(f"{path}: cannot read ({err.strerror or err})") from None
+        raise UnreadableFile(path, f"cannot read ({err.strerror or err})") from None
     if b"\x00" in raw[:8192]:
-        raise UsageError(f"{path}: binary file, not JSON or YAML text")
+        raise UnreadableFile(path, "binary file, not JSON or YAML text")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as err:
         line = raw.count(b"\n", 0, err.start) + 1
         column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
-        raise UsageError(f"{path}:{line}:{column}: not UTF-8 text (byte 0x{raw[err.start]:02x}); save the file as UTF-8") from None
+        raise UnreadableFile(path, f"not UTF-8 text (byte 0x{raw[err.start]:02x}); save the file as UTF-8", line, column) from None
 
 
 def _format_of(path: str, text: str) -> str:
@@ -159,9 +165,10 @@ def _format_of(path: str, text: str) -> str:
         head = text.lstrip("\ufeff \t\r\n")[:1]
         fmt = "json" if head in ("{", "[") else "yaml"
     if fmt != "jsonl" and len(text) > MAX_SINGLE_DOCUMENT_BYTES:
-        raise UsageError(
-            f"{path}: {len(text) // (1024 * 1024)} MiB is over the {MAX_SINGLE_DOCUMENT_BYTES // (1024 * 1024)} MiB "
-            "limit for one JSON or YAML file; export it as JSON Lines (.jsonl), which is read a line at a time"
+        raise UnreadableFile(
+            path,
+            f"{len(text) // (1024 * 1024)} MiB is over the {MAX_SINGLE_DOCUMENT_BYTES // (1024 * 1024)} MiB "
+            "limit for one JSON or YAML file; export it as JSON Lines (.jsonl), which is read a line at a time",
         )
     return fmt
 
@@ -218,10 +225,10 @@ def _stream_json_lines(path: str) -> Iterator[SourceDocument | ParseProblem]:
     try:
         handle = open(path, "rb")
     except OSError as err:
-        raise UsageError(f"{path}: cannot read ({err.strerror or err})") from None
+        raise UnreadableFile(path, f"cannot read ({err.strerror or err})") from None
     with handle:
         if b"\x00" in handle.read(8192):
-            raise UsageError(f"{path}: binary file, not JSON Lines text")
+            raise UnreadableFile(path, "binary file, not JSON Lines text")
         handle.seek(0)
         lines = (_decode_line(path, number, raw) for number, raw in enumerate(handle, start=1))
         found = yield from _json_lines(path, lines)
@@ -233,9 +240,9 @@ def _decode_line(path: str, number: int, raw: bytes) -> str:
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise UsageError(f"{path}:{number}:{err.start + 1}: not UTF-8 text (byte 0x{raw[err.start]:02x}); save the file as UTF-8") from None
+        raise UnreadableFile(path, f"not UTF-8 text (byte 0x{raw[err.start]:02x}); save the file as UTF-8", number, err.start + 1) from None
     if number == 1 and line.startswith("\ufeff"):
-        raise UsageError(f"{path}:1:1: file starts with a UTF-8 byte-order mark; save it without one")
+        raise UnreadableFile(path, "file starts with a UTF-8 byte-order mark; save it without one", 1, 1)
     return line.rstrip("\r\n")
 
 

@@ -93,9 +93,9 @@ def test_warnings_pass_unless_strict(tmp_path, capsys):
         ("nan.json", '{"cache": {"min_tokens_to_cache": NaN}}', 1, "nan.json:1:35: error[not-json-number]"),
         ("inf.json", '{"cache": {"min_tokens_to_cache": -Infinity}}', 1, "inf.json:1:35: error[not-json-number]"),
         ("bom.json", "\ufeff{}", 1, "bom.json:1:1: error[bom]"),
-        ("deep.json", "[" * 10000 + "]" * 10000, 1, "deep.json:1:1: error[too-deep]"),
+        ("deep.json", "[" * 10000 + "]" * 10000, 1, "deep.json:1:2: error[too-deep]"),
         ("dup.yaml", "cache:\n  enabled: true\n  enabled: false\n", 1, "dup.yaml:3:3: error[duplicate-key]"),
-        ("latin1.json", b'{"provider": "caf\xe9"}', 2, "latin1.json:1:1: error[unreadable] 1:18: not UTF-8"),
+        ("latin1.json", b'{"provider": "caf\xe9"}', 2, "latin1.json:1:18: error[unreadable] not UTF-8"),
         ("binary.json", b"\x00\x01\x02\xff", 2, "binary.json: error[unreadable] binary file"),
     ],
 )
