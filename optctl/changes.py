@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Iterable, Mapping, Sequence
 
-from optctl.documents.redact import redact, scrub, secret_values
+from optctl.documents.redact import redact
 from optctl.errors import InvalidDocumentError, NotFoundError, UsageError
 from optctl.stores.base import Change, HistoryEntry, StoredDocument
 
@@ -225,38 +225,27 @@ def validate_optimization(optimization: Any, where: str) -> None:
     """Raise ``InvalidDocumentError`` unless both the schema and the pydantic model accept it."""
     from optctl.contract.models import OptimizationConfig
 
-    _schema_check("optimization", optimization, f"{where}: optimization")
+    _refuse_errors(optimization, "optimization", f"{where}: optimization")
     _model_check(OptimizationConfig, optimization, f"{where}: optimization")
 
 
 def validate_document(document: Any, where: str) -> None:
-    """The same for a whole ai-config document; messages never carry its secrets."""
+    """The same for a whole ai-config document (the checker already keeps its secrets out)."""
     from optctl.contract.models import AIConfigDocument
 
-    try:
-        _schema_check("ai-config", document, where)
-        _model_check(AIConfigDocument, document, where)
-    except InvalidDocumentError as err:
-        raise InvalidDocumentError(scrub(str(err), secret_values(document))) from None
+    _refuse_errors(document, "ai-config", where)
+    _model_check(AIConfigDocument, document, where)
 
 
-def _schema_check(name: str, value: Any, where: str) -> None:
-    from jsonschema.exceptions import best_match
+def _refuse_errors(value: Any, kind: str, where: str) -> None:
+    from optctl.contract.check import check_document
+    from optctl.contract.kinds import kind_named
 
-    error = best_match(_validator(name).iter_errors(value))
-    if error is not None:
-        place = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-        raise InvalidDocumentError(f"{where}{place}: {_without_instance(error)}; nothing was written")
-
-
-def _without_instance(error: Any) -> str:
-    # The schema's own words, without echoing the value (which could be a secret).
-    if error.validator == "type":
-        expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        return f"must be {' or '.join(expected)}"
-    if error.validator == "enum":
-        return f"must be one of: {', '.join(map(str, error.validator_value))}"
-    return error.message
+    errors = [f for f in check_document(value, kind_named(kind)) if f.severity == "error"]
+    if errors:
+        first, more = errors[0], f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        hint = f" ({first.hint})" if first.hint else ""
+        raise InvalidDocumentError(f"{where}{first.pointer.replace('/', '.')}: {first.message}{hint}{more}; nothing was written")
 
 
 def _model_check(model: Any, value: Any, where: str) -> None:
@@ -268,18 +257,6 @@ def _model_check(model: Any, value: Any, where: str) -> None:
         first = err.errors()[0]
         place = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
         raise InvalidDocumentError(f"{where}{place}: {first['msg']}; nothing was written") from None
-
-
-@cache
-def _validator(name: str) -> Any:
-    from jsonschema import Draft202012Validator
-    from referencing import Registry, Resource
-
-    from optctl.contract.schemas import load_schema, schema_names
-
-    schemas = [load_schema(n) for n in schema_names()]
-    registry = Registry().with_resources((s["$id"], Resource.from_contents(s)) for s in schemas if "$id" in s)
-    return Draft202012Validator(load_schema(name), registry=registry)
 
 
 # --- differences -----------------------------------------------------------------------
