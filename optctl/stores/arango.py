@@ -134,9 +134,11 @@ class ArangoStore:
             raise EnvironmentProblem(f"environment {env.name!r}: the CA bundle {env.ca_bundle} does not exist; fix ca_bundle in optctl.toml")
         verify: bool | str = str(Path(env.ca_bundle).expanduser()) if env.verify_tls and env.ca_bundle else env.verify_tls
         username, password = env.credentials()
-        # Fail fast on a dead host: two tries, one second apart, instead of the driver's ~7 s.
+        # Retries: urllib3's, inside DefaultHTTPClient, repeat only what is safe (a connection
+        # never made, or a GET). The driver's own loop would resend any request after a lost
+        # reply, e.g. the history INSERT, recording it twice: one try per host only.
         transport = _RecordingHTTPClient(http_client or DefaultHTTPClient(retry_attempts=1, backoff_factor=0.5))
-        client = ArangoClient(hosts=hosts, http_client=transport, verify_override=verify)
+        client = ArangoClient(hosts=hosts, http_client=transport, verify_override=verify, resolver_max_tries=len(hosts))
         db = client.db(database, username=username or "root", password=password or "")
         return cls(env, db, client, transport, clock, frozenset(s for s in (password,) if s))
 

@@ -1,0 +1,106 @@
+"""TEST FIXTURE: where ArangoStore tests run: the in-process stand-in, or a real server.
+
+With ``OPTCTL_TEST_ARANGO_URL`` set (``http://root:pw@localhost:8529/optctl_test``, or
+``https://...``), the database is created if missing and each environment's collections are
+created or truncated, so the same tests run against ArangoDB itself. Otherwise every test
+gets a fresh stand-in. Each environment gets its own pair of collections, so environments
+never see each other's documents, and the credentials travel through environment
+variables, as in production.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from optctl.config import EnvironmentConfig
+from optctl.stores.arango import ArangoStore
+from tests.arango_server.client import FakeHTTPClient
+from tests.arango_server.server import FakeArangoServer
+
+REAL_SERVER_VARIABLE = "OPTCTL_TEST_ARANGO_URL"
+USER_VARIABLE, PASSWORD_VARIABLE = "OPTCTL_TEST_ARANGO_USER", "OPTCTL_TEST_ARANGO_PASSWORD"
+DATABASE = "optctl_test"
+FAKE_USER, FAKE_PASSWORD = "optctl", "stand-in-password-7f3a"
+FAKE_URL = f"arangodb://arango.test:8529/{DATABASE}"
+
+
+class Harness:
+    """Opens ArangoStores on one server, the stand-in's or a real one."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, real_url: str | None = None):
+        self.real = real_url is not None
+        self.server: FakeArangoServer | None = None
+        if real_url is None:
+            self.server = FakeArangoServer({FAKE_USER: FAKE_PASSWORD})
+            self.server.create_database(DATABASE)
+            self.url, self.database, user, password = FAKE_URL, DATABASE, FAKE_USER, FAKE_PASSWORD
+        else:
+            self.url, self.database, user, password, self._hosts = _parse_real(real_url)
+        monkeypatch.setenv(USER_VARIABLE, user)
+        monkeypatch.setenv(PASSWORD_VARIABLE, password)
+        self._prepared: set[str] = set()
+
+    def environment(self, name: str = "dev", keys: dict[str, str] | None = None, **settings: Any) -> EnvironmentConfig:
+        settings = {"collection": f"{name}_ai_configs", "history_collection": f"{name}_optctl_history", **settings}
+        return EnvironmentConfig(name, settings.pop("url", self.url), username_env=USER_VARIABLE,
+                                 password_env=PASSWORD_VARIABLE, keys=keys or {}, **settings)
+
+    def connect(self, env: EnvironmentConfig) -> tuple[ArangoStore, FakeHTTPClient | None]:
+        """A store (and, on the stand-in, the client that counts its requests), collections ready."""
+        self._prepare(env)
+        client = FakeHTTPClient(self.server) if self.server else None
+        return ArangoStore.open(env, http_client=client), client
+
+    def open(self, name: str = "dev", keys: dict[str, str] | None = None) -> ArangoStore:
+        return self.connect(self.environment(name, keys))[0]
+
+    def _prepare(self, env: EnvironmentConfig) -> None:
+        if env.name in self._prepared:
+            return
+        self._prepared.add(env.name)
+        collections = (env.collection, env.history_collection)
+        if self.server:
+            for name in collections:
+                self.server.create_collection(self.database, name)
+            return
+        from arango import ArangoClient
+
+        user, password = os.environ[USER_VARIABLE], os.environ[PASSWORD_VARIABLE]
+        client = ArangoClient(hosts=self._hosts)
+        system = client.db("_system", username=user, password=password)
+        if not system.has_database(self.database):
+            system.create_database(self.database)
+        db = client.db(self.database, username=user, password=password)
+        for name in collections:
+            if db.has_collection(name):
+                db.collection(name).truncate()
+            else:
+                db.create_collection(name)
+        client.close()
+
+
+def _parse_real(url: str) -> tuple[str, str, str, str, str]:
+    parts = urlsplit(url)
+    database = parts.path.strip("/") or DATABASE
+    host = f"{parts.hostname}:{parts.port or 8529}"
+    scheme = "arangodb+https" if parts.scheme == "https" else "arangodb"
+    return f"{scheme}://{host}/{database}", database, parts.username or "root", parts.password or "", f"{parts.scheme}://{host}"
+
+
+_HARNESS = pytest.StashKey[Harness]()
+
+
+def harness_for(request: pytest.FixtureRequest) -> Harness:
+    """One harness per test, shared by every store the test opens."""
+    if _HARNESS not in request.node.stash:
+        request.node.stash[_HARNESS] = Harness(request.getfixturevalue("monkeypatch"), os.environ.get(REAL_SERVER_VARIABLE))
+    return request.node.stash[_HARNESS]
+
+
+def open_arango(request: pytest.FixtureRequest, tmp_path: Any, env: str, keys: dict[str, str]) -> ArangoStore:
+    """The contract suite's opener (``tests/stores/conftest.py``)."""
+    return harness_for(request).open(env, keys)
