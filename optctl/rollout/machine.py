@@ -111,6 +111,15 @@ def finish_apply(rollout: Rollout, index: int, applied: list[Applied], unchanged
     return observe(new, now)
 
 
+def settle_interrupted_apply(rollout: Rollout, index: int, landed: list[Applied], now: datetime) -> Rollout:
+    """Close an apply that was cut short with what had landed; a stage where nothing did is pending again."""
+    if landed:
+        return finish_apply(rollout, index, landed, [], now)
+    new = _touched(rollout, now)
+    new.stages[index].state, new.step = "pending", None
+    return new
+
+
 def step_failed(rollout: Rollout, error: str, now: datetime) -> Rollout:
     """An operation stopped cleanly on an error: the intent stays open, with the reason."""
     new = _touched(rollout, now)

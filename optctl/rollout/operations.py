@@ -86,11 +86,10 @@ def advance(rt: Runtime, rollout_id: str) -> Advanced:
     did: list[str] = []
     while True:
         action = machine.next_action(rollout, rt.clock())
-        if action.kind == "apply" and any(d.startswith("applied") for d in did):
-            return Advanced(rollout, did, action)
-        if action.kind == "apply":
+        if action.kind == "apply":  # one stage per advance: its gates are judged on a later one
             rollout = _apply(rt, rollout, action.stage)
             did.append(f"applied stage {action.stage + 1} ({rollout.stages[action.stage].environment})")
+            return Advanced(rollout, did, machine.next_action(rollout, rt.clock()))
         elif action.kind == "evaluate":
             rollout = _evaluate(rt, rollout, action)
             did.append(f"evaluated gates of stage {action.stage + 1}")
@@ -198,7 +197,7 @@ def _settle_interrupted_apply(rt: Runtime, rollout: Rollout) -> Rollout:
     documents = store.read_many(stage.services)
     enabled = [s for s, doc in documents.items() if (doc.optimization or {}).get("cache", {}).get("enabled")]
     ours = _written_by_us(store, documents, enabled, rollout.id, "enable")
-    settled = machine.finish_apply(rollout, index, ours, [], rt.clock())
+    settled = machine.settle_interrupted_apply(rollout, index, ours, rt.clock())
     return rt.save(settled, "applied", index, f"interrupted apply had enabled {', '.join(a.service for a in ours) or 'nothing'}")
 
 

@@ -1,0 +1,85 @@
+"""A rollout world: real SQLite stores for dev/staging/production seeded with the bundled
+example services, a control store, and a clock the test moves by hand."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from optctl.config import embedded_project, open_store
+from optctl.examples import load_examples
+from optctl.rollout.control import ControlStore
+from optctl.rollout.operations import Runtime
+from optctl.rollout.plan import Plan
+
+SERVICES = ["agent", "indexing", "query"]
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def tick(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class Crash(BaseException):
+    """Stands in for SIGKILL: not an OptctlError, so no clean-up code runs for it."""
+
+
+class FakeEvaluators:
+    """Gate outcomes scripted per kind (the last one repeats); records every evaluation."""
+
+    def __init__(self) -> None:
+        self.script = {"check": ["pass"], "metrics": ["pass"]}
+        self.calls = []
+
+    def evaluate(self, gate, context):
+        self.calls.append((gate["kind"], context))
+        queue = self.script[gate["kind"]]
+        result = queue.pop(0) if len(queue) > 1 else queue[0]
+        return result, f"scripted {result}"
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def stores():
+    project = embedded_project()
+    opened = {name: open_store(env) for name, env in project.environments.items()}
+    for store in opened.values():
+        load_examples(store, "seed")
+    yield opened
+    for store in opened.values():
+        store.close()
+
+
+@pytest.fixture
+def runtime(stores, clock, tmp_path):
+    control = ControlStore(tmp_path / "rollouts.db")
+    rt = Runtime(control=control, stores=stores.__getitem__, clock=clock, actor="alice", evaluators=FakeEvaluators())
+    yield rt
+    control.close()
+
+
+def three_stage_plan(**gates_by_stage) -> Plan:
+    """dev (all three), staging (all three), production (agent): each with the given gates."""
+    stages = [
+        {"environment": "dev", "services": SERVICES},
+        {"environment": "staging", "services": SERVICES},
+        {"environment": "production", "services": ["agent"]},
+    ]
+    for stage in stages:
+        stage["gates"] = gates_by_stage.get(stage["environment"], [])
+    return Plan.model_validate({"name": "caching", "stages": stages})
+
+
+def enabled(store, service: str) -> bool:
+    return store.read(service).optimization["cache"]["enabled"]
