@@ -41,11 +41,18 @@ def _is_optimization(data: Any) -> bool:
     return isinstance(data, dict) and bool({"cache", "batch", "fallback"} & data.keys())
 
 
+def _is_prompt_fixture(data: Any) -> bool:
+    if isinstance(data, dict):
+        return isinstance(data.get("messages"), list)
+    return isinstance(data, list) and bool(data) and all(isinstance(m, dict) and "role" in m for m in data)
+
+
 # Order matters: the first kind whose detector accepts a document is its kind.
 KINDS: list[Kind] = [
     Kind("rollout-plan", "rollout-plan", _is_rollout_plan, "optctl.rollout.plan:semantic_findings"),
     Kind("ai-config", "ai-config", _is_ai_config, "optctl.contract.semantics:ai_config_findings"),
     Kind("optimization", "optimization", _is_optimization, "optctl.contract.semantics:optimization_findings"),
+    Kind("prompt-fixture", "prompt-fixture", _is_prompt_fixture, "optctl.caching.fixtures:semantic_findings"),
 ]
 
 

@@ -1,0 +1,37 @@
+"""The request that would be sent: the fixture with the strategy's markers in place, nothing else.
+
+"Zero breaking changes" means the only differences from the input are the markers, and a
+string content turned into one text block where a marker has to go (a test checks this on
+every fixture). The wrapper's own message-level marker is reproduced as the wrapper sends it.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from optctl.caching.placement import Placement
+from optctl.caching.request import Request
+
+DEFAULT_TTL = "5m"
+
+
+def marker(ttl: str) -> dict[str, str]:
+    return {"type": "ephemeral"} if ttl == DEFAULT_TTL else {"type": "ephemeral", "ttl": ttl}
+
+
+def emit_request(request: Request, placement: Placement) -> Any:
+    data = copy.deepcopy(request.data)
+    for new in placement.markers:
+        block = request.blocks[new.block]
+        parts = [int(p) if p.isdigit() else p for p in block.pointer.strip("/").split("/")]
+        parent = data
+        for part in parts[:-1]:
+            parent = parent[part]
+        if new.on_message:
+            parent["cache_control"] = marker(new.ttl)
+        elif block.string_content:
+            parent[parts[-1]] = [{"type": "text", "text": parent[parts[-1]], "cache_control": marker(new.ttl)}]
+        else:
+            parent[parts[-1]]["cache_control"] = marker(new.ttl)
+    return data

@@ -1,0 +1,52 @@
+"""What a call costs without caching, on the first call (cache write) and on a hit (cache read).
+
+Input side only: caching does not change what output costs. With mixed TTLs the provider bills
+``1h-write(B) + 5m-write(C - B)`` on a first call, where B is the prefix at the highest 1h
+breakpoint and C at the highest one overall, and ``read(C)`` on a hit; the rest is plain input.
+Prices and multipliers come from the rules table.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+PER_MILLION = 1_000_000
+
+
+@dataclass(frozen=True)
+class Cost:
+    currency: str
+    uncached: float
+    first_call: float
+    hit: float
+    break_even_calls: int | None  # calls within the TTL before caching pays; None if it never does
+    calls: int
+    saving_over_calls: float
+
+    def to_json(self) -> dict:
+        return {
+            "currency": self.currency,
+            "per_call_uncached": round(self.uncached, 6),
+            "first_call": round(self.first_call, 6),
+            "hit": round(self.hit, 6),
+            "break_even_calls": self.break_even_calls,
+            "calls": self.calls,
+            "saving_over_calls": round(self.saving_over_calls, 6),
+        }
+
+
+def cost(total: int, cached: int, cached_1h: int, input_per_mtok: float, multipliers: dict, calls: int) -> Cost:
+    price = input_per_mtok / PER_MILLION
+    plain = (total - cached) * price
+    uncached = total * price
+    first = cached_1h * price * multipliers["cache_write_1h"] + (cached - cached_1h) * price * multipliers["cache_write_5m"] + plain
+    hit = cached * price * multipliers["cache_read"] + plain
+    return Cost("USD", uncached, first, hit, break_even(uncached, first, hit), calls, calls * uncached - (first + (calls - 1) * hit))
+
+
+def break_even(uncached: float, first: float, hit: float) -> int | None:
+    """Smallest n with first + (n-1)*hit <= n*uncached."""
+    if hit >= uncached:
+        return None
+    return max(1, math.ceil((first - hit) / (uncached - hit) - 1e-9))
