@@ -1,4 +1,4 @@
-"""The bundled example services (``examples/services`` in the repo, ``optctl/examples`` in the wheel).
+"""The bundled example services (``examples/services`` in the repo, ``optctl/example_services`` in the wheel).
 
 They let a new user see the whole flow (status, enable, history, rollback) on the embedded
 store before pointing optctl at a real database.
@@ -12,7 +12,7 @@ from typing import Any
 
 from optctl.stores.base import HistoryEntry, Store
 
-_PACKAGE_DIR = Path(__file__).resolve().parent / "examples" / "services"  # installed wheel
+_PACKAGE_DIR = Path(__file__).resolve().parent / "example_services"  # installed wheel
 _REPO_DIR = Path(__file__).resolve().parents[1] / "examples" / "services"  # editable install / checkout
 
 
