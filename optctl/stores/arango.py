@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from arango.database import StandardDatabase, TransactionDatabase
 
 DEFAULT_PORT = 8529
-BATCH_SIZE = 1000  # cursor batch: up to this many documents come back in the first response
+BATCH_SIZE = 1000  # cursor batch (the server's default) for queries not bounded by their input
 
 # The AQL the backend sends, verbatim. ``tests/arango_server`` matches on these texts.
 READ_DOCUMENTS = "FOR d IN @@collection FILTER d._key IN @keys RETURN d"
@@ -257,8 +257,11 @@ class ArangoStore:
             raise
 
     def _query(self, query: str, bind: dict[str, Any], doing: str, trx: TransactionDatabase | None = None) -> list[Any]:
+        # A query over a list of N inputs returns at most N rows: ask for them in one batch,
+        # so the round trips stay constant however many services a command names.
+        inputs = max((len(v) for v in bind.values() if isinstance(v, list)), default=0)
         with self._failures(doing, writing=trx is not None):
-            cursor = (trx or self._db).aql.execute(query, bind_vars=bind, batch_size=BATCH_SIZE)
+            cursor = (trx or self._db).aql.execute(query, bind_vars=bind, batch_size=max(BATCH_SIZE, inputs))
             return list(cursor)
 
     @contextmanager
