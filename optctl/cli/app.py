@@ -42,9 +42,9 @@ def _root(
 def _register() -> None:
     # Each module adds its own commands; importing them must stay cheap (heavy imports
     # happen inside the command functions) so that every invocation starts fast.
-    from optctl.cli import change, init, inspect, schema, validate
+    from optctl.cli import change, init, inspect, rollout, schema, validate
 
-    for module in (validate, schema, init, inspect, change):
+    for module in (validate, schema, init, inspect, change, rollout):
         module.register(app)
 
 

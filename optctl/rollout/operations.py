@@ -10,9 +10,10 @@ history entry carrying this rollout's id), so nothing is applied twice.
 from __future__ import annotations
 
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-from typing import Callable
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterator
 
 from optctl import changes
 from optctl.errors import ConflictError, NotFoundError, OptctlError, UsageError
@@ -259,3 +260,47 @@ def resolve_id(control: ControlStore, rollout_id: str | None, *, latest: bool = 
     if latest and every:
         return every[-1].id
     raise NotFoundError("no active rollout; `optctl rollout list` shows past ones, `optctl rollout start PLAN` starts one")
+
+
+# --- wiring for the CLI -------------------------------------------------------------------
+
+
+def load_plan(path: str) -> tuple[Plan, list[str]]:
+    """A plan file checked like ``optctl validate --kind rollout-plan`` does; warnings come back as lines."""
+    from optctl.documents.reader import SourceDocument, read_documents
+    from optctl.errors import InvalidDocumentError
+    from optctl.validation import validate_paths
+
+    report = validate_paths([path], kind="rollout-plan").reports
+    lines = [f"{r.path}:{f.line or 1}:{f.column or 1}: {f.severity}[{f.code}] {f.pointer}: {f.message}" + (f"; {f.hint}" if f.hint else "")
+             for r in report for f in r.findings]
+    errors = [line for line in lines if "error[" in line]
+    if errors:
+        more = f" (and {len(errors) - 1} more: `optctl validate {path}`)" if len(errors) > 1 else ""
+        raise InvalidDocumentError(f"{errors[0]}{more}; nothing was started")
+    documents = [d for d in read_documents(path) if isinstance(d, SourceDocument)]
+    if len(documents) != 1:
+        raise UsageError(f"{path}: holds {len(documents)} documents; a plan file holds exactly one")
+    return Plan.model_validate(documents[0].data), [line for line in lines if line not in errors]
+
+
+@contextmanager
+def opened_runtime(config: Any, actor: str, on_step: Callable[[str, Rollout], None] | None = None) -> Iterator[Runtime]:
+    """The real edges: environments from the project (or the embedded default), the default control store."""
+    from optctl.config import load_project, open_store
+
+    project = load_project(config)
+    control = ControlStore.default()
+    opened: dict[str, Store] = {}
+
+    def store(env: str) -> Store:
+        if env not in opened:
+            opened[env] = open_store(project.env(env))
+        return opened[env]
+
+    try:
+        yield Runtime(control, store, lambda: datetime.now(timezone.utc), actor, on_step=on_step or (lambda step, rollout: None))
+    finally:
+        control.close()
+        for each in opened.values():
+            each.close()

@@ -144,6 +144,19 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
     return plan.model_dump(mode="json", exclude_defaults=True, exclude_none=True)
 
 
+def plan_document(plan: Plan, json_format: bool = False) -> str:
+    """The plan as a file people edit: YAML by default, with the schema named for editors."""
+    import json
+
+    data = plan_to_json(plan)
+    if json_format:
+        return json.dumps(data, indent=2) + "\n"
+    import yaml
+
+    header = "# yaml-language-server: $schema=https://optctl.dev/schemas/rollout-plan.schema.json\n"
+    return header + yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+
+
 def semantic_findings(data: Any) -> list[Finding]:
     """Problems a schema cannot express. Tolerates documents that fail the schema."""
     stages = data.get("stages") if isinstance(data, dict) else None

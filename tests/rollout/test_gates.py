@@ -62,7 +62,7 @@ class _Monitoring(BaseHTTPRequestHandler):
 def monitoring():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Monitoring)
     server.answer = (200, b"{}")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield server
     server.shutdown()

@@ -1,0 +1,246 @@
+"""``optctl rollout plan | start | advance | status | approve | pause | resume | list | abort``.
+
+Typer only: each command parses, calls ``optctl.rollout.operations``, renders. Exit codes:
+0 ok; 1 the rollout failed or was aborted (``status``, ``advance``), an abort left services
+alone, or a conflict; 2 usage or environment errors.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+import typer
+
+from optctl.cli.options import ConfigOpt, Output, OutputOpt
+
+app = typer.Typer(name="rollout", help="Staged rollouts: dev, staging, then production one service at a time, with gates.",
+                  no_args_is_help=True, rich_markup_mode=None)
+
+IdArg = typer.Argument(None, help="Rollout id (default: the one active rollout).", show_default=False)
+
+_STEPS = {
+    "loaded": "reading the rollout",
+    "apply:intent-saved": "writing the stage to its store",
+    "apply:written": "recording the stage as applied",
+    "gates:evaluated": "recording gate results",
+    "rollback:intent-saved": "restoring services, newest first",
+    "rollback:written": "recording restored services",
+}
+
+
+@contextmanager
+def _runtime(config: Any, output: Output) -> Iterator[Any]:
+    """A runtime whose steps show as a spinner on a TTY (never in JSON output or pipes)."""
+    from optctl.config import actor
+    from optctl.rollout.operations import opened_runtime
+    from optctl.render.console import stderr
+
+    console = stderr()
+    if output is Output.json or not console.is_terminal:
+        with opened_runtime(config, actor()) as rt:
+            yield rt
+        return
+    with console.status("working") as spinner, opened_runtime(
+        config, actor(), lambda step, rollout: spinner.update(f"{rollout.id}: {_STEPS.get(step, step)}")
+    ) as rt:
+        yield rt
+
+
+def _show(rt: Any, rollout_id: str, output: Output, did: tuple[str, ...] = ()) -> Any:
+    from optctl.render import rollout as render
+    from optctl.rollout.machine import next_action, observe
+
+    now = rt.clock()
+    seen = observe(rt.control.get(rollout_id), now)
+    args = (seen, rt.control.events(rollout_id, limit=8), next_action(seen, now), now, did)
+    (render.status_json if output is Output.json else render.status_text)(*args)
+    return seen
+
+
+def _exit_for(rollout: Any) -> None:
+    if rollout.state in ("failed", "aborted"):
+        raise typer.Exit(1)
+
+
+@app.command("plan")
+def plan(
+    services: str = typer.Option(..., "--services", help="Comma-separated service names, in production order."),
+    soak: str = typer.Option("24h", "--soak", help="Soak after every stage: 0, 30m, 24h, 2d."),
+    check: Optional[str] = typer.Option(None, "--check", help="A check gate command for every stage (exit 0 passes)."),
+    approval: bool = typer.Option(True, "--approval/--no-approval", help="Approval gates on staging and production."),
+    name: str = typer.Option("enable-prompt-caching", "--name", help="Plan name."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the plan here (.json or .yaml); default: stdout."),
+) -> None:
+    """Write the migration guide's plan: dev (all), staging (all), production one service at a time."""
+    from optctl.errors import UsageError
+    from optctl.rollout.plan import default_plan, plan_document
+
+    names = [s.strip() for s in services.split(",") if s.strip()]
+    if not names:
+        raise UsageError("--services needs at least one service name, e.g. --services indexing,query")
+    try:
+        text = plan_document(default_plan(names, soak, check, approval, name), json_format=bool(out and out.suffix == ".json"))
+    except ValueError as err:
+        raise UsageError(f"--soak {soak!r}: {err}") from None
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {out}; check it with `optctl validate {out}`, start it with `optctl rollout start {out}`", err=True)
+
+
+@app.command("start")
+def start(
+    plan_file: str = typer.Argument(..., metavar="PLAN", help="Plan file (YAML or JSON)."),
+    output: OutputOpt = Output.text, config: ConfigOpt = None,
+) -> None:
+    """Check the plan against the live stores, record the rollout, apply stage 1."""
+    from optctl.rollout import operations
+
+    plan, warnings = operations.load_plan(plan_file)
+    for line in warnings:
+        typer.echo(line, err=True)
+    with _runtime(config, output) as rt:
+        result = operations.start(rt, plan)
+        _show(rt, result.rollout.id, output, tuple(result.did))
+
+
+@app.command("advance")
+def advance(
+    rollout_id: Optional[str] = IdArg,
+    wait: bool = typer.Option(False, "--wait", help="Keep advancing (sleeping through soaks) until done or a person is needed."),
+    output: OutputOpt = Output.text, config: ConfigOpt = None,
+) -> None:
+    """Evaluate the current stage's gates; if they pass, apply the next stage. Safe from cron."""
+    import time
+
+    from optctl.rollout import operations
+
+    with _runtime(config, output) as rt:
+        rollout_id = operations.resolve_id(rt.control, rollout_id)
+        result = operations.advance_until_blocked(rt, rollout_id, time.sleep) if wait else operations.advance(rt, rollout_id)
+        _exit_for(_show(rt, rollout_id, output, tuple(result.did)))
+
+
+@app.command("status")
+def status(
+    rollout_id: Optional[str] = IdArg,
+    watch: bool = typer.Option(False, "--watch", "-w", help="Keep showing the status until the rollout ends."),
+    interval: float = typer.Option(5.0, "--interval", help="Seconds between refreshes with --watch."),
+    output: OutputOpt = Output.text, config: ConfigOpt = None,
+) -> None:
+    """Stages, their state, each gate's last result, time left on soaks, who did what."""
+    from optctl.rollout import operations
+
+    with _runtime(config, Output.json) as rt:
+        rollout_id = operations.resolve_id(rt.control, rollout_id, latest=True)
+        if watch:
+            _exit_for(_watch(rt, rollout_id, output, interval))
+        _exit_for(_show(rt, rollout_id, output))
+
+
+def _watch(rt: Any, rollout_id: str, output: Output, interval: float) -> Any:
+    import time
+
+    from rich.live import Live
+
+    from optctl.render import rollout as render
+    from optctl.render.console import stdout
+    from optctl.rollout.machine import next_action, observe
+
+    console = stdout()
+    if output is Output.json or not console.is_terminal:
+        seen = _show(rt, rollout_id, output)
+        while seen.state in ("running", "paused"):
+            time.sleep(interval)
+            seen = _show(rt, rollout_id, output)
+        return seen
+
+    def view() -> tuple[Any, Any]:
+        now = rt.clock()
+        seen = observe(rt.control.get(rollout_id), now)
+        return seen, render.status_view(seen, rt.control.events(rollout_id, limit=8), next_action(seen, now), now)
+
+    seen, shown = view()
+    with Live(shown, console=console, auto_refresh=False) as live:
+        while seen.state in ("running", "paused"):
+            time.sleep(interval)
+            seen, shown = view()
+            live.update(shown, refresh=True)
+    return seen
+
+
+@app.command("approve")
+def approve(rollout_id: Optional[str] = IdArg, output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
+    """Approve the current stage (as someone other than the starter: set OPTCTL_ACTOR)."""
+    from optctl.rollout import operations
+
+    with _runtime(config, output) as rt:
+        rollout_id = operations.resolve_id(rt.control, rollout_id)
+        operations.approve(rt, rollout_id)
+        _show(rt, rollout_id, output, ("approved",))
+
+
+@app.command("pause")
+def pause(
+    rollout_id: Optional[str] = IdArg,
+    reason: str = typer.Option(..., "--reason", "-r", help="Why: recorded in the rollout's history."),
+    output: OutputOpt = Output.text, config: ConfigOpt = None,
+) -> None:
+    """Stop advancing (gates are not evaluated, nothing is applied) until resume."""
+    from optctl.rollout import operations
+
+    with _runtime(config, output) as rt:
+        rollout_id = operations.resolve_id(rt.control, rollout_id)
+        operations.pause(rt, rollout_id, reason)
+        _show(rt, rollout_id, output, ("paused",))
+
+
+@app.command("resume")
+def resume(rollout_id: Optional[str] = IdArg, output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
+    """Go on after a pause; gates that failed are evaluated afresh."""
+    from optctl.rollout import operations
+
+    with _runtime(config, output) as rt:
+        rollout_id = operations.resolve_id(rt.control, rollout_id)
+        operations.resume(rt, rollout_id)
+        _show(rt, rollout_id, output, ("resumed",))
+
+
+@app.command("list")
+def list_(output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
+    """Every rollout, oldest first."""
+    from optctl.render import rollout as render
+    from optctl.rollout.control import ControlStore
+
+    control = ControlStore.default()
+    try:
+        rollouts = control.list()
+    finally:
+        control.close()
+    (render.list_json if output is Output.json else render.list_text)(rollouts)
+
+
+@app.command("abort")
+def abort(
+    rollout_id: Optional[str] = IdArg,
+    reason: str = typer.Option(..., "--reason", "-r", help="Why: recorded in the history of every service restored."),
+    force: bool = typer.Option(False, "--force", help="Also restore services changed by hand since the rollout enabled them."),
+    output: OutputOpt = Output.text, config: ConfigOpt = None,
+) -> None:
+    """Disable, newest first, everything this rollout enabled, restoring each optimization object exactly."""
+    from optctl.rollout import operations
+
+    with _runtime(config, output) as rt:
+        rollout_id = operations.resolve_id(rt.control, rollout_id)
+        result = operations.abort(rt, rollout_id, reason, force)
+        seen = _show(rt, rollout_id, output, tuple(result.did) or ("nothing to do: already aborted",))
+    if any(stage.left_alone for stage in seen.stages):
+        raise typer.Exit(1)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="rollout")

@@ -1,0 +1,202 @@
+"""Rendering of rollouts: the status screen, the list, what an advance did; and their JSON.
+
+``status --output json`` is a stable, versioned shape (``schema_version: 1``), documented in
+the README: ``{"schema_version", "rollout": {"id", "name", "state", "stages": [{"environment",
+"services", "state", "gates": [...]}], ...}}``. Fields are only ever added.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Sequence
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from optctl.documents.redact import redact
+from optctl.render.console import emit_json, stdout
+
+if TYPE_CHECKING:
+    from optctl.rollout.control import Event
+    from optctl.rollout.machine import Action
+    from optctl.rollout.state import GateStatus, Rollout, StageRecord
+
+SCHEMA_VERSION = 1
+
+_STYLE = {
+    "running": "cyan", "paused": "yellow", "completed": "green", "failed": "red", "aborted": "red",
+    "pending": "dim", "applying": "yellow", "soaking": "cyan", "awaiting_approval": "yellow",
+    "passed": "green", "rolled_back": "magenta", "pass": "green", "fail": "red", "inconclusive": "yellow",
+}
+
+
+# --- JSON --------------------------------------------------------------------------------
+
+
+def status_payload(rollout: Rollout, events: Sequence[Event], next_action: Action, now: datetime, did: Sequence[str] = ()) -> dict[str, Any]:
+    payload = {
+        "schema_version": SCHEMA_VERSION,
+        "rollout": {
+            "id": rollout.id,
+            "name": rollout.name,
+            "state": rollout.state,
+            "reason": rollout.reason,
+            "started_by": rollout.started_by,
+            "started_at": rollout.started_at,
+            "updated_at": rollout.updated_at,
+            "interrupted": None if rollout.step is None else rollout.step.model_dump(mode="json"),
+            "next": _next_json(next_action),
+            "stages": [_stage_json(stage, number, now) for number, stage in enumerate(rollout.stages, 1)],
+            "events": [event.to_json() for event in events],
+        },
+    }
+    if did:
+        payload["did"] = list(did)
+    return redact(payload)
+
+
+def _next_json(action: Action) -> dict[str, Any]:
+    from optctl.rollout.state import iso
+
+    return {"action": action.kind, "stage": None if action.stage is None else action.stage + 1,
+            "reason": action.reason or None, "at": None if action.until is None else iso(action.until)}
+
+
+def _stage_json(stage: StageRecord, number: int, now: datetime) -> dict[str, Any]:
+    return {
+        "number": number,
+        "environment": stage.environment,
+        "services": stage.services,
+        "state": stage.state,
+        "on_failure": stage.on_failure,
+        "applied_at": stage.applied_at,
+        "enabled": [a.service for a in stage.applied],
+        "unchanged": stage.unchanged,
+        "left_alone": stage.left_alone,
+        "approved_by": stage.approved_by,
+        "gates": [_gate_json(gate, stage, now) for gate in stage.gates],
+    }
+
+
+def _gate_json(gate: GateStatus, stage: StageRecord, now: datetime) -> dict[str, Any]:
+    from optctl.rollout.machine import soak_left
+
+    shown = {"kind": gate.kind, "result": gate.result, "attempts": gate.attempts, "at": gate.at, "detail": gate.detail}
+    shown |= {k: v for k, v in gate.gate.items() if k != "kind"}
+    if gate.kind == "soak":
+        left = soak_left(stage, now)
+        shown["remaining_seconds"] = None if left is None else int(left)
+    return shown
+
+
+def status_json(*args: Any, **kwargs: Any) -> None:
+    emit_json(status_payload(*args, **kwargs))
+
+
+def list_json(rollouts: Sequence[Rollout]) -> None:
+    emit_json({"schema_version": SCHEMA_VERSION, "rollouts": [
+        {"id": r.id, "name": r.name, "state": r.state, "started_by": r.started_by, "started_at": r.started_at,
+         "updated_at": r.updated_at, "stage": _position(r)} for r in rollouts]})
+
+
+# --- people ------------------------------------------------------------------------------
+
+
+def status_view(rollout: Rollout, events: Sequence[Event], next_action: Action, now: datetime, did: Sequence[str] = ()) -> RenderableType:
+    """The status screen: header, stage table, what happens next, recent events."""
+    header = Text.assemble(
+        ("rollout ", "bold"), (rollout.id, "bold"), f"  {rollout.name}  ", (rollout.state, _STYLE[rollout.state]),
+        f"  started by {rollout.started_by} at {rollout.started_at}",
+    )
+    parts: list[RenderableType] = [header]
+    if rollout.reason:
+        parts.append(Text(f"reason: {rollout.reason}", style=_STYLE.get(rollout.state, "")))
+    if rollout.step is not None:
+        parts.append(Text(
+            f"interrupted: a {rollout.step.op} by {rollout.step.actor} at {rollout.step.at} did not finish"
+            + (f" ({rollout.step.error})" if rollout.step.error else "")
+            + f"; `optctl rollout {'advance' if rollout.step.op == 'apply' else 'abort'} {rollout.id}` finishes it",
+            style="yellow"))
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+    for column in ("#", "environment", "services", "state", "gates"):
+        table.add_column(column, overflow="fold")
+    for number, stage in enumerate(rollout.stages, 1):
+        table.add_row(str(number), stage.environment, _services(stage), Text(stage.state, style=_STYLE[stage.state]),
+                      Text("\n").join(_gate_text(g, stage, now) for g in stage.gates) or Text("-", style="dim"))
+    parts.append(table)
+    for line in did:
+        parts.append(Text(f"done: {line}"))
+    parts.append(Text(f"next: {_next_text(rollout, next_action, now)}", style="bold"))
+    if events:
+        parts.append(Text("recent:", style="dim"))
+        parts.extend(Text(f"  {e.at}  {e.actor:<12} {e.kind}" + (f" stage {e.stage}" if e.stage else "") + (f": {e.detail}" if e.detail else ""),
+                          style="dim", overflow="fold") for e in events)
+    return Group(*parts)
+
+
+def status_text(*args: Any, **kwargs: Any) -> None:
+    stdout().print(status_view(*args, **kwargs))
+
+
+def _services(stage: StageRecord) -> Text:
+    text = Text(", ".join(stage.services))
+    if stage.unchanged:
+        text.append(f"\n(already on: {', '.join(stage.unchanged)})", style="dim")
+    if stage.left_alone:
+        text.append(f"\nleft alone: {', '.join(stage.left_alone)}", style="red")
+    return text
+
+
+def _gate_text(gate: GateStatus, stage: StageRecord, now: datetime) -> Text:
+    from optctl.rollout.machine import soak_left
+    from optctl.rollout.plan import format_seconds
+
+    label = gate.kind if gate.kind != "soak" else f"soak {gate.gate['duration']}"
+    text = Text(f"{label}: ")
+    if gate.result is not None:
+        text.append(gate.result, style=_STYLE[gate.result])
+    elif gate.kind == "soak" and soak_left(stage, now) is not None:
+        text.append(f"{format_seconds(soak_left(stage, now))} left", style="cyan")
+    else:
+        text.append("waiting" if stage.state not in ("pending", "applying") else "-", style="dim")
+    if gate.detail and gate.kind != "soak":
+        text.append(f" ({gate.detail})", style="dim")
+    return text
+
+
+def _next_text(rollout: Rollout, action: Action, now: datetime) -> str:
+    from optctl.rollout.plan import format_seconds
+
+    if action.kind == "idle":
+        if rollout.state == "paused":
+            return f"paused; `optctl rollout resume {rollout.id}` to go on, or abort it"
+        return {"completed": "nothing: the rollout is complete",
+                "failed": f"nothing: the rollout failed and was rolled back; `optctl rollout list`, then a new plan",
+                "aborted": "nothing: the rollout was aborted"}.get(rollout.state, action.reason)
+    if action.kind == "wait" and action.until is not None:
+        return f"{action.reason}: stage {action.stage + 1} can move in {format_seconds((action.until - now).total_seconds())}; then `optctl rollout advance`"
+    if action.kind == "wait":
+        return f"{action.reason}: `optctl rollout approve {rollout.id}`"
+    return f"`optctl rollout advance {rollout.id}` will {action.kind}" + (f" stage {action.stage + 1}" if action.stage is not None else "")
+
+
+def list_text(rollouts: Sequence[Rollout]) -> None:
+    console = stdout()
+    if not rollouts:
+        console.print("no rollouts yet; `optctl rollout plan --services a,b -o plan.yaml` then `optctl rollout start plan.yaml`")
+        return
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+    for column in ("id", "name", "state", "stage", "started by", "started at", "updated at"):
+        table.add_column(column)
+    for r in rollouts:
+        table.add_row(r.id, r.name, Text(r.state, style=_STYLE[r.state]), _position(r), r.started_by, r.started_at, r.updated_at)
+    console.print(table)
+
+
+def _position(rollout: Rollout) -> str:
+    index = rollout.current_stage()
+    if index is None:
+        return f"{len(rollout.stages)}/{len(rollout.stages)}"
+    return f"{index + 1}/{len(rollout.stages)} {rollout.stages[index].environment} {rollout.stages[index].state}"
