@@ -322,8 +322,9 @@ class ArangoStore:
             if key not in current:
                 return NotFoundError(f"no service {change.service!r} in {self.env}; nothing was written")
             if current[key] != change.expected_revision:
-                last = self.history(change.service, limit=1)
-                who, when = (last[0].actor, last[0].at) if last else ("someone", "an unknown time")
+                # The newest entry names the writer only if it made the revision now stored.
+                last = [e for e in self.history(change.service, limit=1) if e.revision == current[key]]
+                who, when = (last[0].actor, last[0].at) if last else ("someone outside optctl", "an unknown time")
                 return ConflictError(f"{change.service} in {self.env} changed since it was read (by {who} at {when}); "
                                      "nothing was written; run again")
         services = ", ".join(change.service for change in changes[:3]) + (", ..." if len(changes) > 3 else "")

@@ -73,6 +73,37 @@ def test_one_stale_service_in_a_batch_writes_none_of_them(harness):
     assert _snapshot(store) == before
 
 
+def test_two_writers_racing_on_one_service_lose_no_update(harness):
+    harness.open().put_documents([ai_config("query")], "importer")
+    flips, conflicts = 100, []
+
+    def flip(actor: str) -> None:
+        store = harness.open()
+        for _ in range(flips):
+            while True:  # re-read and retry, as an operator running the command again would
+                current = store.read("query")
+                enabled = not current.optimization["cache"]["enabled"]
+                try:
+                    store.write([Change("query", current.revision, {**current.optimization, "cache": {"enabled": enabled}},
+                                        "enable" if enabled else "disable")], actor)
+                    break
+                except ConflictError:
+                    conflicts.append(actor)
+
+    writers = [threading.Thread(target=flip, args=(actor,)) for actor in ("alice", "bob")]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+
+    store = harness.open()
+    entries = store.history("query")[1:]  # after the import
+    assert len(entries) == 2 * flips
+    assert all(later.before == earlier.after for earlier, later in zip(entries, entries[1:]))
+    assert store.read("query").optimization == entries[-1].after
+    assert store.read("query").revision == entries[-1].revision
+
+
 def test_a_write_racing_a_running_transaction_is_a_conflict(fake):
     store, client = fake.connect(fake.environment())
     store.put_documents([ai_config("agent")], "importer")
