@@ -161,7 +161,7 @@ def _gate_text(gate: GateStatus, stage: StageRecord, now: datetime) -> Text:
         text.append(f"{format_seconds(soak_left(stage, now))} left", style="cyan")
     else:
         text.append("waiting" if stage.state not in ("pending", "applying") else "-", style="dim")
-    if gate.detail and gate.kind != "soak":
+    if gate.detail and gate.result in ("fail", "inconclusive"):
         text.append(f" ({gate.detail})", style="dim")
     return text
 

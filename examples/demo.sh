@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The main job, end to end on the embedded store with the bundled example services: a staged
+# rollout of prompt caching, dev (all) -> staging (all) -> production one service at a time,
+# with zero soak and a check gate after every stage, ending on the rollout's status screen.
+#
+#   OPTCTL_HOME=$PWD/.optctl-demo bash examples/demo.sh
+#
+# Everything lives under OPTCTL_HOME (default ./.optctl-demo). Running it again starts over,
+# but only in a folder this script created: a real store is never touched.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+export OPTCTL_HOME="${OPTCTL_HOME:-$PWD/.optctl-demo}"
+export OPTCTL_ACTOR="${OPTCTL_ACTOR:-demo}"
+marker="$OPTCTL_HOME/.optctl-demo"
+
+if [ -e "$OPTCTL_HOME/optctl.db" ] && [ ! -e "$marker" ]; then
+    echo "demo: $OPTCTL_HOME already holds an optctl store this demo did not create; set OPTCTL_HOME to a new folder" >&2
+    exit 2
+fi
+rm -f "$OPTCTL_HOME"/optctl.db* "$OPTCTL_HOME"/rollouts.db* "$OPTCTL_HOME"/optctl.toml "$OPTCTL_HOME"/plan.yaml
+mkdir -p "$OPTCTL_HOME" && touch "$marker"
+cd "$OPTCTL_HOME"  # so the optctl.toml written below is the one every command finds
+
+step() { printf '\n== %s\n$ %s\n' "$1" "${*:2}"; "${@:2}"; }
+
+step "1. Example services in dev, staging and production, caching off everywhere" \
+    optctl init --example
+step "   Where everything stands" \
+    optctl status
+step "2. The migration guide's plan: dev (all), staging (all), production one at a time" \
+    optctl rollout plan --services indexing,query,agent --soak 0 --no-approval \
+        --check "$here/checks/caching-enabled.sh" --name demo -o plan.yaml
+step "   The plan is a document optctl validates like any other" \
+    optctl validate plan.yaml
+step "3. Start: checks every service exists, records the rollout, applies stage 1 (dev)" \
+    optctl rollout start plan.yaml
+printf '\n== 4. Advance until done: after each stage its check gate runs, then the next stage is applied\n'
+printf '$ optctl rollout advance --wait\n'
+optctl rollout advance --wait --output json >/dev/null
+step "   The audit trail: every write carries the rollout id" \
+    optctl history agent --env production
+step "5. The rollout's status" \
+    optctl rollout status
