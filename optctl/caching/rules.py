@@ -147,6 +147,7 @@ def _fields(entry: Any, spec: dict[str, Any], where: str) -> dict[str, Any]:
 
 # What ``optctl validate`` (``optctl.contract.semantics``) asks, always of the bundled table.
 
+@cache  # validate asks once per document; exports repeat a handful of models
 def min_cacheable_tokens(model: str) -> int | None:
     """The model's minimum cacheable prefix in tokens, or None for a model not in the table."""
     found = _bundled().model(model)

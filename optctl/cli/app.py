@@ -8,8 +8,6 @@ environment error, 3 a bug in optctl (details go to a log file, never a tracebac
 from __future__ import annotations
 
 import sys
-import tempfile
-import traceback
 
 import typer
 
@@ -42,9 +40,9 @@ def _root(
 def _register() -> None:
     # Each module adds its own commands; importing them must stay cheap (heavy imports
     # happen inside the command functions) so that every invocation starts fast.
-    from optctl.cli import change, init, inspect, rollout, schema, validate
+    from optctl.cli import change, dryrun, init, inspect, rollout, schema, validate
 
-    for module in (validate, schema, init, inspect, change, rollout):
+    for module in (validate, schema, init, inspect, change, rollout, dryrun):
         module.register(app)
 
 
@@ -72,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _internal_error(err: Exception) -> int:
+    import tempfile
+    import traceback
+
     with tempfile.NamedTemporaryFile("w", prefix="optctl-crash-", suffix=".log", delete=False) as log:
         traceback.print_exc(file=log)
     typer.echo(

@@ -24,13 +24,13 @@ _JSON_TYPES = {"boolean": "a boolean (true or false)", "integer": "a whole numbe
 
 def check_document(data: Any, kind: Kind) -> list[Finding]:
     """All findings for one document: schema errors, else the kind's semantic findings."""
-    validator = _validator(kind.schema)
     findings: list[Finding] = []
-    for err in validator.iter_errors(data):
-        findings.extend(_schema_findings(err))
+    if not kind.model_accepts(data):
+        for err in _validator(kind.schema).iter_errors(data):
+            findings.extend(_schema_findings(err))
     if not findings:
         findings = kind.semantic_findings(data)
-    secrets = secret_values(data)
+    secrets = secret_values(data) if findings else None
     if secrets:
         findings = [_scrubbed(f, secrets) for f in findings]
     return sorted(findings, key=lambda f: (f.severity != "error", f.pointer))

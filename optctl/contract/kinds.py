@@ -9,6 +9,7 @@ parsed document and returns a list of ``Finding``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from importlib import import_module
 from typing import Any, Callable
 
@@ -21,12 +22,32 @@ class Kind:
     schema: str
     detect: Callable[[Any], bool]
     checks: str | None = None
+    # A pydantic model proven to give the schema's verdict (tests/contract/test_schema_agreement.py):
+    # valid documents, the common case, are then checked at pydantic's speed, and jsonschema
+    # runs only to explain a document the model rejects.
+    model: str | None = None
 
     def semantic_findings(self, data: Any) -> list[Finding]:
         if self.checks is None:
             return []
-        module, _, function = self.checks.partition(":")
-        return getattr(import_module(module), function)(data)
+        return _load(self.checks)(data)
+
+    def model_accepts(self, data: Any) -> bool:
+        if self.model is None:
+            return False
+        from pydantic import ValidationError
+
+        try:
+            _load(self.model).model_validate(data)
+        except ValidationError:
+            return False
+        return True
+
+
+@cache
+def _load(reference: str) -> Any:
+    module, _, name = reference.partition(":")
+    return getattr(import_module(module), name)
 
 
 def _is_rollout_plan(data: Any) -> bool:
@@ -50,8 +71,10 @@ def _is_prompt_fixture(data: Any) -> bool:
 # Order matters: the first kind whose detector accepts a document is its kind.
 KINDS: list[Kind] = [
     Kind("rollout-plan", "rollout-plan", _is_rollout_plan, "optctl.rollout.plan:semantic_findings"),
-    Kind("ai-config", "ai-config", _is_ai_config, "optctl.contract.semantics:ai_config_findings"),
-    Kind("optimization", "optimization", _is_optimization, "optctl.contract.semantics:optimization_findings"),
+    Kind("ai-config", "ai-config", _is_ai_config, "optctl.contract.semantics:ai_config_findings",
+         "optctl.contract.models:AIConfigDocument"),
+    Kind("optimization", "optimization", _is_optimization, "optctl.contract.semantics:optimization_findings",
+         "optctl.contract.models:OptimizationConfig"),
     Kind("prompt-fixture", "prompt-fixture", _is_prompt_fixture, "optctl.caching.fixtures:semantic_findings"),
 ]
 

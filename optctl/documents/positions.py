@@ -7,11 +7,17 @@ document, never for clean ones.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+def yaml_loader() -> type:
+    """libyaml's loader where PyYAML was built with it; imported only when YAML is read."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def escape(key: str) -> str:
@@ -54,6 +60,8 @@ def _json_map(text: str) -> dict[str, Any]:
 
 
 def _locate_yaml(text: str, pointer: str, key: bool) -> tuple[int, int] | None:
+    import yaml
+
     node = _yaml_node(text)
     key_node = None
     for part in [_unescape(p) for p in pointer.split("/")[1:]] if pointer else []:
@@ -74,14 +82,18 @@ def _locate_yaml(text: str, pointer: str, key: bool) -> tuple[int, int] | None:
 
 @lru_cache(maxsize=8)
 def _yaml_node(text: str) -> yaml.Node | None:
+    import yaml
+
     try:
-        return yaml.compose(text, Loader=YAML_LOADER)
+        return yaml.compose(text, Loader=yaml_loader())
     except yaml.YAMLError:
         return None
 
 
 def yaml_duplicate_key(node: yaml.Node) -> tuple[str, yaml.Mark] | None:
     """The first mapping key given twice in a YAML document, with its second position."""
+    import yaml
+
     stack = [node]
     while stack:
         current = stack.pop()

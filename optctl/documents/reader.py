@@ -78,9 +78,14 @@ class _DuplicateKeyObject(dict):
     duplicates: list[str]
 
 
+_duplicate_objects_built = 0  # lets a clean document skip the search for duplicates
+
+
 def _object_pairs(pairs: list[tuple[str, Any]]) -> dict:
+    global _duplicate_objects_built
     obj = dict(pairs)
     if len(obj) != len(pairs):
+        _duplicate_objects_built += 1
         marked = _DuplicateKeyObject(obj)
         seen: set[str] = set()
         marked.duplicates = [k for k, _ in pairs if k in seen or seen.add(k)]
@@ -179,7 +184,7 @@ def _json_documents(path: str, text: str) -> Iterator[SourceDocument | ParseProb
         yield from _json_array(path, text, start)
         return
     try:
-        data, end = _decode(text, start)
+        data, end, duplicates = _decode(text, start)
     except _Problem as problem:
         yield problem.at(path, text)
         return
@@ -191,7 +196,7 @@ def _json_documents(path: str, text: str) -> Iterator[SourceDocument | ParseProb
             return
         yield _Problem(rest, "syntax", "unexpected text after the document").at(path, text)
         return
-    yield from _checked(SourceDocument(path, None, data, text, 1, 1, "json"))
+    yield from _checked(SourceDocument(path, None, data, text, 1, 1, "json"), duplicates)
 
 
 def _json_array(path: str, text: str, start: int) -> Iterator[SourceDocument | ParseProblem]:
@@ -203,12 +208,12 @@ def _json_array(path: str, text: str, start: int) -> Iterator[SourceDocument | P
         return
     while True:
         try:
-            data, end = _decode(text, pos)
+            data, end, duplicates = _decode(text, pos)
         except _Problem as problem:
             yield problem.at(path, text, index)
             return
         line, column = _line_col(text, pos)
-        yield from _checked(SourceDocument(path, index, data, text[pos:end], line, column, "json"))
+        yield from _checked(SourceDocument(path, index, data, text[pos:end], line, column, "json"), duplicates)
         pos = _WS.match(text, end).end()
         if text.startswith(",", pos):
             pos = _WS.match(text, pos + 1).end()
@@ -253,13 +258,13 @@ def _json_lines(path: str, lines: Iterable[str]) -> Generator[SourceDocument | P
         if not line.strip():
             continue
         try:
-            data, end = _decode(line, 0)
+            data, end, duplicates = _decode(line, 0)
             if line[end:].strip():
                 raise _Problem(end, "syntax", "unexpected text after the document on this line")
         except _Problem as problem:
             yield ParseProblem(path, number, problem.offset + 1, problem.code, problem.message, index)
         else:
-            yield from _checked(SourceDocument(path, index, data, line, number, 1, "jsonl"))
+            yield from _checked(SourceDocument(path, index, data, line, number, 1, "jsonl"), duplicates)
         index += 1
     return index
 
@@ -273,9 +278,12 @@ class _Problem(Exception):
         return ParseProblem(path, *_line_col(text, self.offset), self.code, self.message, index)
 
 
-def _decode(text: str, pos: int) -> tuple[Any, int]:
+def _decode(text: str, pos: int) -> tuple[Any, int, bool]:
+    """The value at ``pos``, where it ends, and whether it holds a key given twice."""
+    before = _duplicate_objects_built
     try:
-        return _DECODER.raw_decode(text, pos)
+        value, end = _DECODER.raw_decode(text, pos)
+        return value, end, _duplicate_objects_built != before
     except json.JSONDecodeError as err:
         raise _Problem(err.pos, "syntax", f"invalid JSON: {err.msg[0].lower()}{err.msg[1:]}") from None
     except _NotJsonConstant as err:
@@ -285,9 +293,9 @@ def _decode(text: str, pos: int) -> tuple[Any, int]:
         raise _Problem(pos, "too-deep", "nesting is too deep to read; no optimization document is nested like this") from None
 
 
-def _checked(document: SourceDocument) -> Iterator[SourceDocument | ParseProblem]:
+def _checked(document: SourceDocument, has_duplicates: bool) -> Iterator[SourceDocument | ParseProblem]:
     """Report keys given twice: the wrapper would keep the last one without a word."""
-    duplicates = list(_find_duplicates(document.data, ""))
+    duplicates = list(_find_duplicates(document.data, "")) if has_duplicates else []
     for pointer in duplicates:
         line, column = document.position(pointer, key=True) or (document.line, document.column)
         name = pointer.rsplit("/", 1)[-1]
@@ -318,10 +326,14 @@ def _yaml_documents(path: str, text: str) -> Iterator[SourceDocument | ParseProb
     import yaml
 
     try:
-        nodes = list(yaml.compose_all(text, Loader=positions.YAML_LOADER))
+        nodes = list(yaml.compose_all(text, Loader=positions.yaml_loader()))
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         yield ParseProblem(path, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1, "syntax", f"invalid YAML: {err.problem or err.context}")
+        return
+    except yaml.YAMLError as err:  # e.g. a control character libyaml will not read
+        line, column = _line_col(text, getattr(err, "position", 0) or 0)
+        yield ParseProblem(path, line, column, "syntax", f"invalid YAML: {str(err).splitlines()[0]}")
         return
     except RecursionError:
         yield ParseProblem(path, 1, 1, "too-deep", "nesting is too deep to read")
@@ -335,7 +347,7 @@ def _yaml_documents(path: str, text: str) -> Iterator[SourceDocument | ParseProb
                                f"key {name!r} appears more than once; keep one (the last one wins silently)", index if multi else None)
             continue
         try:
-            data = positions.YAML_LOADER(text).construct_document(node)
+            data = positions.yaml_loader()(text).construct_document(node)
         except (yaml.YAMLError, ValueError, RecursionError) as err:
             yield ParseProblem(path, node.start_mark.line + 1, 1, "syntax", f"invalid YAML value: {err}", index if multi else None)
             continue
