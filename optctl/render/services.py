@@ -7,10 +7,8 @@ Every payload passes through ``redact`` on its way out, even those that should h
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
-from rich import box
-from rich.table import Table
 from rich.text import Text
 
 from optctl.documents.redact import redact
@@ -23,18 +21,21 @@ if TYPE_CHECKING:
     from optctl.stores.base import HistoryEntry, StoredDocument
 
 SCHEMA_VERSION = 1
+Piece = tuple[str, Optional[str]]  # a run of text and its rich style
+Line = list[Piece]
 
 
 def _value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _difference(d: Difference) -> Text:
+def _difference(d: Difference) -> Line:
+    d = redact_difference(d)
     if d.kind == "added":
-        return Text.assemble((f"+ {d.path}: ", "green"), _value(d.after))
+        return [(f"+ {d.path}: ", "green"), (_value(d.after), None)]
     if d.kind == "removed":
-        return Text.assemble((f"- {d.path}: ", "red"), _value(d.before))
-    return Text.assemble((f"~ {d.path}: ", "yellow"), _value(d.before), " -> ", _value(d.after))
+        return [(f"- {d.path}: ", "red"), (_value(d.before), None)]
+    return [(f"~ {d.path}: ", "yellow"), (f"{_value(d.before)} -> {_value(d.after)}", None)]
 
 
 # --- plans (enable, disable, set, apply, rollback, import) -----------------------------
@@ -46,7 +47,7 @@ def plan_text(plan: Plan, dry_run: bool) -> None:
         revision = f"revision {planned.revision}" if planned.revision else "new"
         console.print(Text.assemble((planned.service, "bold"), f" in {plan.env} ({revision}): {planned.action}"))
         for difference in planned.differences:
-            console.print(Text("  ") + _difference(redact_difference(difference)))
+            console.print(Text.assemble("  ", *_difference(difference)))
     for service, why in plan.unchanged:
         console.print(Text.assemble((service, "bold"), f" in {plan.env}: {why}"))
     if dry_run and plan.changes:
@@ -80,30 +81,73 @@ def redact_difference(d: Difference) -> Difference:
 
 
 def status_text(env_names: Sequence[str], rows: Sequence[Row]) -> None:
-    table = Table(box=box.SIMPLE_HEAD, header_style="bold", caption="caching, TTL seconds, min tokens; last change: who, when (UTC)")
-    table.add_column("SERVICE", overflow="fold")
-    for env in env_names:
-        table.add_column(env.upper(), no_wrap=True)
-    for row in rows:
-        table.add_row(row.service, *(_cell(row.cells[env]) for env in env_names))
     console = stdout()
-    console.print(table)
     if not rows:
         console.print("no services yet: `optctl init --example` loads examples, `optctl import FILE --env E` loads yours")
+        return
+    header = [[[("SERVICE", "bold")]], *([[(env.upper(), "bold")]] for env in env_names)]
+    body = [[[[(row.service, None)]], *(_cell(row.cells[env]) for env in env_names)] for row in rows]
+    _print_columns(console, columns([header, *body]))
+    console.print("cell: caching, TTL s, min tokens to cache / last change: who, when (UTC)", style="dim")
 
 
-def _cell(cell: Cell) -> Text:
-    if not cell.present:
-        state = Text("absent", "dim")
-    elif not cell.has_optimization:
-        state = Text("no optimization", "yellow")
+def _print_columns(console: Any, text: Text) -> None:
+    # Without colour (a pipe, a file, NO_COLOR) rich would only copy the characters, slowly.
+    if console.color_system is None:
+        console.file.write(text.plain + "\n")
     else:
-        state = Text.assemble(("on ", "bold green") if cell.enabled else ("off", "dim"),
-                              f" {cell.ttl_seconds}s {cell.min_tokens_to_cache}")
+        console.print(text, soft_wrap=True)
+
+
+def columns(rows: Sequence[Sequence[list[Line]]], gap: int = 3) -> Text:
+    """Plain aligned columns, like ``kubectl get``: cheap for thousands of rows, easy to grep.
+
+    Each cell is a list of lines, so a row is as tall as its tallest cell. The output is one
+    ``Text`` built from one string and its style spans: building thousands of small ``Text``
+    objects would cost more than reading the store.
+    """
+    from rich.cells import cell_len
+    from rich.text import Span
+
+    def width(line: Line) -> int:
+        return sum(cell_len(text) for text, _ in line)
+
+    widths = [max(width(line) for row in rows for line in row[i]) for i in range(len(rows[0]))]
+    plain: list[str] = []
+    spans: list[Span] = []
+    offset = 0
+    for row in rows:
+        for depth in range(max(len(cell) for cell in row)):
+            pieces: list[str] = []
+            for i, cell in enumerate(row):
+                line = cell[depth] if depth < len(cell) else []
+                for text, style in line:
+                    if style:
+                        spans.append(Span(offset, offset + len(text), style))
+                    pieces.append(text)
+                    offset += len(text)
+                if i < len(row) - 1:
+                    padding = " " * (widths[i] - width(line) + gap)
+                    pieces.append(padding)
+                    offset += len(padding)
+            text = "".join(pieces)
+            stripped = text.rstrip()
+            plain.append(stripped + "\n")
+            offset += 1 - (len(text) - len(stripped))
+    return Text("".join(plain).rstrip("\n"), spans=spans)
+
+
+def _cell(cell: Cell) -> list[Line]:
+    if not cell.present:
+        lines = [[("absent", "dim")]]
+    elif not cell.has_optimization:
+        lines = [[("no optimization", "yellow")]]
+    else:
+        lines = [[("on " , "bold green") if cell.enabled else ("off", "dim"), (f" {cell.ttl_seconds}s {cell.min_tokens_to_cache}", None)]]
     last = cell.last_change
     if last is not None:
-        state.append(f"\n{last.actor} {last.at[5:16].replace('T', ' ')}", "dim")
-    return state
+        lines.append([(f"{last.actor} {last.at[5:16].replace('T', ' ')}", "dim")])
+    return lines
 
 
 def status_json(env_names: Sequence[str], rows: Sequence[Row]) -> None:
@@ -140,18 +184,19 @@ def documents_export(documents: Sequence[dict[str, Any]], json_lines: bool) -> N
 
 
 def history_text(entries: Sequence[HistoryEntry]) -> None:
-    table = Table(box=box.SIMPLE_HEAD, header_style="bold")
-    for column in ("AT (UTC)", "ENV", "SERVICE", "REV", "ACTOR", "ACTION"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("CHANGE", min_width=28, overflow="fold")
-    table.add_column("REASON", overflow="fold")
     from optctl.changes import diff
 
-    for entry in entries:
-        change = Text("\n").join(_difference(redact_difference(d)) for d in diff(entry.before, entry.after)) or Text("-", "dim")
-        table.add_row(entry.at[:16].replace("T", " "), entry.env, entry.service, entry.revision, entry.actor, entry.action,
-                      change, entry.reason or "")
-    stdout().print(table if entries else "no history yet")
+    if not entries:
+        stdout().print("no history yet")
+        return
+    header = [[[(column, "bold")]] for column in ("AT (UTC)", "ENV", "SERVICE", "REV", "ACTOR", "ACTION", "CHANGE", "REASON")]
+    body = [
+        [*([[(text, None)]] for text in (entry.at[:19].replace("T", " "), entry.env, entry.service, entry.revision, entry.actor, entry.action)),
+         [_difference(d) for d in diff(entry.before, entry.after)] or [[("-", "dim")]],
+         [[(entry.reason or "", None)]]]
+        for entry in entries
+    ]
+    _print_columns(stdout(), columns([header, *body]))
 
 
 def history_json(entries: Sequence[HistoryEntry]) -> None:
@@ -173,7 +218,7 @@ def env_diff_text(first: str, second: str, found: Sequence[ServiceDifference]) -
             continue
         console.print(Text(item.service, "bold"))
         for difference in item.differences:
-            console.print(Text("  ") + _difference(redact_difference(difference)))
+            console.print(Text.assemble("  ", *_difference(difference)))
 
 
 def env_diff_json(first: str, second: str, found: Sequence[ServiceDifference]) -> None:
