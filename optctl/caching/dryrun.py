@@ -128,6 +128,8 @@ def _analyse_one(path: str, request: Request, counted: list[BlockTokens], cache:
             f"the wrapper's statistics will report {placement.wrapper_claimed_tokens} tokens cached (chars/4 of the marked block); "
             f"the provider caches {outcome.cached_tokens} (the whole prefix, and only if it reaches the model's minimum)",
         ))
+    if strategy == "wrapper":
+        report.findings += _ignored_prefix(request, tokens, outcome.cached_tokens, model)
     report.cached_tokens = outcome.cached_tokens
     report.breakpoints = [{"location": request.blocks[b.block].location, "prefix_tokens": b.prefix_tokens, "ttl": b.ttl,
                            "origin": b.origin, "effective": b.effective} for b in outcome.breakpoints]
@@ -140,6 +142,17 @@ def _analyse_one(path: str, request: Request, counted: list[BlockTokens], cache:
     if emit:
         report.emitted = emit_request(request, placement)
     return report
+
+
+def _ignored_prefix(request: Request, tokens: list[int], cached: int, model) -> list[Finding]:
+    """The wrapper walks messages only: say so when tools and top-level system alone could be cached."""
+    top = sum(t for b, t in zip(request.blocks, tokens) if b.pointer.startswith(("/tools", "/system")))
+    if top < model.min_cacheable_tokens or cached >= top:
+        return []
+    return [warning(
+        "wrapper-ignores-tools-system", "",
+        f"the wrapper never looks at tools or the top-level system: {top} tokens here, enough to cache for {model.family}",
+    )]
 
 
 def _rows(request: Request, counted: list[BlockTokens], placement: place.Placement, breakpoints: list[place.Breakpoint]) -> list[BlockRow]:

@@ -1,0 +1,89 @@
+"""``optctl dry-run PATH...`` and ``optctl models``: markers, cached tokens and cost, no model called."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, List, Optional
+
+import typer
+
+from optctl.cli.options import ConfigOpt, EnvOpt, Output, OutputOpt
+
+ModelsFileOpt = Annotated[
+    Optional[Path],
+    typer.Option("--models-file", envvar="OPTCTL_MODELS_FILE", help="Models table to use instead of the bundled one (same shape as `optctl models -o json`)."),
+]
+
+
+class Strategy(str, Enum):
+    wrapper = "wrapper"
+    optimal = "optimal"
+
+
+class TokenizerChoice(str, Enum):
+    offline = "offline"
+    chars4 = "chars4"
+    anthropic = "anthropic"
+
+
+def dry_run(
+    paths: Annotated[List[str], typer.Argument(help="Prompt fixtures: files, folders (recursive) or - for stdin.", show_default=False)],
+    strategy: Annotated[Strategy, typer.Option(help="wrapper: what the deployed wrapper does; optimal: the best the provider's rules allow.")] = Strategy.wrapper,
+    compare: Annotated[bool, typer.Option("--compare", help="Show both strategies side by side.")] = False,
+    optimization: Annotated[Optional[Path], typer.Option("--optimization", help="Optimization config: a file with the optimization object or a whole ai-config document.")] = None,
+    env: EnvOpt = None,
+    service: Annotated[Optional[str], typer.Option("--service", "-s", help="Read the optimization config (and model) of this service from --env's store.")] = None,
+    config: ConfigOpt = None,
+    as_configured: Annotated[bool, typer.Option("--as-configured", help="Honour cache.enabled: false instead of showing what enabling caching would do.")] = False,
+    model: Annotated[Optional[str], typer.Option("--model", help="Model id for every fixture (default: the fixture's, else the service's).")] = None,
+    tokenizer: Annotated[TokenizerChoice, typer.Option(help="offline: calibrated BPE estimate; chars4: the wrapper's len/4; anthropic: count_tokens API (ANTHROPIC_API_KEY).")] = TokenizerChoice.offline,
+    calls: Annotated[int, typer.Option("--calls", min=1, help="Calls within the TTL for the saving figure.")] = 10,
+    blocks: Annotated[Optional[bool], typer.Option("--blocks/--no-blocks", help="Per-block tables (default: only for a single fixture).", show_default=False)] = None,
+    emit_request: Annotated[bool, typer.Option("--emit-request", help="Print the request(s) that would be sent, markers in place; findings go to stderr.")] = False,
+    glob: Annotated[Optional[str], typer.Option(help="In folders, read only files matching this pattern.")] = None,
+    models_file: ModelsFileOpt = None,
+    output: OutputOpt = Output.text,
+) -> None:
+    """Which blocks get a cache marker, how many tokens are really cached, what each call costs.
+
+    The optimization config comes from --optimization FILE, or --env/--service (the store of
+    the project file named by --config), or the defaults. Exit status: 0 no errors found,
+    1 a fixture has an error finding, 2 usage error or unreadable input.
+    """
+    from optctl.caching import rules as table
+    from optctl.caching import run as dry
+    from optctl.errors import UsageError
+    from optctl.render import dryrun as render
+
+    if compare and emit_request:
+        raise UsageError("--emit-request prints one strategy's request; drop --compare")
+    settings = dry.choose_settings(optimization, config, env, service, as_configured)
+    rules = table.load(models_file)
+    strategies = dry.strategies(strategy.value, compare)
+    counter = dry.make_counter(tokenizer.value, dry.input_chars(paths))
+    reports = list(dry.run(paths, settings=settings, rules=rules, counter=counter, strategies=strategies, calls=calls,
+                           model=model, emit=emit_request, glob=glob))
+    options = dict(strategy=strategy.value, strategies=strategies, tokenizer=counter.name, calls=calls, source=settings.source)
+    if emit_request:
+        render.emitted_requests(reports)
+        render.findings_to_stderr(reports)
+    elif output is Output.json:
+        render.report_json(reports, **options)
+    else:
+        render.report_text(reports, per_block=blocks, **options)
+    raise typer.Exit(0 if all(r.ok for r in reports) else 1)
+
+
+def models(models_file: ModelsFileOpt = None, output: OutputOpt = Output.text) -> None:
+    """The dated table of models, prices and provider caching rules that dry-run uses."""
+    from optctl.caching import rules as table
+    from optctl.render import dryrun as render
+
+    rules = table.load(models_file)
+    (render.models_json if output is Output.json else render.models_text)(rules)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("dry-run")(dry_run)
+    app.command("models")(models)
