@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from measure import best
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,20 +53,6 @@ def bundled_schema(array: bool) -> dict:
         return ai
     defs = ai.pop("$defs")
     return {"$schema": ai.pop("$schema"), "type": "array", "items": {"$ref": "#/$defs/aiConfig"}, "$defs": {**defs, "aiConfig": ai}}
-
-
-def run(cmd: list[str]) -> tuple[float, int, int]:
-    """Wall seconds, exit code and peak RSS in MiB of one child process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    return wall, os.waitstatus_to_exitcode(status), usage.ru_maxrss // 1024
-
-
-def best(cmd: list[str], repeat: int) -> tuple[float, int, int]:
-    runs = [run(cmd) for _ in range(repeat)]
-    return min(r[0] for r in runs), runs[0][1], max(r[2] for r in runs)
 
 
 def main() -> int:
