@@ -14,7 +14,7 @@ from typing import Any, Iterator, Sequence
 
 from optctl import changes, status
 from optctl.config import EnvironmentConfig, Project, open_store
-from optctl.errors import UsageError
+from optctl.errors import ConflictError, UsageError
 from optctl.stores.base import HistoryEntry, Store, StoredDocument
 
 
@@ -66,14 +66,16 @@ def commit(store: Store, plan: changes.Plan, actor: str, reason: str | None = No
     """Write the plan as one atomic, revision-checked unit (``ConflictError`` if anything moved)."""
     if not plan.changes:
         return []
+    if isinstance(plan, ImportPlan):
+        _check_unmoved(store, plan)
+        return store.put_documents(plan.documents, actor, reason)
     return store.write(plan.to_changes(reason, rollout), actor)
 
 
 @dataclass(frozen=True)
-class ImportPlan:
-    """Documents to put, and what that does to each service's optimization object."""
+class ImportPlan(changes.Plan):
+    """A plan whose writes are whole documents (``Store.put_documents``), one per change."""
 
-    plan: changes.Plan
     documents: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -84,7 +86,7 @@ def plan_import(store: Store, env: EnvironmentConfig, path: str) -> ImportPlan:
     if len(set(services)) != len(services):
         raise UsageError(f"{path}: two documents have the same _key; keep one per service")
     current = store.read_many(services)
-    plan, to_put = changes.Plan(store.env), []
+    plan = ImportPlan(store.env)
     for service, document in zip(services, documents):
         stored = current.get(service)
         if stored is not None and _without_system_fields(stored.document) == document:
@@ -92,12 +94,20 @@ def plan_import(store: Store, env: EnvironmentConfig, path: str) -> ImportPlan:
             continue
         before = stored.optimization if stored else None
         plan.changes.append(changes.PlannedChange(service, stored.revision if stored else "", before, document.get("optimization"), "import"))
-        to_put.append(document)
-    return ImportPlan(plan, to_put)
+        plan.documents.append(document)
+    return plan
 
 
-def commit_import(store: Store, planned: ImportPlan, actor: str, reason: str | None = None) -> list[HistoryEntry]:
-    return store.put_documents(planned.documents, actor, reason) if planned.documents else []
+def _check_unmoved(store: Store, plan: ImportPlan) -> None:
+    # put_documents replaces without a revision check, so look again just before it: a change
+    # made while the operator read the diff is not overwritten unseen.
+    current = store.read_many([planned.service for planned in plan.changes])
+    for planned in plan.changes:
+        now = current[planned.service].revision if planned.service in current else ""
+        if now != planned.revision:
+            last = store.history(planned.service, limit=1)
+            by = f" (by {last[0].actor} at {last[0].at})" if last else ""
+            raise ConflictError(f"{planned.service} in {store.env} changed since it was read{by}; nothing was written; run again")
 
 
 def _service_of(env: EnvironmentConfig, document: dict[str, Any], label: str) -> str:

@@ -28,20 +28,17 @@ def _run(
     env = load_project(config).env(env_name)
     with control.opened(env) as store:
         planned = plan(store, env)
-        imported = isinstance(planned, control.ImportPlan)
-        changes = planned.plan if imported else planned
         text = output is Output.text
         if text:
-            render.plan_text(changes, dry_run)
+            render.plan_text(planned, dry_run)
         written = []
-        if changes.changes and not dry_run:
-            _confirm(yes, f"write {len(changes.changes)} change(s) to {env.name}?")
-            commit = control.commit_import if imported else control.commit
-            written = commit(store, planned, actor(), reason)
+        if planned.changes and not dry_run:
+            _confirm(yes, f"write {len(planned.changes)} change(s) to {env.name}?")
+            written = control.commit(store, planned, actor(), reason)
     if text:
         render.written_text(env.name, written)
     else:
-        render.plan_json(changes, dry_run, written)
+        render.plan_json(planned, dry_run, written)
 
 
 def _confirm(yes: bool, question: str) -> None:

@@ -246,3 +246,20 @@ def test_no_command_ever_prints_an_api_key(project, tmp_path, capsys):
             code, out, err = run(capsys, *argv, "--output", output) if argv[0] != "export" else run(capsys, *argv)
             leaked = [s for s in secrets if s in out or s in err]
             assert not leaked, (argv, output, leaked)
+
+
+def test_an_import_does_not_overwrite_a_change_made_after_its_plan(project, tmp_path, capsys):
+    from optctl import control
+    from optctl.config import load_project
+    from optctl.errors import ConflictError
+
+    document = next(doc for doc in example_documents() if doc["_key"] == "query")
+    document["purpose"] = "new wording"
+    (tmp_path / "query.json").write_text(json.dumps(document))
+    env = load_project().env("dev")
+    with control.opened(env) as store:
+        plan = control.plan_import(store, env, str(tmp_path / "query.json"))
+        assert run(capsys, "enable", "query", "-e", "dev", "-y")[0] == 0  # someone else, meanwhile
+        with pytest.raises(ConflictError, match=r"query in dev changed since it was read \(by test-operator at "):
+            control.commit(store, plan, "importer")
+        assert store.read("query").optimization["cache"]["enabled"] is True
