@@ -282,23 +282,24 @@ class ArangoStore:
         except (ConnectionAbortedError, RequestException) as err:
             raise self._unreachable(err, doing, writing, committing) from None
 
-    def _environment_problem(self, err: Exception, doing: str, writing: bool) -> EnvironmentProblem:
+    def _environment_problem(self, err: ArangoServerError, doing: str, writing: bool) -> EnvironmentProblem:
         where = f"environment {self.env!r}: ArangoDB at {self._config.url}"
-        code, status = getattr(err, "error_code", None), getattr(err, "http_code", None)
+        code, status, message = err.error_code, err.http_code, err.error_message
         if status == 401:
-            what = (f"rejected the credentials (HTTP 401); check the username and password named by "
-                    f"username_env/password_env or username_file/password_file")
+            what = ("rejected the credentials (HTTP 401); check the username and password named by "
+                    "username_env/password_env or username_file/password_file")
         elif status == 403 or code == FORBIDDEN:
             what = "refused access (HTTP 403); grant the user read/write access to the database and collections"
         elif code == DATABASE_NOT_FOUND:
             what = "has no such database; create it, or fix the database in the url"
         elif code == COLLECTION_NOT_FOUND:
-            names = [n for n in (self._config.collection, self._config.history_collection) if n in str(getattr(err, "error_message", ""))]
-            missing = " and ".join(repr(n) for n in names or (self._config.collection, self._config.history_collection))
+            collections = (self._config.collection, self._config.history_collection)
+            missing = " and ".join(repr(n) for n in [n for n in collections if n in (message or "")] or collections)
             what = f"has no collection {missing}; create it, or fix collection/history_collection in optctl.toml"
+        elif message is None:
+            what = f"answered HTTP {status} without an ArangoDB error body; check that the url points at ArangoDB (host, port, database)"
         else:
-            message = scrub(str(getattr(err, "error_message", None) or err), self._secrets)
-            what = f"failed to {doing} (HTTP {status}, error {code}: {message})"
+            what = f"failed to {doing} (HTTP {status}, error {code}: {scrub(message, self._secrets)})"
         return EnvironmentProblem(f"{where} {what}" + ("; nothing was written" if writing else ""))
 
     def _unreachable(self, err: Exception, doing: str, writing: bool, committing: bool) -> EnvironmentProblem:
@@ -339,7 +340,7 @@ class ArangoStore:
 class _Rejected(Exception):
     """The server refused a transactional write (conflict or missing document): explained by the caller."""
 
-    def __init__(self, error: Any):
+    def __init__(self, error: ArangoServerError):
         super().__init__(str(error))
         self.error = error
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import socket
 import threading
+from contextlib import contextmanager
+from typing import Iterator
 
 import pytest
 from arango import ArangoClient
@@ -114,6 +116,7 @@ def test_a_write_racing_a_running_transaction_is_a_conflict(fake):
     trx.aql.execute(backend.SET_OPTIMIZATION, bind_vars={
         "@collection": "dev_ai_configs", "changes": [{"key": "agent", "revision": current.revision, "optimization": ENABLED}]})
 
+    assert store.read("agent") == current  # uncommitted: invisible to everyone else
     with pytest.raises(ConflictError, match="another writer is changing them right now"):
         store.write([Change("agent", current.revision, ENABLED, "enable")], "alice")
 
@@ -248,26 +251,43 @@ def test_a_refused_connection_is_one_line(harness):
                                  "the server is running")
 
 
-def test_a_server_that_does_not_speak_tls_is_a_tls_failure(harness):
+@contextmanager
+def _plain_http_server(answers: int) -> Iterator[int]:
+    """A local port where something that is not ArangoDB answers ``answers`` connections in plain HTTP."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
-    port = listener.getsockname()[1]
 
-    def answer_in_plain_http() -> None:
-        for _ in range(2):  # the first try and the one retry
+    def answer() -> None:
+        for _ in range(answers):
             connection, _ = listener.accept()
-            connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: 9\r\n\r\n<h1>x</h1>")
             connection.close()
 
-    server = threading.Thread(target=answer_in_plain_http, daemon=True)
+    server = threading.Thread(target=answer, daemon=True)
     server.start()
-    store = ArangoStore.open(harness.environment(url=f"arangodb+https://127.0.0.1:{port}/optctl_test"))
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        server.join(timeout=5)
+        listener.close()
 
-    with pytest.raises(EnvironmentProblem, match=r"\(TLS handshake failed: .*\).*set ca_bundle to the server's CA file"):
-        store.list_services()
-    server.join(timeout=5)
-    listener.close()
+
+def test_a_server_that_does_not_speak_tls_is_a_tls_failure(harness):
+    with _plain_http_server(answers=2) as port:  # the first try and urllib3's one retry
+        store = ArangoStore.open(harness.environment(url=f"arangodb+https://127.0.0.1:{port}/optctl_test"))
+        with pytest.raises(EnvironmentProblem, match=r"\(TLS handshake failed: .*\).*set ca_bundle to the server's CA file"):
+            store.list_services()
+
+
+def test_a_url_that_is_not_arangodb_is_one_line(harness):
+    with _plain_http_server(answers=1) as port:
+        store = ArangoStore.open(harness.environment(url=f"arangodb://127.0.0.1:{port}/optctl_test"))
+        with pytest.raises(EnvironmentProblem) as caught:
+            store.list_services()
+    assert str(caught.value) == (f"environment 'dev': ArangoDB at arangodb://127.0.0.1:{port}/optctl_test answered HTTP 404 "
+                                 "without an ArangoDB error body; check that the url points at ArangoDB (host, port, database)")
 
 
 def test_a_missing_ca_bundle_is_reported_before_connecting(harness, tmp_path):
