@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Iterable, Mapping, Sequence
 
-from optctl.documents.redact import redact
+from optctl.documents.redact import REDACTED, redact, secret_values
 from optctl.errors import InvalidDocumentError, NotFoundError, UsageError
 from optctl.stores.base import Change, HistoryEntry, StoredDocument
 
@@ -133,6 +133,11 @@ def prepare_import(documents: Sequence[dict[str, Any]], labels: Sequence[str]) -
     prepared = []
     for document, label in zip(documents, labels):
         validate_document(document, label)
+        if REDACTED in secret_values(document):
+            raise InvalidDocumentError(
+                f"{label}: holds a redacted secret (an export made without --include-secrets); importing it would "
+                "replace the real API key with the marker; export again with --include-secrets; nothing was written"
+            )
         prepared.append({k: v for k, v in document.items() if k not in ("_id", "_rev")})
     return prepared
 

@@ -263,3 +263,13 @@ def test_an_import_does_not_overwrite_a_change_made_after_its_plan(project, tmp_
         with pytest.raises(ConflictError, match=r"query in dev changed since it was read \(by test-operator at "):
             control.commit(store, plan, "importer")
         assert store.read("query").optimization["cache"]["enabled"] is True
+
+
+def test_a_redacted_export_cannot_be_imported_over_real_keys(project, tmp_path, capsys):
+    exported = tmp_path / "redacted.json"
+    exported.write_text(run(capsys, "export", "-e", "dev")[1])
+
+    code, _, err = run(capsys, "import", str(exported), "-e", "staging", "-y")
+
+    assert code == 1 and "--include-secrets" in err and "nothing was written" in err
+    assert [e["action"] for e in run_json(capsys, "history", "-e", "staging")[1]["entries"]] == ["import"] * len(example_documents())
