@@ -284,6 +284,10 @@ def load_plan(path: str) -> tuple[Plan, list[str]]:
     return Plan.model_validate(documents[0].data), [line for line in lines if line not in errors]
 
 
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 @contextmanager
 def opened_runtime(config: Any, actor: str, on_step: Callable[[str, Rollout], None] | None = None) -> Iterator[Runtime]:
     """The real edges: environments from the project (or the embedded default), the default control store."""
@@ -299,7 +303,7 @@ def opened_runtime(config: Any, actor: str, on_step: Callable[[str, Rollout], No
         return opened[env]
 
     try:
-        yield Runtime(control, store, lambda: datetime.now(timezone.utc), actor, on_step=on_step or (lambda step, rollout: None))
+        yield Runtime(control, store, utc_now, actor, on_step=on_step or (lambda step, rollout: None))
     finally:
         control.close()
         for each in opened.values():
