@@ -1,6 +1,7 @@
 """Read JSON, JSON Lines and YAML documents from files, folders and stdin, keeping positions.
 
-Parsing is the fast C path (``json``, libyaml); positions are worked out only for a document
+A top-level JSON array is a list of documents (``arangoexport --type json``), except a list
+of chat messages, which is one prompt fixture. Parsing is the fast C path (``json``, libyaml); positions are worked out only for a document
 that has a problem, so a clean 50 MB export costs no more than parsing it. JSON Lines and JSON
 arrays are read one document at a time, so a problem in one document does not hide the
 others and a large export is never held twice in memory.
@@ -180,7 +181,7 @@ def _format_of(path: str, text: str) -> str:
 
 def _json_documents(path: str, text: str) -> Iterator[SourceDocument | ParseProblem]:
     start = _WS.match(text).end()
-    if text.startswith("[", start):
+    if text.startswith("[", start) and not _is_conversation(text, start):
         yield from _json_array(path, text, start)
         return
     try:
@@ -197,6 +198,15 @@ def _json_documents(path: str, text: str) -> Iterator[SourceDocument | ParseProb
         yield _Problem(rest, "syntax", "unexpected text after the document").at(path, text)
         return
     yield from _checked(SourceDocument(path, None, data, text, 1, 1, "json"), duplicates)
+
+
+def _is_conversation(text: str, start: int) -> bool:
+    """A top-level array of ``{role, content}`` messages is one prompt, not many documents."""
+    try:
+        first, _, _ = _decode(text, _WS.match(text, start + 1).end())
+    except _Problem:
+        return False
+    return isinstance(first, dict) and "role" in first and "content" in first
 
 
 def _json_array(path: str, text: str, start: int) -> Iterator[SourceDocument | ParseProblem]:

@@ -66,3 +66,9 @@ def test_folders_expand_to_known_suffixes_in_order(tmp_path):
         (tmp_path / name).write_text("{}")
     assert [p.rsplit("/", 1)[1] for p in iter_paths([str(tmp_path)])] == ["a.yaml", "b.json", "c.jsonl"]
     assert [p.rsplit("/", 1)[1] for p in iter_paths([str(tmp_path)], glob="*.txt")] == ["skip.txt"]
+
+
+def test_a_list_of_chat_messages_is_one_document(tmp_path):
+    [doc] = read(tmp_path, "chat.json", '[{"role": "system", "content": "x"},\n {"role": "user", "content": "y"}]')
+    assert doc.index is None and len(doc.data) == 2
+    assert doc.position("/1/content") == (2, 30)
