@@ -24,6 +24,7 @@ from optctl.errors import ConflictError, EnvironmentProblem, NotFoundError, Usag
 from optctl.stores.base import Change, HistoryEntry, StoredDocument
 
 BUSY_TIMEOUT_SECONDS = 30
+SCHEMA_VERSION = 1  # PRAGMA user_version of a file this optctl has set up
 SYSTEM_FIELDS = ("_id", "_rev")  # ArangoDB's own; stale anywhere else, so never stored here
 
 _SCHEMA = """
@@ -54,7 +55,7 @@ _HISTORY_COLUMNS = "revision, at, actor, action, service, env, before, after, re
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 class SqliteStore:
@@ -71,11 +72,24 @@ class SqliteStore:
             self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = FULL")
-            with self._transaction():
-                for statement in filter(str.strip, _SCHEMA.split(";")):
-                    self._conn.execute(statement)
+            if self._schema_version() != SCHEMA_VERSION:
+                self._create_schema()
         except (OSError, sqlite3.Error) as err:
             raise EnvironmentProblem(f"environment {self.env!r}: cannot open the SQLite store {path} ({err}); check the path and its permissions") from None
+
+    def _schema_version(self) -> int:
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise EnvironmentProblem(f"environment {self.env!r}: {self.path} was written by a newer optctl (store schema {version}); upgrade optctl")
+        return version
+
+    def _create_schema(self) -> None:
+        # Only a new file takes the write lock here, so readers never queue behind writers.
+        with self._transaction():
+            if self._schema_version() < SCHEMA_VERSION:
+                for statement in filter(str.strip, _SCHEMA.split(";")):
+                    self._conn.execute(statement)
+                self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @classmethod
     def open(cls, env: EnvironmentConfig) -> SqliteStore:

@@ -158,3 +158,4 @@ def test_the_killed_runs_really_died_inside_the_transaction(tmp_path):
     assert again.returncode == 0, again.stderr
     assert _assert_consistent(path) is True
     assert int(again.stdout) > 3
+
