@@ -75,11 +75,11 @@ def flip(documents: Mapping[str, StoredDocument], services: Sequence[str], enabl
     plan = Plan(env)
     for service in _unique(services):
         before = _existing_optimization(documents, service, env, action)
-        if bool(before.get("cache", {}).get("enabled", False)) == enabled:
+        if _cache_enabled(before) is enabled:
             plan.unchanged.append((service, f"already {state}, nothing written"))
             continue
         after = copy.deepcopy(before)
-        after.setdefault("cache", {})["enabled"] = enabled
+        _set_path(after, ("cache", "enabled"), enabled)
         plan.changes.append(_checked(PlannedChange(service, documents[service].revision, before, after, action), env))
     return plan
 
@@ -91,11 +91,7 @@ def set_fields(documents: Mapping[str, StoredDocument], service: str, assignment
     before = _existing_optimization(documents, service, env, "set")
     after = copy.deepcopy(before)
     for text in assignments:
-        path, value = parse_assignment(text)
-        node = after
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-        node[path[-1]] = value
+        _set_path(after, *parse_assignment(text))
     return _single(env, documents[service], before, after, "set", "no field changes value, nothing written")
 
 
@@ -146,12 +142,29 @@ def _existing_optimization(documents: Mapping[str, StoredDocument], service: str
     if service not in documents:
         raise NotFoundError(f"no service {service!r} in {env}; `optctl status --env {env}` lists them; nothing was written")
     current = documents[service].optimization
+    if current is not None and not isinstance(current, dict):
+        raise InvalidDocumentError(f"{service} in {env}: the stored optimization is not an object; replace it with `optctl apply`; nothing was written")
     if current is None:
         raise UsageError(
             f"{service} in {env} has no optimization field; add one (caching disabled) with "
             f"`optctl apply FILE --env {env} --service {service}` before `{action}`; nothing was written"
         )
     return current
+
+
+def _cache_enabled(optimization: dict[str, Any]) -> bool | None:
+    """The flag as the wrapper reads it (absent means off); ``None`` if ``cache`` is not an object."""
+    settings = optimization.get("cache", {})
+    return settings.get("enabled", False) if isinstance(settings, dict) else None
+
+
+def _set_path(obj: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    """Set a nested value, making the sections on the way objects (the result is validated)."""
+    for part in path[:-1]:
+        if not isinstance(obj.get(part), dict):
+            obj[part] = {}
+        obj = obj[part]
+    obj[path[-1]] = value
 
 
 def _single(env: str, stored: StoredDocument, before: Optimization, after: Optimization, action: str, same: str) -> Plan:

@@ -159,3 +159,12 @@ def test_document_differences_never_compare_secrets():
     a = StoredDocument("q", "q", "1", ai_config("q"))
     b = StoredDocument("q", "q", "5", {**ai_config("q"), "configuration": {**ai_config("q")["configuration"], "apiKey": "other"}})
     assert changes.document_differences(a, b) == []
+
+
+def test_a_stored_object_that_is_broken_is_named_not_crashed_on():
+    broken = StoredDocument("query", "query", "1", {**ai_config("query"), "optimization": ["not", "an", "object"]})
+    with pytest.raises(InvalidDocumentError, match="not an object.*optctl apply"):
+        changes.flip({"query": broken}, ["query"], False, "dev")
+
+    null_cache = StoredDocument("query", "query", "1", {**ai_config("query"), "optimization": {"cache": None}})
+    assert changes.flip({"query": null_cache}, ["query"], False, "dev").changes[0].after == {"cache": {"enabled": False}}
