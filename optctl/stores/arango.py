@@ -241,7 +241,7 @@ class ArangoStore:
     def _in_transaction(self, work: Callable[[TransactionDatabase], list[HistoryEntry]], doing: str) -> list[HistoryEntry]:
         collections = [self._config.collection, self._config.history_collection]
         with self._failures(f"begin the {doing} transaction", writing=True):
-            trx = self._db.begin_transaction(read=collections, write=collections, allow_implicit=False)
+            trx = self._db.begin_transaction(write=collections, allow_implicit=False)
         try:
             result = work(trx)
             with self._failures(f"commit the {doing}", writing=True, committing=True):

@@ -251,6 +251,14 @@ def test_a_refused_connection_is_one_line(harness):
                                  "the server is running")
 
 
+def test_an_unknown_host_is_one_line(harness):
+    store = ArangoStore.open(harness.environment(url="arangodb://no-such-host.invalid:8529/optctl_test"))  # RFC 6761
+
+    with pytest.raises(EnvironmentProblem, match=r"^environment 'dev': ArangoDB at arangodb://no-such-host.invalid:8529/optctl_test: "
+                                                 r"the connection failed \(host name not found\) while trying to list services; "):
+        store.list_services()
+
+
 @contextmanager
 def _plain_http_server(answers: int) -> Iterator[int]:
     """A local port where something that is not ArangoDB answers ``answers`` connections in plain HTTP."""
