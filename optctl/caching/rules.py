@@ -73,12 +73,17 @@ class Rules:
         best: tuple[int, Model] | None = None
         for model in self.models:
             for prefix in model.match:
-                if re.fullmatch(re.escape(prefix) + r"([-@].*)?", wanted) and (best is None or len(prefix) > best[0]):
+                if re.fullmatch(re.escape(prefix) + _VERSION_SUFFIX, wanted) and (best is None or len(prefix) > best[0]):
                     best = (len(prefix), model)
         return best[1] if best else None
 
     def ttl_seconds(self, provider: str) -> dict[str, int]:
         return dict(self.provider(provider).get("ttls", {}))
+
+
+# A release date or "latest" after the family, and Bedrock's "-v1": nothing else, so that
+# "claude-sonnet-4-50" is unknown rather than mistaken for claude-sonnet-4.
+_VERSION_SUFFIX = r"([-@](\d{8}|latest))?(-v\d+)?"
 
 
 def _normalise(name: str) -> str:
