@@ -123,7 +123,7 @@ class ArangoStore:
         self._client = client
         self._transport = transport
         self._clock = clock
-        self._secrets = set(secrets)  # credentials, scrubbed from any server text we repeat
+        self._secrets = secrets  # credentials, scrubbed from any server text we repeat
 
     @classmethod
     def open(cls, env: EnvironmentConfig, *, http_client: HTTPClient | None = None,
@@ -221,7 +221,6 @@ class ArangoStore:
             self._record(trx, entries)
             return entries
 
-        self._secrets |= secret_values(cleaned)
         try:
             return self._in_transaction(work, "import")
         except _Rejected as rejected:
@@ -229,8 +228,8 @@ class ArangoStore:
                 raise ConflictError(f"documents in {self.env} are being changed by another writer right now; "
                                     "nothing was written; run again") from None
             raise self._environment_problem(rejected.error, "import", True) from None
-        finally:
-            self._secrets -= secret_values(cleaned)
+        except EnvironmentProblem as problem:  # the server's words may quote what it was sent
+            raise EnvironmentProblem(scrub(str(problem), secret_values(cleaned))) from None
 
     # The transaction, the requests and what their failures mean.
 
