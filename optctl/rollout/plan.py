@@ -8,7 +8,6 @@ stage that is not one service at a time, a gate kind that is misspelt).
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Annotated, Any, Literal, Union
 
@@ -158,7 +157,7 @@ def plan_document(plan: Plan, json_format: bool = False) -> str:
 
 
 def semantic_findings(data: Any) -> list[Finding]:
-    """Problems a schema cannot express. Tolerates documents that fail the schema."""
+    """Problems a schema cannot express (run once the schema is satisfied; tolerant all the same)."""
     stages = data.get("stages") if isinstance(data, dict) else None
     if not isinstance(stages, list):
         return []
@@ -188,26 +187,30 @@ def semantic_findings(data: Any) -> list[Finding]:
                 "the migration guide rolls production out one service at a time: one stage per service",
             ))
         findings += _gate_findings(stage.get("gates"), pointer)
-    return findings
+    return findings + _order_findings(stages)
 
 
 def _gate_findings(gates: Any, pointer: str) -> list[Finding]:
-    if not isinstance(gates, list):
-        return []
+    # An unknown gate kind is the schema's to report (with a did-you-mean); semantics run after it.
+    kinds = [g.get("kind") for g in gates if isinstance(g, dict)] if isinstance(gates, list) else []
+    return [
+        warning(f"repeated-{kind}-gate", f"{pointer}/gates", f"stage has {kinds.count(kind)} {kind} gates",
+                "one is enough: the longest soak or a single approval decides")
+        for kind in ("soak", "approval") if kinds.count(kind) > 1
+    ]
+
+
+def _order_findings(stages: list[Any]) -> list[Finding]:
+    """The guide's order is dev, then staging, then production; going back is usually a typo."""
+    rank = {"dev": 0, "staging": 1, "production": 2}
+    highest = -1
     findings = []
-    for index, gate in enumerate(gates):
-        kind = gate.get("kind") if isinstance(gate, dict) else None
-        if isinstance(kind, str) and kind not in GATE_KINDS:
-            close = difflib.get_close_matches(kind, GATE_KINDS, n=1)
-            findings.append(error(
-                "unknown-gate-kind", f"{pointer}/gates/{index}/kind", f"unknown gate kind {kind!r}",
-                f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(GATE_KINDS)}",
-            ))
-    kinds = [g.get("kind") for g in gates if isinstance(g, dict)]
-    for kind in ("soak", "approval"):
-        if kinds.count(kind) > 1:
+    for index, stage in enumerate(stages):
+        environment = stage.get("environment") if isinstance(stage, dict) else None
+        if environment in rank and rank[environment] < highest:
             findings.append(warning(
-                f"repeated-{kind}-gate", f"{pointer}/gates", f"stage has {kinds.count(kind)} {kind} gates",
-                "one is enough: the longest soak or a single approval decides",
+                "stage-order", f"/stages/{index}/environment", f"{environment} comes after a later environment",
+                "roll out dev, then staging, then production, as the migration guide does",
             ))
+        highest = max(highest, rank.get(environment, -1))
     return findings
