@@ -149,8 +149,14 @@ def status_rows(project: Project, env_names: Sequence[str] | None = None) -> tup
     for env in project.select(list(env_names) if env_names else None):
         with opened(env) as store:
             documents[env.name] = store.read_many()
-            last[env.name] = status.last_changes(store.history())
+            last[env.name] = _last_changes(store)
     return list(documents), status.matrix(documents, last)
+
+
+def _last_changes(store: Store) -> dict[str, HistoryEntry]:
+    # A backend may answer this in one query (SQLite does); otherwise read the whole history.
+    answer = getattr(store, "last_changes", None)
+    return answer() if answer else status.last_changes(store.history())
 
 
 def history(project: Project, service: str | None, env_names: Sequence[str] | None = None, limit: int | None = None) -> list[HistoryEntry]:

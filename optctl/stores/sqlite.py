@@ -127,6 +127,14 @@ class SqliteStore:
             sql, params = sql + " LIMIT ?", params + [limit]
         return [_entry(row) for row in reversed(self._query(sql, params))]
 
+    def last_changes(self) -> dict[str, HistoryEntry]:
+        """The newest history entry of every service, in one indexed query (for ``status``)."""
+        rows = self._query(
+            f"SELECT {_HISTORY_COLUMNS} FROM history WHERE id IN (SELECT MAX(id) FROM history WHERE env = ? GROUP BY key)",
+            (self.env,),
+        )
+        return {entry.service: entry for entry in map(_entry, rows)}
+
     # Writes: one BEGIN IMMEDIATE transaction each, all or nothing.
 
     def write(self, changes: Sequence[Change], actor: str) -> list[HistoryEntry]:

@@ -50,3 +50,22 @@ def test_opening_an_existing_store_takes_no_write_lock(tmp_path):
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+def test_last_changes_agrees_with_the_whole_history(tmp_path):
+    from optctl.status import last_changes
+    from optctl.stores.base import Change
+    from tests.stores.samples import ai_config
+
+    store = _open(tmp_path / "optctl.db")
+    other = SqliteStore.open(EnvironmentConfig("staging", sqlite_url(tmp_path / "optctl.db")))
+    store.put_documents([ai_config("a"), ai_config("b")], actor="alice")
+    other.put_documents([ai_config("a")], actor="zed")
+    for actor in ("bob", "carol"):
+        stored = store.read("a")
+        store.write([Change("a", stored.revision, {"cache": {"enabled": actor == "bob"}}, "set")], actor=actor)
+
+    assert store.last_changes() == last_changes(store.history())
+    assert {s: e.actor for s, e in store.last_changes().items()} == {"a": "carol", "b": "alice"}
+    store.close()
+    other.close()
