@@ -189,11 +189,11 @@ def history_text(entries: Sequence[HistoryEntry]) -> None:
     if not entries:
         stdout().print("no history yet")
         return
-    header = [[[(column, "bold")]] for column in ("AT (UTC)", "ENV", "SERVICE", "REV", "ACTOR", "ACTION", "CHANGE", "REASON")]
+    header = [[[(column, "bold")]] for column in ("AT (UTC)", "ENV", "SERVICE", "REV", "ACTOR", "ACTION", "CHANGE", "REASON", "ROLLOUT")]
     body = [
         [*([[(text, None)]] for text in (entry.at[:19].replace("T", " "), entry.env, entry.service, entry.revision, entry.actor, entry.action)),
          [_difference(d) for d in diff(entry.before, entry.after)] or [[("-", "dim")]],
-         [[(entry.reason or "", None)]]]
+         [[(entry.reason or "", None)]], [[(entry.rollout or "", None)]]]
         for entry in entries
     ]
     _print_columns(stdout(), columns([header, *body]))

@@ -273,3 +273,24 @@ def test_a_redacted_export_cannot_be_imported_over_real_keys(project, tmp_path, 
 
     assert code == 1 and "--include-secrets" in err and "nothing was written" in err
     assert [e["action"] for e in run_json(capsys, "history", "-e", "staging")[1]["entries"]] == ["import"] * len(example_documents())
+
+
+@pytest.mark.parametrize(("answer", "code", "enabled"), [(False, 1, False), (True, 0, True)])
+def test_on_a_terminal_optctl_asks_before_writing(project, capsys, monkeypatch, answer, code, enabled):
+    import typer
+
+    asked = []
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr(typer, "confirm", lambda question, **_: asked.append(question) or answer)
+
+    assert run(capsys, "enable", "indexing", "--env", "production")[0] == code
+
+    assert asked == ["write 1 change(s) to production?"]
+    assert run_json(capsys, "show", "indexing", "-e", "production")[1]["document"]["optimization"]["cache"]["enabled"] is enabled
+
+
+def test_history_text_shows_who_what_why(project, capsys):
+    run(capsys, "enable", "agent", "-e", "dev", "--reason", "trial week", "-y")
+    code, out, _ = run(capsys, "history", "agent", "-e", "dev")
+    assert code == 0
+    assert "~ cache.enabled: false -> true" in out and "trial week" in out and "test-operator" in out
