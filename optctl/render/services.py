@@ -30,7 +30,7 @@ def _value(value: Any) -> str:
 
 
 def _difference(d: Difference) -> Line:
-    d = redact_difference(d)
+    d = _redacted(d)
     if d.kind == "added":
         return [(f"+ {d.path}: ", "green"), (_value(d.after), None)]
     if d.kind == "removed":
@@ -42,16 +42,20 @@ def _difference(d: Difference) -> Line:
 
 
 def plan_text(plan: Plan, dry_run: bool) -> None:
-    console = stdout()
+    lines: list[Line] = []
     for planned in plan.changes:
         revision = f"revision {planned.revision}" if planned.revision else "new"
-        console.print(Text.assemble((planned.service, "bold"), f" in {plan.env} ({revision}): {planned.action}"))
-        for difference in planned.differences:
-            console.print(Text.assemble("  ", *_difference(difference)))
-    for service, why in plan.unchanged:
-        console.print(Text.assemble((service, "bold"), f" in {plan.env}: {why}"))
+        lines.append([(planned.service, "bold"), (f" in {plan.env} ({revision}): {planned.action}", None)])
+        lines += [[("  ", None), *_difference(d)] for d in planned.differences]
+    lines += [[(service, "bold"), (f" in {plan.env}: {why}", None)] for service, why in plan.unchanged]
     if dry_run and plan.changes:
-        console.print(f"dry run: {len(plan.changes)} change(s) to {plan.env} shown, nothing written")
+        lines.append([(f"dry run: {len(plan.changes)} change(s) to {plan.env} shown, nothing written", None)])
+    if lines:
+        _print_lines(lines)
+
+
+def _print_lines(lines: list[Line]) -> None:
+    _print_columns(stdout(), columns([[[line]] for line in lines]))
 
 
 def written_text(env: str, entries: Sequence[HistoryEntry]) -> None:
@@ -71,7 +75,7 @@ def plan_json(plan: Plan, dry_run: bool, written: Sequence[HistoryEntry] = ()) -
     }))
 
 
-def redact_difference(d: Difference) -> Difference:
+def _redacted(d: Difference) -> Difference:
     from dataclasses import replace
 
     return replace(d, before=redact(d.before), after=redact(d.after))
@@ -207,18 +211,17 @@ def history_json(entries: Sequence[HistoryEntry]) -> None:
 
 
 def env_diff_text(first: str, second: str, found: Sequence[ServiceDifference]) -> None:
-    console = stdout()
     if not found:
-        console.print(f"{first} and {second} hold the same services with the same settings")
+        stdout().print(f"{first} and {second} hold the same services with the same settings")
         return
-    console.print(Text.assemble(("- ", "red"), first, "  ", ("+ ", "green"), second))
+    lines: list[Line] = [[(f"{first} -> {second}", "bold")]]
     for item in found:
         if item.only_in:
-            console.print(Text.assemble((item.service, "bold"), f": only in {item.only_in}"))
-            continue
-        console.print(Text(item.service, "bold"))
-        for difference in item.differences:
-            console.print(Text.assemble("  ", *_difference(difference)))
+            lines.append([(item.service, "bold"), (f": only in {item.only_in}", None)])
+        else:
+            lines.append([(item.service, "bold")])
+            lines += [[("  ", None), *_difference(d)] for d in item.differences]
+    _print_lines(lines)
 
 
 def env_diff_json(first: str, second: str, found: Sequence[ServiceDifference]) -> None:
