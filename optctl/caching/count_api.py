@@ -65,17 +65,17 @@ def _reason(err: urllib.error.HTTPError) -> str:
 
 def anthropic_body(request: Request) -> dict[str, Any]:
     """The fixture as the Messages body ChatAnthropic would send (system messages lifted out)."""
-    data = request.data
-    if isinstance(data, dict) and not any(_role(m) == "system" for m in request.messages):
-        body = {k: v for k, v in data.items() if k in ("system", "tools", "messages", "tool_choice", "thinking")}
-    else:
-        body = {k: v for k, v in data.items() if k in ("system", "tools", "tool_choice", "thinking")} if isinstance(data, dict) else {}
-        system = [m["content"] for m in request.messages if _role(m) == "system"]
-        if system:
-            body["system"] = system[0] if len(system) == 1 else [
-                {"type": "text", "text": c} if isinstance(c, str) else b for c in system for b in ([c] if isinstance(c, str) else c)]
-        body["messages"] = [
-            {"role": _role(m), "content": m.get("content")} for m in request.messages if _role(m) not in (None, "system")]
+    data = request.data if isinstance(request.data, dict) else {}
+    body = {k: v for k, v in data.items() if k in ("system", "tools", "tool_choice", "thinking")}
+    lifted: list[Any] = []
+    for message in request.messages:
+        if _role(message) == "system":
+            content = message.get("content")
+            lifted += [{"type": "text", "text": content}] if isinstance(content, str) else list(content or [])
+    if lifted:
+        single = len(lifted) == 1 and set(lifted[0]) == {"type", "text"}
+        body["system"] = lifted[0]["text"] if single else lifted
+    body["messages"] = [{"role": _role(m), "content": m.get("content")} for m in request.messages if _role(m) not in (None, "system")]
     body["model"] = request.model
     return body
 

@@ -21,6 +21,7 @@ import json
 import sys
 from typing import Any, Sequence
 
+from rich import box
 from rich.table import Table
 
 from optctl.caching.dryrun import FixtureReport
@@ -86,6 +87,7 @@ def report_text(reports: Sequence[FixtureReport], *, strategy: str, strategies: 
         for report in fixtures:
             twin = next((r for r in reports if r.path == report.path and r.strategy != report.strategy), None)
             console.print(_blocks_table(report, twin))
+            _reasons(console, report, twin)
             for shown in (report, twin) if twin else (report,):
                 console.print(_summary_table(shown, calls))
                 _print_findings(console, shown)
@@ -100,21 +102,34 @@ def report_text(reports: Sequence[FixtureReport], *, strategy: str, strategies: 
 
 def _blocks_table(report: FixtureReport, twin: FixtureReport | None) -> Table:
     title = f"{report.path}  model {report.model or '?'}  strategy {report.strategy}" + (f" vs {twin.strategy}" if twin else "")
-    table = Table(title=title, title_justify="left")
-    for name, justify in (("#", "right"), ("location", "left"), ("role", "left"), ("type", "left"), ("tokens", "right"),
-                          ("prefix", "right"), (f"marker ({report.strategy})", "left")):
-        table.add_column(name, justify=justify)
+    table = _table(title)
+    table.add_column("location", overflow="fold", min_width=16)
+    if not twin:  # side by side there is no room for it at 80 columns; the location says it
+        table.add_column("role")
+    table.add_column("type")
+    table.add_column("tokens", justify="right")
+    table.add_column("prefix", justify="right")
+    table.add_column(report.strategy if twin else "marker", no_wrap=True)
     if twin:
-        table.add_column(f"marker ({twin.strategy})")
-    table.add_column("reason")
+        table.add_column(twin.strategy, no_wrap=True)
     twin_rows = twin.blocks if twin else [None] * len(report.blocks)
-    for i, (row, other) in enumerate(zip(report.blocks, twin_rows)):
-        cells = [str(i), row.location, row.role, row.type, f"{row.tokens:,}", f"{row.prefix_tokens:,}", _marker(row)]
-        if twin:
-            cells.append(_marker(other))
-        reasons = [r for r in (row.reason, other.reason if other else "") if r]
-        table.add_row(*cells, "; ".join(dict.fromkeys(reasons)))
+    for row, other in zip(report.blocks, twin_rows):
+        cells = [row.location, *([] if twin else [row.role]), row.type, f"{row.tokens:,}", f"{row.prefix_tokens:,}", _marker(row)]
+        table.add_row(*cells, *([_marker(other)] if twin else []))
     return table
+
+
+def _reasons(console, report: FixtureReport, twin: FixtureReport | None) -> None:
+    """Why each marker is where it is, under the table (a column would not fit at 80 characters)."""
+    for shown in (report, twin) if twin else (report,):
+        for row in shown.blocks:
+            if row.reason:
+                console.print(f"  {shown.strategy}: {row.location}: {row.reason}", markup=False, highlight=False)
+
+
+def _table(title: str, **options) -> Table:
+    """Light borders: dry-run tables are wide, and every column counts at 80 characters."""
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, **options)
 
 
 def _marker(row) -> str:
@@ -122,7 +137,7 @@ def _marker(row) -> str:
 
 
 def _summary_table(report: FixtureReport, calls: int) -> Table:
-    table = Table(title=f"{report.strategy}: what the provider caches and bills (input side)", title_justify="left", show_header=False)
+    table = _table(f"{report.strategy}: cached and billed (input side)", show_header=False)
     table.add_column("what")
     table.add_column("value", justify="right")
     used = [b for b in report.breakpoints]
@@ -143,39 +158,46 @@ def _summary_table(report: FixtureReport, calls: int) -> Table:
 
 
 def _print_findings(console, report: FixtureReport) -> None:
+    from rich.text import Text
+
     from optctl.caching.request import location_label
 
     for finding in report.findings:
         style = "red" if finding.severity == "error" else "yellow"
-        console.print(f"[{style}]{finding.severity}[/] {finding.code} at {location_label(finding.pointer)}: ", end="")
-        console.print(finding.message, markup=False)
+        where = report.path + (f":{location_label(finding.pointer)}" if finding.pointer else "")
+        console.print(Text.assemble((finding.severity, style), f" {finding.code} at {where}: {finding.message}"))
 
 
 def _fixtures_table(reports: Sequence[FixtureReport], calls: int) -> Table:
-    table = Table(title=f"fixtures ({len(reports)})", title_justify="left")
-    for name in ("fixture", "model", "tokens", "cached", "breakpoints", "per call", "first call", "on a hit", "break-even", f"saving x{calls}", "findings"):
-        table.add_column(name, justify="left" if name in ("fixture", "model") else "right")
-    for r in reports:
+    folder, names = _short_names([r.path for r in reports])
+    table = _table(f"fixtures ({len(reports)}) in {folder}; USD per call uncached and on a hit, calls to break even, "
+                   f"saving over {calls} calls, errors/warnings (more in --output json)")
+    table.add_column("fixture", overflow="fold", min_width=12)
+    for name in ("tokens", "cached", "call", "hit", "even", f"save x{calls}", "found"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for r, name in zip(reports, names):
         c = r.cost
-        table.add_row(r.path, r.model or "?", f"{r.total_tokens:,}", f"{r.cached_tokens:,}", str(len(r.breakpoints)),
-                      *(_usd(v) for v in ((c.uncached, c.first_call, c.hit) if c else (None,) * 3)),
+        table.add_row(name, f"{r.total_tokens:,}", f"{r.cached_tokens:,}",
+                      *(_usd(v, sign=False) for v in ((c.uncached, c.hit) if c else (None,) * 2)),
                       "-" if not c or c.break_even_calls is None else str(c.break_even_calls),
-                      _usd(c.saving_over_calls if c else None), _finding_codes(r))
+                      _usd(c.saving_over_calls if c else None, sign=False), _finding_codes(r))
     t = totals(reports)
-    table.add_row("total", "", f"{t['total_tokens']:,}", f"{t['cached_tokens']:,}", "", _usd(t["per_call_uncached"]),
-                  _usd(t["first_call"]), _usd(t["hit"]), "", _usd(t["saving_over_calls"]), f"{t['with_errors']} with errors", style="bold")
+    table.add_row("total", f"{t['total_tokens']:,}", f"{t['cached_tokens']:,}", _usd(t["per_call_uncached"], sign=False),
+                  _usd(t["hit"], sign=False), "", _usd(t["saving_over_calls"], sign=False), f"{t['with_errors']}E", style="bold")
     return table
 
 
 def _compare_table(reports: Sequence[FixtureReport], strategies: Sequence[str], calls: int) -> Table:
     a, b = strategies
-    table = Table(title=f"{a} vs {b}", title_justify="left")
-    for name in ("fixture", f"cached ({a})", f"cached ({b})", "difference", f"saving x{calls} ({a})", f"saving x{calls} ({b})", "difference"):
-        table.add_column(name, justify="left" if name == "fixture" else "right")
+    table = _table(f"{a} vs {b}")
+    table.add_column("fixture", overflow="fold")
+    for name in (f"cached\n{a}", f"cached\n{b}", "cached\ndifference", f"saving x{calls}\n{a}", f"saving x{calls}\n{b}", "saving\ndifference"):
+        table.add_column(name, justify="right")
     left, right = _by_strategy(reports, a), _by_strategy(reports, b)
-    for x, y in zip(left, right):
+    _, names = _short_names([r.path for r in left])
+    for x, y, name in zip(left, right, names):
         sx, sy = (r.cost.saving_over_calls if r.cost else None for r in (x, y))
-        table.add_row(x.path, f"{x.cached_tokens:,}", f"{y.cached_tokens:,}", f"{y.cached_tokens - x.cached_tokens:+,}",
+        table.add_row(name, f"{x.cached_tokens:,}", f"{y.cached_tokens:,}", f"{y.cached_tokens - x.cached_tokens:+,}",
                       _usd(sx), _usd(sy), _usd(None if sx is None or sy is None else sy - sx, signed=True))
     if len(left) > 1:
         tx, ty = totals(left), totals(right)
@@ -186,25 +208,44 @@ def _compare_table(reports: Sequence[FixtureReport], strategies: Sequence[str], 
 
 
 def _finding_codes(report: FixtureReport) -> str:
-    return ", ".join(dict.fromkeys(f.code for f in report.findings)) or "-"
+    """Counts only: the findings themselves are listed under the table."""
+    errors = sum(f.severity == "error" for f in report.findings)
+    warnings = len(report.findings) - errors
+    return " ".join(filter(None, (f"{errors}E" if errors else "", f"{warnings}W" if warnings else ""))) or "-"
 
 
-def _usd(value: float | None, signed: bool = False) -> str:
+def _short_names(paths: Sequence[str]) -> tuple[str, list[str]]:
+    """The folder they share, and each fixture's name relative to it, so the table stays narrow."""
+    import os
+
+    files = [p.split("[", 1)[0] for p in paths]
+    try:
+        common = os.path.commonpath([os.path.dirname(f) or "." for f in files])
+    except ValueError:
+        return ".", list(paths)
+    cut = len(common) + 1 if common not in ("", ".") else 0
+    return common or ".", [p[cut:] for p in paths]
+
+
+def _usd(value: float | None, signed: bool = False, sign: bool = True) -> str:
+    """Five decimals: one call of a short prompt costs fractions of a cent."""
     if value is None:
         return "n/a"
-    return f"{'+' if signed and value >= 0 else ''}{'-' if value < 0 else ''}${abs(value):,.4f}"
+    shown = f"{'$' if sign else ''}{abs(value):,.5f}"
+    negative = value < 0 and shown.strip("$0.,") != ""
+    return ("-" if negative else "+" if signed else "") + shown
 
 
 def models_text(rules) -> None:
     console = stdout()
-    table = Table(title=f"models ({rules.path}; table as of {rules.raw.get('as_of', '?')})", title_justify="left")
+    table = _table(f"models ({rules.path}; table as of {rules.raw.get('as_of', '?')})")
     for name in ("family", "provider", "min cacheable", "input $/MTok", "output $/MTok", "context", "tokenizer", "as of", "source"):
         table.add_column(name, justify="right" if "$" in name or name in ("min cacheable", "context") else "left")
     for m in rules.models:
         table.add_row(m.family, m.provider, f"{m.min_cacheable_tokens:,}", _price(m.input_per_mtok), _price(m.output_per_mtok),
                       f"{m.context_window:,}" if m.context_window else "?", m.tokenizer, m.as_of, m.source)
     console.print(table)
-    providers = Table(title="providers", title_justify="left")
+    providers = _table("providers")
     for name in ("provider", "markers", "caching", "as of", "source"):
         providers.add_column(name)
     for name, p in rules.raw["providers"].items():
