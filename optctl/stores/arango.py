@@ -7,7 +7,7 @@ false, mergeObjects: false }``; 3.11 is the oldest release still supported upstr
 Why it looks the way it does:
 
 - Round trips, not documents, are what an operator waits for, so every batch is a constant
-  number of HTTP requests: reads are one AQL cursor; a write is begin, one AQL ``UPDATE`` over
+  number of HTTP requests: reads are one AQL cursor (one document: one document GET); a write is begin, one AQL ``UPDATE`` over
   all services (two when some lose their ``optimization`` field), one AQL ``INSERT`` of the
   history entries, commit. The history lives in its own collection, in the same stream
   transaction, so documents and history can never disagree.
@@ -145,17 +145,18 @@ class ArangoStore:
     def close(self) -> None:
         self._client.close()
 
-    # Reads: one AQL cursor each, outside any transaction.
+    # Reads: one request each, outside any transaction.
 
     def list_services(self) -> list[str]:
         keys = self._query(LIST_KEYS, {"@collection": self._config.collection}, "list services")
         return sorted(self._config.service_for(key) for key in keys)
 
     def read(self, service: str) -> StoredDocument:
-        found = self.read_many([service])
-        if service not in found:
+        with self._failures("read a document"):
+            row = self._db.collection(self._config.collection).get(self._config.key_for(service))
+        if row is None:
             raise NotFoundError(f"no service {service!r} in {self.env}; `optctl status --env {self.env}` lists them, `optctl import` adds them")
-        return found[service]
+        return self._stored(row)
 
     def read_many(self, services: Sequence[str] | None = None) -> dict[str, StoredDocument]:
         if services is None:

@@ -6,6 +6,7 @@ server when ``OPTCTL_TEST_ARANGO_URL`` is set. It is not ArangoDB and must never
 backend: the backend is written from python-arango's and ArangoDB's documentation, and this
 fixture imitates just enough of the server for the driver's real code to run:
 
+- ``GET /_db/{db}/_api/document/{collection}/{key}``.
 - ``POST /_db/{db}/_api/cursor`` (and ``POST /_api/cursor/{id}`` for further batches) for the
   AQL texts in ``optctl.stores.arango`` only: each is matched verbatim and its documented
   semantics implemented by hand (``aql.py``). Any other query fails loudly with error 1501.
@@ -20,7 +21,8 @@ fixture imitates just enough of the server for the driver's real code to run:
   every error in ArangoDB's body format ``{"error", "code", "errorNum", "errorMessage"}``.
 
 It plugs into python-arango through the driver's own seam, ``ArangoClient(http_client=...)``
-(``client.py``), which also counts requests and injects dropped connections.
+(``client.py``), which also counts requests and injects dropped connections. ``harness.py``
+opens stores on it, or on a real server.
 """
 
 from tests.arango_server.client import FakeHTTPClient

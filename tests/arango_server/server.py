@@ -103,26 +103,33 @@ class FakeArangoServer:
             return 201, self._cursor(database, body, trx)
         if method == "POST" and (cursor := re.fullmatch(r"/_api/cursor/(\w+)", endpoint)):
             return 200, self._next_batch(cursor.group(1))
+        if method == "GET" and (document := re.fullmatch(r"/_api/document/([^/]+)/([^/]+)", endpoint)):
+            return self._document(database, *document.groups(), trx)
         if (method, endpoint) == ("POST", "/_api/transaction/begin"):
             return 201, self._begin(database, body)
         if method in ("PUT", "DELETE") and (ended := re.fullmatch(r"/_api/transaction/(\w+)", endpoint)):
             return 200, self._end(ended.group(1), "committed" if method == "PUT" else "aborted")
         raise ArangoError(501, 9, f"the in-process ArangoDB stand-in does not implement {method} {endpoint}")
 
+    # Documents.
+
+    def _document(self, database: str, collection: str, key: str, trx: Transaction | None) -> tuple[int, Payload]:
+        statement = Statement(self, trx or self._implicit(database))
+        found = statement.get(statement.collection(collection), key)
+        if found is None:
+            raise ArangoError(404, 1202, "document not found")
+        return 200, found
+
     # Cursors.
 
     def _cursor(self, database: str, body: Payload, trx: Transaction | None) -> Payload:
         from tests.arango_server.aql import run  # aql builds on Statement below: import at use
 
-        implicit = trx is None
-        if trx is None:
-            collections = set(self.databases[database])
-            trx = Transaction("implicit", database, collections, collections, self._tick)
-        statement = Statement(self, trx)
+        statement = Statement(self, trx or self._implicit(database))
         result = run(statement, body.get("query", ""), body.get("bindVars") or {})
         statement.apply()
-        if implicit:
-            self._commit(trx)
+        if trx is None:
+            self._commit(statement.trx)
         return self._batch(result, int(body.get("batchSize") or 1000), 201)
 
     def _batch(self, rows: list[Any], size: int, code: int) -> Payload:
@@ -142,6 +149,11 @@ class FakeArangoServer:
         return self._batch(rows, size, 200)
 
     # Transactions.
+
+    def _implicit(self, database: str) -> Transaction:
+        """What a request without ``x-arango-trx-id`` runs in: its own transaction, over everything."""
+        everything = set(self.databases[database])
+        return Transaction("implicit", database, everything, everything, self._tick)
 
     def _transaction(self, trx_id: str | None) -> Transaction | None:
         if trx_id is None:
