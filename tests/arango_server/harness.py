@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from arango import ArangoClient
+from arango.database import StandardDatabase
 
 from optctl.config import EnvironmentConfig
 from optctl.stores.arango import ArangoStore
@@ -58,6 +60,12 @@ class Harness:
     def open(self, name: str = "dev", keys: dict[str, str] | None = None) -> ArangoStore:
         return self.connect(self.environment(name, keys))[0]
 
+    def other_writer(self) -> StandardDatabase:
+        """python-arango on the same server and database, for a test playing another writer."""
+        client = ArangoClient(hosts="http://arango.test:8529", http_client=FakeHTTPClient(self.server)) if self.server \
+            else ArangoClient(hosts=self._hosts)
+        return client.db(self.database, username=os.environ[USER_VARIABLE], password=os.environ[PASSWORD_VARIABLE])
+
     def _prepare(self, env: EnvironmentConfig) -> None:
         if env.name in self._prepared:
             return
@@ -67,8 +75,6 @@ class Harness:
             for name in collections:
                 self.server.create_collection(self.database, name)
             return
-        from arango import ArangoClient
-
         user, password = os.environ[USER_VARIABLE], os.environ[PASSWORD_VARIABLE]
         client = ArangoClient(hosts=self._hosts)
         system = client.db("_system", username=user, password=password)

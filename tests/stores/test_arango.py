@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from typing import Iterator
 
 import pytest
-from arango import ArangoClient
 
 from optctl.errors import ConflictError, EnvironmentProblem, UsageError
 from optctl.stores import arango as backend
@@ -106,13 +105,12 @@ def test_two_writers_racing_on_one_service_lose_no_update(harness):
     assert store.read("query").revision == entries[-1].revision
 
 
-def test_a_write_racing_a_running_transaction_is_a_conflict(fake):
-    store, client = fake.connect(fake.environment())
+def test_a_write_racing_a_running_transaction_is_a_conflict(harness):
+    store = harness.open()
     store.put_documents([ai_config("agent")], "importer")
     current = store.read("agent")
     # Another writer holds an uncommitted change of the same document (a write-write conflict).
-    other = ArangoClient(hosts="http://arango.test:8529", http_client=FakeHTTPClient(fake.server))
-    trx = other.db(fake.database, username="optctl", password=FAKE_PASSWORD).begin_transaction(write=["dev_ai_configs"])
+    trx = harness.other_writer().begin_transaction(write=["dev_ai_configs"])
     trx.aql.execute(backend.SET_OPTIMIZATION, bind_vars={
         "@collection": "dev_ai_configs", "changes": [{"key": "agent", "revision": current.revision, "optimization": ENABLED}]})
 
@@ -121,8 +119,18 @@ def test_a_write_racing_a_running_transaction_is_a_conflict(fake):
         store.write([Change("agent", current.revision, ENABLED, "enable")], "alice")
 
     trx.abort_transaction()
-    assert store.read("agent").revision == current.revision
-    assert fake.server.running_transactions() == []
+    assert store.read("agent") == current
+
+
+def test_a_change_made_outside_optctl_is_a_conflict_without_a_name(harness):
+    store = harness.open()
+    store.put_documents([ai_config("agent")], "importer")
+    current = store.read("agent")
+    harness.other_writer().aql.execute(backend.SET_OPTIMIZATION, bind_vars={
+        "@collection": "dev_ai_configs", "changes": [{"key": "agent", "revision": current.revision, "optimization": ENABLED}]})
+
+    with pytest.raises(ConflictError, match=r"^agent in dev changed since it was read \(by someone outside optctl at an unknown time\)"):
+        store.write([Change("agent", current.revision, None, "disable")], "alice")
 
 
 def test_removing_the_optimization_removes_the_field_and_keeps_nested_nulls_when_added(harness):
