@@ -238,22 +238,33 @@ def _usd(value: float | None, signed: bool = False, sign: bool = True) -> str:
 
 def models_text(rules) -> None:
     console = stdout()
-    table = _table(f"models ({rules.path}; table as of {rules.raw.get('as_of', '?')})")
-    for name in ("family", "provider", "min cacheable", "input $/MTok", "output $/MTok", "context", "tokenizer", "as of", "source"):
-        table.add_column(name, justify="right" if "$" in name or name in ("min cacheable", "context") else "left")
+    table = _table(f"models ({rules.path}; as of {rules.raw.get('as_of', '?')}); minimum cacheable prefix; USD per million input/output tokens")
+    table.add_column("family", no_wrap=True)
+    for name in ("minimum", "in", "out", "context"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for name in ("tokens", "as of", "src"):
+        table.add_column(name, no_wrap=True)
+    sources: dict[str, int] = {}
     for m in rules.models:
-        table.add_row(m.family, m.provider, f"{m.min_cacheable_tokens:,}", _price(m.input_per_mtok), _price(m.output_per_mtok),
-                      f"{m.context_window:,}" if m.context_window else "?", m.tokenizer, m.as_of, m.source)
+        note = sources.setdefault(m.source, len(sources) + 1)
+        table.add_row(m.family, f"{m.min_cacheable_tokens:,}", _price(m.input_per_mtok), _price(m.output_per_mtok),
+                      f"{m.context_window:,}" if m.context_window else "?", m.tokenizer, m.as_of, f"[{note}]")
     console.print(table)
+    for source, note in sources.items():
+        console.print(f"  [{note}] {source}", markup=False, highlight=False)
     providers = _table("providers")
-    for name in ("provider", "markers", "caching", "as of", "source"):
-        providers.add_column(name)
+    providers.add_column("provider", no_wrap=True)
+    providers.add_column("markers")
+    providers.add_column("caching, as of, source", overflow="fold")
     for name, p in rules.raw["providers"].items():
-        providers.add_row(name, "yes" if p.get("supports_markers") else "no", str(p.get("caching", "")), str(p.get("as_of", "")), str(p.get("source", "")))
+        providers.add_row(name, "yes" if p.get("supports_markers") else "no", f"{p.get('caching', '')} ({p.get('as_of', '')}; {p.get('source', '')})")
     console.print(providers)
     for name, pricing in rules.raw["pricing"].items():
         console.print(f"{name} cache prices: write 5m x{pricing['cache_write_5m']}, write 1h x{pricing['cache_write_1h']}, "
-                      f"read x{pricing['cache_read']} of the input price ({pricing.get('source', '')})", markup=False)
+                      f"read x{pricing['cache_read']} of the input price ({pricing.get('source', '')})", markup=False, highlight=False)
+    for name, t in rules.tokenizers.items():
+        console.print(f"tokenizer {name}: {t.base_encoding} x{t.prose_factor} prose, x{t.code_factor} code "
+                      f"({rules.raw['tokenizers'][name].get('source', '')})", markup=False, highlight=False)
 
 
 def _price(value: float | None) -> str:
