@@ -173,15 +173,22 @@ def _watch(rt: Any, rollout_id: str, output: Output, interval: float) -> Any:
     return seen
 
 
-@app.command("approve")
-def approve(rollout_id: Optional[str] = IdArg, output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
-    """Approve the current stage (as someone other than the starter: set OPTCTL_ACTOR)."""
+def _act(config: Any, output: Output, rollout_id: str | None, act: Any, done: str) -> None:
+    """Resolve the rollout, ``act(runtime, id)`` on it, show the result."""
     from optctl.rollout import operations
 
     with _runtime(config, output) as rt:
         rollout_id = operations.resolve_id(rt.control, rollout_id)
-        operations.approve(rt, rollout_id)
-        _show(rt, rollout_id, output, ("approved",))
+        act(rt, rollout_id)
+        _show(rt, rollout_id, output, (done,))
+
+
+@app.command("approve")
+def approve(rollout_id: Optional[str] = IdArg, output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
+    """Approve the current stage (as someone other than the starter: set OPTCTL_ACTOR)."""
+    from optctl.rollout.operations import approve
+
+    _act(config, output, rollout_id, approve, "approved")
 
 
 @app.command("pause")
@@ -191,23 +198,17 @@ def pause(
     output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """Stop advancing (gates are not evaluated, nothing is applied) until resume."""
-    from optctl.rollout import operations
+    from optctl.rollout.operations import pause
 
-    with _runtime(config, output) as rt:
-        rollout_id = operations.resolve_id(rt.control, rollout_id)
-        operations.pause(rt, rollout_id, reason)
-        _show(rt, rollout_id, output, ("paused",))
+    _act(config, output, rollout_id, lambda rt, rid: pause(rt, rid, reason), "paused")
 
 
 @app.command("resume")
 def resume(rollout_id: Optional[str] = IdArg, output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
     """Go on after a pause; gates that failed are evaluated afresh."""
-    from optctl.rollout import operations
+    from optctl.rollout.operations import resume
 
-    with _runtime(config, output) as rt:
-        rollout_id = operations.resolve_id(rt.control, rollout_id)
-        operations.resume(rt, rollout_id)
-        _show(rt, rollout_id, output, ("resumed",))
+    _act(config, output, rollout_id, resume, "resumed")
 
 
 @app.command("list")

@@ -115,7 +115,7 @@ def status_view(rollout: Rollout, events: Sequence[Event], next_action: Action, 
         parts.append(Text(f"reason: {rollout.reason}", style=_STYLE.get(rollout.state, "")))
     if rollout.step is not None:
         parts.append(Text(
-            f"interrupted: a {rollout.step.op} by {rollout.step.actor} at {rollout.step.at} did not finish"
+            f"interrupted: {'an apply' if rollout.step.op == 'apply' else 'a rollback'} by {rollout.step.actor} at {rollout.step.at} did not finish"
             + (f" ({rollout.step.error})" if rollout.step.error else "")
             + f"; `optctl rollout {'advance' if rollout.step.op == 'apply' else 'abort'} {rollout.id}` finishes it",
             style="yellow"))

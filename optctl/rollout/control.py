@@ -48,12 +48,13 @@ class ControlStore:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+            # IMMEDIATE: the first write of a transaction takes the write lock, so a
+            # compare-and-swap's read and write cannot interleave with another process's.
+            self._conn = sqlite3.connect(path, timeout=30, isolation_level="IMMEDIATE")
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = FULL")
-            with self._transaction():
-                for statement in _SCHEMA:
-                    self._conn.execute(statement)
+            for statement in _SCHEMA:
+                self._conn.execute(statement)
         except (OSError, sqlite3.Error) as err:
             raise EnvironmentProblem(f"cannot open the rollout control store {path} ({err}); check OPTCTL_HOME and its permissions") from None
 
@@ -124,16 +125,12 @@ class ControlStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
+        """Commit on success, roll back on any exception (``with connection`` does both)."""
         try:
-            self._conn.execute("BEGIN IMMEDIATE")
+            with self._conn:
+                yield
         except sqlite3.OperationalError as err:
             raise self._unavailable(err) from None
-        try:
-            yield
-            self._conn.execute("COMMIT")
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
 
     def _query(self, sql: str, params: Sequence[Any]) -> list[tuple]:
         try:

@@ -45,7 +45,7 @@ def start(rollout_id: str, plan: Plan, services: list[list[str]], actor: str, no
 
 
 def next_action(rollout: Rollout, now: datetime) -> Action:
-    if rollout.step is not None:
+    if rollout.step is not None and not (rollout.step.op == "apply" and rollout.state == "paused"):
         return Action(rollout.step.op, rollout.step.stage, reason=f"finish the interrupted {rollout.step.op}")
     if rollout.state != "running":
         return Action("idle", reason=f"rollout is {rollout.state}" + (f": {rollout.reason}" if rollout.reason else ""))

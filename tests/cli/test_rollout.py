@@ -164,3 +164,34 @@ def test_rollout_help_lists_every_command(capsys):
     assert code == 0
     for command in ("plan", "start", "advance", "status", "approve", "pause", "resume", "list", "abort"):
         assert command in out
+
+
+def test_status_tells_the_truth_after_a_kill_and_advance_finishes(capsys):
+    from optctl.rollout import operations
+
+    class Killed(BaseException):
+        pass
+
+    def kill(step, rollout):
+        if step == "apply:written":
+            raise Killed()
+
+    start(capsys)
+    with pytest.raises(Killed), operations.opened_runtime(None, "cron", kill) as rt:
+        operations.advance(rt, operations.resolve_id(rt.control, None))
+    code, out, _ = run(capsys, "rollout", "status", "-o", "json")
+    shown = json.loads(out)["rollout"]
+    assert code == 0 and shown["interrupted"]["op"] == "apply" and shown["stages"][1]["state"] == "applying"
+    assert "interrupted: an apply by cron" in run(capsys, "rollout", "status")[1]
+    code, out, _ = run(capsys, "rollout", "advance", "-o", "json")
+    shown = json.loads(out)["rollout"]
+    assert code == 0 and shown["interrupted"] is None and shown["stages"][1]["enabled"] == ["indexing", "query"]
+    history = json.loads(run(capsys, "history", "indexing", "--env", "staging", "-o", "json")[1])["entries"]
+    assert [e["action"] for e in history if e["rollout"] == shown["id"]] == ["enable"]
+
+
+def test_status_watch_returns_once_the_rollout_has_ended(capsys):
+    start(capsys)
+    assert run(capsys, "rollout", "abort", "--reason", "done")[0] == 0
+    code, out, _ = run(capsys, "rollout", "status", "--watch", "--interval", "0")
+    assert code == 1 and out.count("aborted") >= 1

@@ -147,3 +147,9 @@ def test_rollback_visits_stages_newest_first_and_ends_in_the_final_state():
     assert rollout.stages[0].left_alone == ["s0"] and machine.stages_to_roll_back(rollout) == [0]
     rollout = machine.finish_rollback(rollout, T0)
     assert rollout.state == "aborted" and rollout.step is None
+
+
+def test_a_paused_rollout_does_not_finish_an_interrupted_apply_until_resumed():
+    rollout = machine.pause(machine.begin_apply(started([], []), 0, "alice", T0), "3am", T0)
+    assert machine.next_action(rollout, T0).kind == "idle"
+    assert machine.next_action(machine.resume(rollout, T0), T0).kind == "apply"
