@@ -75,15 +75,42 @@ def main() -> None:
         flips = []
         for run in range(args.runs):
             verb = "enable" if run % 2 == 0 else "disable"
-            flips.append(_timed([verb, *services, "--env", "dev", "--yes", "--output", "json"], env))
+            flips.append(_timed([verb, *services, "--env", "dev", "--yes"], env))
         status_text = [_timed(["status"], env) for _ in range(args.runs)]
         status_json = [_timed(["status", "--output", "json"], env) for _ in range(args.runs)]
 
-        print(f"embedded SQLite store, {args.services} services x {len(ENVIRONMENTS)} environments, {args.runs} runs each")
+        library_status, library_flip = _in_process(home, services, args.runs)
+
+        print(f"embedded SQLite store, {args.services} services x {len(ENVIRONMENTS)} environments, {args.runs} runs each"
+              f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
         _report("optctl --version (interpreter + CLI startup)", baseline)
         _report(f"optctl enable/disable of {args.services} services, one command", flips)
         _report(f"optctl status ({args.services} x {len(ENVIRONMENTS)}, table)", status_text, 0.5)
         _report(f"optctl status ({args.services} x {len(ENVIRONMENTS)}, --output json)", status_json, 0.5)
+        _report("  in process: status rows + table (no startup)", library_status)
+        _report(f"  in process: plan + commit of {args.services} flips (no startup)", library_flip)
+
+
+def _in_process(home: Path, services: list[str], runs: int) -> tuple[list[float], list[float]]:
+    """The library's own share, without the interpreter and CLI startup."""
+    import contextlib
+    import io
+
+    from optctl import control
+    from optctl.render.services import status_text
+
+    project = embedded_project({"OPTCTL_HOME": str(home)})
+    status_times, flip_times = [], []
+    for run in range(runs):
+        start = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()):
+            status_text(*control.status_rows(project))
+        status_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        with opened(project.env("staging")) as store:
+            control.commit(store, control.plan_flip(store, services, run % 2 == 0), "bench")
+        flip_times.append(time.perf_counter() - start)
+    return status_times, flip_times
 
 
 if __name__ == "__main__":
