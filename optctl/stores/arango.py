@@ -79,8 +79,12 @@ READ_HISTORY = (
     "FOR h IN @@history FILTER @service == null OR h.service == @service"
     " SORT h.at DESC, h.seq DESC LIMIT @limit RETURN h"
 )
+LAST_CHANGES = (
+    "FOR h IN @@history COLLECT service = h.service INTO group = h"
+    " RETURN FIRST(FOR g IN group SORT g.at DESC, g.seq DESC LIMIT 1 RETURN g)"
+)
 ALL_QUERIES = (READ_DOCUMENTS, READ_ALL_DOCUMENTS, LIST_KEYS, READ_REVISIONS, SET_OPTIMIZATION,
-               REMOVE_OPTIMIZATION, PUT_DOCUMENTS, INSERT_HISTORY, READ_HISTORY)
+               REMOVE_OPTIMIZATION, PUT_DOCUMENTS, INSERT_HISTORY, READ_HISTORY, LAST_CHANGES)
 
 # ArangoDB error numbers (arango.errno) the backend tells apart.
 CONFLICT = 1200
@@ -172,6 +176,11 @@ class ArangoStore:
                 "service": service}
         rows = self._query(READ_HISTORY, bind, "read the history")
         return [_entry(row, self.env) for row in reversed(rows)]
+
+    def last_changes(self) -> dict[str, HistoryEntry]:
+        """The newest history entry of every service, grouped on the server (for ``status``)."""
+        rows = self._query(LAST_CHANGES, {"@history": self._config.history_collection}, "read the history")
+        return {entry.service: entry for entry in (_entry(row, self.env) for row in rows)}
 
     # Writes: one stream transaction each, all or nothing.
 

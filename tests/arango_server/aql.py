@@ -119,6 +119,13 @@ def _read_history(st: Statement, bind: Bind) -> list[Any]:
     return entries[: bind["limit"]]
 
 
+def _last_changes(st: Statement, bind: Bind) -> list[Any]:
+    newest: dict[str, Document] = {}
+    for entry in sorted(st.all(st.collection(bind["@history"])), key=lambda h: (h.get("at"), h.get("seq"))):
+        newest[entry.get("service")] = entry
+    return list(newest.values())
+
+
 _HANDLERS: dict[str, Callable[[Statement, Bind], list[Any]]] = {
     backend.READ_DOCUMENTS: _read_documents,
     backend.READ_ALL_DOCUMENTS: _read_all_documents,
@@ -129,4 +136,5 @@ _HANDLERS: dict[str, Callable[[Statement, Bind], list[Any]]] = {
     backend.PUT_DOCUMENTS: _put_documents,
     backend.INSERT_HISTORY: _insert_history,
     backend.READ_HISTORY: _read_history,
+    backend.LAST_CHANGES: _last_changes,
 }

@@ -133,6 +133,17 @@ def test_a_change_made_outside_optctl_is_a_conflict_without_a_name(harness):
         store.write([Change("agent", current.revision, None, "disable")], "alice")
 
 
+def test_last_changes_are_the_newest_entry_of_each_service(harness):
+    store = harness.open()
+    store.put_documents([ai_config("query"), ai_config("agent")], "importer")
+    store.write([Change("query", store.read("query").revision, ENABLED, "enable")], "bob")
+
+    newest = store.last_changes()
+
+    assert {s: (e.actor, e.action) for s, e in newest.items()} == {"query": ("bob", "enable"), "agent": ("importer", "import")}
+    assert newest["query"] == store.history("query", limit=1)[0]
+
+
 def test_removing_the_optimization_removes_the_field_and_keeps_nested_nulls_when_added(harness):
     store = harness.open()
     store.put_documents([ai_config("indexing", enabled=None)], "importer")
