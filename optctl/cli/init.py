@@ -10,7 +10,7 @@ from optctl.cli.options import ConfigOpt
 
 
 def init(
-    example: bool = typer.Option(False, "--example", help="Also load the bundled example services into every environment."),
+    example: bool = typer.Option(False, "--example", help="Also load the bundled example services into every embedded (SQLite) environment."),
     directory: Path = typer.Option(Path("."), "--dir", help="Where to write optctl.toml."),
     config: ConfigOpt = None,
 ) -> None:
@@ -23,14 +23,13 @@ def init(
     console.print(f"wrote {written}" if written else f"{directory / 'optctl.toml'} exists; left as it is")
     if not example:
         return
-    from optctl.control import opened
-    from optctl.examples import load_examples
+    from optctl.examples import load_into_project
 
-    project = load_project(config, cwd=directory)
-    for env in project.select(None):
-        with opened(env) as store:
-            loaded = load_examples(store, actor())
-        console.print(f"{env.name}: loaded {len(loaded)} example service(s)" + ("" if loaded else " (all were there already)"))
+    for env, loaded in load_into_project(load_project(config, cwd=directory), actor()).items():
+        if loaded is None:
+            console.print(f"{env}: not an embedded store; examples not loaded")
+        else:
+            console.print(f"{env}: loaded {len(loaded)} example service(s)" + ("" if loaded else " (all were there already)"))
     console.print("next: optctl status")
 
 

@@ -294,3 +294,14 @@ def test_history_text_shows_who_what_why(project, capsys):
     code, out, _ = run(capsys, "history", "agent", "-e", "dev")
     assert code == 0
     assert "~ cache.enabled: false -> true" in out and "trial week" in out and "test-operator" in out
+
+
+def test_init_example_never_loads_examples_into_an_arangodb_environment(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "optctl.toml").write_text(
+        '[environments.dev]\nurl = "sqlite:///optctl.db"\n\n'
+        '[environments.production]\nurl = "arangodb+https://arango.internal:8529/pipeshub"\npassword_env = "UNSET_FOR_THIS_TEST"\n'
+    )
+    code, out, _ = run(capsys, "init", "--example")
+    assert code == 0
+    assert "dev: loaded 6 example service(s)" in out and "production: not an embedded store" in out
