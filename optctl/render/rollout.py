@@ -141,7 +141,8 @@ def status_text(*args: Any, **kwargs: Any) -> None:
 
 
 def _services(stage: StageRecord) -> Text:
-    text = Text(", ".join(stage.services))
+    shown = stage.services if len(stage.services) <= 6 else [*stage.services[:5], f"... +{len(stage.services) - 5} more"]
+    text = Text(", ".join(shown))
     if stage.unchanged:
         text.append(f"\n(already on: {', '.join(stage.unchanged)})", style="dim")
     if stage.left_alone:
@@ -189,7 +190,7 @@ def list_text(rollouts: Sequence[Rollout]) -> None:
         return
     table = Table(box=box.SIMPLE_HEAD, show_edge=False)
     for column in ("id", "name", "state", "stage", "started by", "started at", "updated at"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column in ("id", "state"))
     for r in rollouts:
         table.add_row(r.id, r.name, Text(r.state, style=_STYLE[r.state]), _position(r), r.started_by, r.started_at, r.updated_at)
     console.print(table)

@@ -266,22 +266,23 @@ def resolve_id(control: ControlStore, rollout_id: str | None, *, latest: bool = 
 
 
 def load_plan(path: str) -> tuple[Plan, list[str]]:
-    """A plan file checked like ``optctl validate --kind rollout-plan`` does; warnings come back as lines."""
+    """A plan file checked as ``optctl validate`` checks it; warnings come back as lines."""
     from optctl.documents.reader import SourceDocument, read_documents
-    from optctl.errors import InvalidDocumentError
+    from optctl.errors import EXIT_USAGE, InvalidDocumentError
     from optctl.validation import validate_paths
 
-    report = validate_paths([path], kind="rollout-plan").reports
-    lines = [f"{r.path}:{f.line or 1}:{f.column or 1}: {f.severity}[{f.code}] {f.pointer}: {f.message}" + (f"; {f.hint}" if f.hint else "")
-             for r in report for f in r.findings]
-    errors = [line for line in lines if "error[" in line]
+    result = validate_paths([path], kind="rollout-plan")
+    found = [(f.severity, f"{r.path}:{f.line or 1}:{f.column or 1}: {f.severity}[{f.code}] {f.pointer}: {f.message}"
+              + (f"; {f.hint}" if f.hint else "")) for r in result.reports for f in r.findings]
+    errors = [line for severity, line in found if severity == "error"]
     if errors:
         more = f" (and {len(errors) - 1} more: `optctl validate {path}`)" if len(errors) > 1 else ""
-        raise InvalidDocumentError(f"{errors[0]}{more}; nothing was started")
+        failure = UsageError if result.exit_code == EXIT_USAGE else InvalidDocumentError
+        raise failure(f"{errors[0]}{more}; nothing was started")
     documents = [d for d in read_documents(path) if isinstance(d, SourceDocument)]
     if len(documents) != 1:
         raise UsageError(f"{path}: holds {len(documents)} documents; a plan file holds exactly one")
-    return Plan.model_validate(documents[0].data), [line for line in lines if line not in errors]
+    return Plan.model_validate(documents[0].data), [line for severity, line in found if severity == "warning"]
 
 
 def utc_now() -> datetime:
