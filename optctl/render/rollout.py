@@ -189,10 +189,11 @@ def list_text(rollouts: Sequence[Rollout]) -> None:
         console.print("no rollouts yet; `optctl rollout plan --services a,b -o plan.yaml` then `optctl rollout start plan.yaml`")
         return
     table = Table(box=box.SIMPLE_HEAD, show_edge=False)
-    for column in ("id", "name", "state", "stage", "started by", "started at", "updated at"):
-        table.add_column(column, no_wrap=column in ("id", "state"))
+    for column in ("id", "name", "state", "stage", "started (UTC)"):
+        table.add_column(column, no_wrap=column != "name")
     for r in rollouts:
-        table.add_row(r.id, r.name, Text(r.state, style=_STYLE[r.state]), _position(r), r.started_by, r.started_at, r.updated_at)
+        started = f"{r.started_at[5:16].replace('T', ' ')} by {r.started_by}"
+        table.add_row(r.id, r.name, Text(r.state, style=_STYLE[r.state]), _position(r), started)
     console.print(table)
 
 
