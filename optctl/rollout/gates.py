@@ -77,7 +77,7 @@ class Evaluators:
         try:
             done = self.run(
                 command, shell=isinstance(command, str), env=self.base_environ | context.environ(),
-                capture_output=True, text=True, timeout=timeout or None, stdin=subprocess.DEVNULL,
+                capture_output=True, text=True, errors="replace", timeout=timeout or None, stdin=subprocess.DEVNULL,
             )
         except subprocess.TimeoutExpired:
             return "inconclusive", f"command timed out after {gate['timeout']}"
