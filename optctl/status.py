@@ -20,7 +20,7 @@ class Cell:
 
     present: bool
     has_optimization: bool = False
-    enabled: bool | None = None
+    enabled: bool | None = None  # None with an optimization field: not a valid object
     ttl_seconds: int | None = None
     min_tokens_to_cache: int | None = None
     revision: str | None = None
@@ -52,9 +52,11 @@ def cell(stored: StoredDocument | None, last: HistoryEntry | None) -> Cell:
     if stored is None:
         return Cell(present=False, last_change=last)
     optimization = stored.optimization
-    if not isinstance(optimization, dict):
+    if optimization is None:
         return Cell(present=True, revision=stored.revision, last_change=last)
-    cache_settings = optimization.get("cache") or {}
+    cache_settings = optimization.get("cache", {}) if isinstance(optimization, dict) else None
+    if not isinstance(cache_settings, dict):  # written by something other than optctl
+        return Cell(present=True, has_optimization=True, revision=stored.revision, last_change=last)
     defaults = _cache_defaults()
     return Cell(
         present=True,

@@ -146,6 +146,8 @@ def _cell(cell: Cell) -> list[Line]:
         lines = [[("absent", "dim")]]
     elif not cell.has_optimization:
         lines = [[("no optimization", "yellow")]]
+    elif cell.enabled is None:
+        lines = [[("invalid optimization", "bold red")]]
     else:
         lines = [[("on " , "bold green") if cell.enabled else ("off", "dim"), (f" {cell.ttl_seconds}s {cell.min_tokens_to_cache}", None)]]
     last = cell.last_change
