@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import urllib.error
 import urllib.request
@@ -56,11 +57,27 @@ def fetch_json(url: str, timeout: float) -> Any:
         raise FetchError(f"{url} did not answer with JSON") from None
 
 
+def run_command(command: str | list[str], env: dict[str, str], timeout: float | None) -> tuple[int | None, str]:
+    """(exit status, output); status None when it timed out. The command runs in its own session
+    so that a timeout kills everything it started (a shell's children too), not just the shell."""
+    process = subprocess.Popen(
+        command, shell=isinstance(command, str), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, errors="replace", start_new_session=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        return None, ""
+    return process.returncode, output
+
+
 @dataclass(frozen=True)
 class Evaluators:
     """The edges gates touch; tests pass fakes."""
 
-    run: Callable[..., subprocess.CompletedProcess] = subprocess.run
+    run: Callable[[str | list[str], dict[str, str], float | None], tuple[int | None, str]] = run_command
     fetch: Callable[[str, float], Any] = fetch_json
     base_environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
 
@@ -72,21 +89,14 @@ class Evaluators:
         raise ValueError(f"{gate['kind']} gates are decided by the state machine, not evaluated")
 
     def check(self, gate: dict[str, Any], context: GateContext) -> Outcome:
-        command = gate["command"]
-        timeout = duration_seconds(gate["timeout"])
         try:
-            done = self.run(
-                command, shell=isinstance(command, str), env=self.base_environ | context.environ(),
-                capture_output=True, text=True, errors="replace", timeout=timeout or None, stdin=subprocess.DEVNULL,
-            )
-        except subprocess.TimeoutExpired:
-            return "inconclusive", f"command timed out after {gate['timeout']}"
+            status, output = self.run(gate["command"], self.base_environ | context.environ(), duration_seconds(gate["timeout"]) or None)
         except OSError as err:
             return "fail", f"command could not run ({err.strerror or err})"
-        said = _last_line(done.stdout) or _last_line(done.stderr)
-        if done.returncode == 0:
-            return "pass", f"exit 0{': ' + said if said else ''}"
-        return "fail", f"exit {done.returncode}{': ' + said if said else ''}"
+        if status is None:
+            return "inconclusive", f"command timed out after {gate['timeout']}"
+        said = _last_line(output)
+        return ("pass" if status == 0 else "fail"), f"exit {status}{': ' + said if said else ''}"
 
     def metrics(self, gate: dict[str, Any], context: GateContext) -> Outcome:
         try:
