@@ -13,7 +13,7 @@ import typer
 
 from optctl.cli.options import ConfigOpt, DryRunOpt, EnvOpt, Output, OutputOpt, ReasonOpt, YesOpt
 
-ServicesArg = typer.Argument(..., help="Service name(s).")
+ServicesArg = typer.Argument(..., metavar="SERVICE", help="Service name(s).")
 
 
 def _run(
@@ -74,8 +74,8 @@ def disable(
 
 
 def set_(
-    service: str = typer.Argument(..., help="Service name."),
-    assignments: List[str] = typer.Argument(..., help="FIELD=VALUE, e.g. cache.min_tokens_to_cache=2048."),
+    service: str = typer.Argument(..., metavar="SERVICE", help="Service name."),
+    assignments: List[str] = typer.Argument(..., metavar="FIELD=VALUE", help="e.g. cache.min_tokens_to_cache=2048."),
     env: EnvOpt = None, reason: ReasonOpt = None, dry_run: DryRunOpt = False,
     yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
@@ -86,7 +86,7 @@ def set_(
 
 
 def apply(
-    file: str = typer.Argument(..., help="Optimization object (with --service) or ai-config document(s); - for stdin."),
+    file: str = typer.Argument(..., metavar="FILE", help="Optimization object (with --service) or ai-config document(s); - for stdin."),
     service: Optional[List[str]] = typer.Option(None, "--service", "-s", help="Service(s) an optimization object is for."),
     env: EnvOpt = None, reason: ReasonOpt = None, dry_run: DryRunOpt = False,
     yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
@@ -98,8 +98,8 @@ def apply(
 
 
 def rollback(
-    service: str = typer.Argument(..., help="Service name."),
-    to: Optional[str] = typer.Option(None, "--to", help="Restore the state recorded at this revision (default: before the last change)."),
+    service: str = typer.Argument(..., metavar="SERVICE", help="Service name."),
+    to: Optional[str] = typer.Option(None, "--to", metavar="REVISION", help="Restore the state recorded at this revision (default: before the last change)."),
     env: EnvOpt = None, reason: ReasonOpt = None, dry_run: DryRunOpt = False,
     yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
@@ -110,7 +110,7 @@ def rollback(
 
 
 def import_(
-    file: str = typer.Argument(..., help="ai-config documents: JSON array or JSON Lines (arangoexport), - for stdin."),
+    file: str = typer.Argument(..., metavar="FILE", help="ai-config documents: JSON array or JSON Lines (arangoexport), - for stdin."),
     env: EnvOpt = None, reason: ReasonOpt = None, dry_run: DryRunOpt = False,
     yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:

@@ -10,9 +10,9 @@ from optctl.cli.options import ConfigOpt, EnvOpt, Output, OutputOpt
 
 EnvsOpt = Annotated[
     Optional[List[str]],
-    typer.Option("--env", "-e", envvar="OPTCTL_ENV", help="Environment(s) to include; repeat for several (default: all)."),
+    typer.Option("--env", "-e", envvar="OPTCTL_ENV", metavar="ENV", help="Environment(s) to include; repeat for several (default: all)."),
 ]
-LimitOpt = Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Only the newest N entries.")]
+LimitOpt = Annotated[Optional[int], typer.Option("--limit", "-n", min=1, metavar="N", help="Only the newest N entries.")]
 
 
 def status(env: EnvsOpt = None, output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
@@ -26,7 +26,7 @@ def status(env: EnvsOpt = None, output: OutputOpt = Output.text, config: ConfigO
 
 
 def show(
-    service: str = typer.Argument(..., help="Service name."),
+    service: str = typer.Argument(..., metavar="SERVICE", help="Service name."),
     env: EnvOpt = None, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """One service's document (secrets redacted) and its revision."""
@@ -41,7 +41,7 @@ def show(
 
 
 def history(
-    service: Optional[str] = typer.Argument(None, help="Only this service."),
+    service: Optional[str] = typer.Argument(None, metavar="SERVICE", help="Only this service."),
     env: EnvsOpt = None, limit: LimitOpt = None, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """Who changed what, when, from what to what, and why (oldest first)."""
