@@ -305,3 +305,11 @@ def test_init_example_never_loads_examples_into_an_arangodb_environment(tmp_path
     code, out, _ = run(capsys, "init", "--example")
     assert code == 0
     assert "dev: loaded 6 example service(s)" in out and "production: not an embedded store" in out
+
+
+@pytest.mark.parametrize("command", ["init", "status", "show", "enable", "disable", "set", "apply", "rollback", "import", "export", "diff", "history"])
+def test_every_store_command_has_help_and_is_in_the_readme(command, capsys):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    code, out, _ = run(capsys, command, "--help")
+    assert code == 0 and out.strip()
+    assert f"optctl {command}" in readme
