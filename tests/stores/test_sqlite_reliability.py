@@ -51,7 +51,7 @@ def test_two_processes_flipping_one_service_lose_no_update(tmp_path):
     seed.put_documents([ai_config("indexing")], actor="seed")
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(2)
-    racers = [context.Process(target=_flipper, args=(str(path), barrier)) for _ in range(2)]
+    racers = [context.Process(target=_flipper, args=(str(path), barrier), daemon=True) for _ in range(2)]
     for racer in racers:
         racer.start()
     for racer in racers:
