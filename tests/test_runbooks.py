@@ -79,6 +79,35 @@ SITUATIONS = {
 }
 
 
+def _caching(env: str) -> dict[str, bool]:
+    store = open_store(embedded_project().env(env))
+    try:
+        return {name: bool((doc.optimization or {}).get("cache", {}).get("enabled")) for name, doc in store.read_many().items()}
+    finally:
+        store.close()
+
+
+def _rollout_states() -> list[str]:
+    from optctl.rollout.control import ControlStore
+
+    control = ControlStore.default()
+    try:
+        return [r.state for r in control.list()]
+    finally:
+        control.close()
+
+
+# What must be true once a runbook has been followed to the end.
+AFTERWARDS = {
+    "staged-rollout.md": lambda: _rollout_states() == ["paused"] and _caching("production")["indexing"]
+    and not _caching("production")["query"],
+    "enable-one-service.md": lambda: not any(_caching("staging").values()),
+    "rollback.md": lambda: _rollout_states() == ["aborted"] and not any(_caching(env)[s] for env in ("dev", "staging", "production")
+                                                                        for s in ("indexing", "query")),
+    "stuck-rollout.md": lambda: _rollout_states() == ["aborted", "running"] and all(_caching("dev")[s] for s in ("indexing", "query")),
+}
+
+
 def _run(line: str, clock: FakeClock) -> int:
     words = shlex.split(line, comments=True)
     with pytest.MonkeyPatch.context() as local:
@@ -123,3 +152,4 @@ def test_runbook_commands_run_as_written(path, world, capsys):
             code = _run(line, clock)
             out = capsys.readouterr()
             assert code == expected, f"{path.name} / {heading}: `{line}` exited {code}\n{out.out[-2000:]}\n{out.err[-2000:]}"
+    assert AFTERWARDS.get(path.name, lambda: True)(), f"{path.name}: the end state is not what the runbook promises"

@@ -113,6 +113,7 @@ def _to_state(runtime, clock, state):
         "applying": three_stage_plan(), "soaking": three_stage_plan(dev=[SOAK]),
         "awaiting_approval": three_stage_plan(staging=[{"kind": "approval"}]),
     }
+    plans["paused_by_gate"] = three_stage_plan(staging=[CHECK]).model_copy(update={"on_failure": "pause"})
     plan = plans.get(state, three_stage_plan(staging=[CHECK]))
     if state == "applying":
         rollout_id = ops.start(runtime, plan).rollout.id
@@ -121,16 +122,16 @@ def _to_state(runtime, clock, state):
             ops.advance(crashing, rollout_id)
         return rollout_id
     rollout_id = ops.start(runtime, plan).rollout.id
-    if state in ("awaiting_approval", "paused", "completed", "failed", "aborted"):
+    if state in ("awaiting_approval", "paused", "completed", "failed", "aborted", "paused_by_gate"):
         ops.advance(runtime, rollout_id)
     if state == "paused":
         ops.pause(runtime, rollout_id, "costs look odd")
     if state == "completed":
         ops.advance(runtime, rollout_id)
         ops.advance(runtime, rollout_id)
-    if state == "failed":
+    if state in ("failed", "paused_by_gate"):
         runtime.evaluators.script["check"] = ["fail"]
-        ops.advance(runtime, rollout_id)
+        assert ops.advance(runtime, rollout_id).rollout.state == ("paused" if state == "paused_by_gate" else "failed")
     if state == "aborted":
         ops.abort(runtime, rollout_id, "first abort")
     return rollout_id
@@ -145,7 +146,7 @@ def _raise(really: bool) -> None:
         raise Crash()
 
 
-@pytest.mark.parametrize("state", ["soaking", "applying", "awaiting_approval", "paused", "completed", "failed", "aborted"])
+@pytest.mark.parametrize("state", ["soaking", "applying", "awaiting_approval", "paused", "paused_by_gate", "completed", "failed", "aborted"])
 def test_abort_from_every_state_puts_every_flag_back(runtime, stores, clock, state):
     before = originals(stores)
     rollout_id = _to_state(runtime, clock, state)
