@@ -195,3 +195,13 @@ def test_status_watch_returns_once_the_rollout_has_ended(capsys):
     assert run(capsys, "rollout", "abort", "--reason", "done")[0] == 0
     code, out, _ = run(capsys, "rollout", "status", "--watch", "--interval", "0")
     assert code == 1 and out.count("aborted") >= 1
+
+
+def test_the_example_plan_starts_on_the_example_services(capsys, tmp_path):
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "plans" / "enable-prompt-caching.yaml"
+    code, out, _ = run(capsys, "rollout", "start", str(example), "-o", "json")
+    shown = json.loads(out)["rollout"]
+    assert code == 0 and shown["stages"][0]["enabled"] == ["indexing", "query", "agent"]
+    assert [g["kind"] for g in shown["stages"][1]["gates"]] == ["soak", "metrics", "approval"]
