@@ -80,7 +80,7 @@ def flip(documents: Mapping[str, StoredDocument], services: Sequence[str], enabl
             continue
         after = copy.deepcopy(before)
         _set_path(after, ("cache", "enabled"), enabled)
-        plan.changes.append(_checked(PlannedChange(service, documents[service].revision, before, after, action), env))
+        plan.changes.append(_checked(PlannedChange(service, documents[service].revision, before, after, action), env, documents[service]))
     return plan
 
 
@@ -105,7 +105,7 @@ def apply(documents: Mapping[str, StoredDocument], targets: Mapping[str, dict[st
         if stored.optimization == target:
             plan.unchanged.append((service, "already as in the file, nothing written"))
         else:
-            plan.changes.append(_checked(PlannedChange(service, stored.revision, stored.optimization, target, "apply"), env))
+            plan.changes.append(_checked(PlannedChange(service, stored.revision, stored.optimization, target, "apply"), env, stored))
     return plan
 
 
@@ -170,12 +170,12 @@ def _set_path(obj: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
 def _single(env: str, stored: StoredDocument, before: Optimization, after: Optimization, action: str, same: str) -> Plan:
     if before == after:
         return Plan(env, unchanged=[(stored.service, same)])
-    return Plan(env, [_checked(PlannedChange(stored.service, stored.revision, before, after, action), env)])
+    return Plan(env, [_checked(PlannedChange(stored.service, stored.revision, before, after, action), env, stored)])
 
 
-def _checked(planned: PlannedChange, env: str) -> PlannedChange:
+def _checked(planned: PlannedChange, env: str, stored: StoredDocument) -> PlannedChange:
     if planned.after is not None:
-        validate_optimization(planned.after, f"{planned.service} in {env}")
+        validate_optimization(planned.after, f"{planned.service} in {env}", stored.document)
     return planned
 
 
@@ -239,12 +239,20 @@ def _field_schemas() -> dict[str, dict[str, Any]]:
 # --- the contract ----------------------------------------------------------------------
 
 
-def validate_optimization(optimization: Any, where: str) -> None:
-    """Raise ``InvalidDocumentError`` unless both the schema and the pydantic model accept it."""
+def validate_optimization(optimization: Any, where: str, document: dict[str, Any] | None = None) -> None:
+    """Raise ``InvalidDocumentError`` unless both the schema and the pydantic model accept it.
+
+    With the ``document`` it belongs to, the checks that need its provider and model run too
+    (caching for a provider the wrapper cannot cache for is an error); problems elsewhere in
+    that document are not this write's business and never block it.
+    """
     from optctl.contract.models import OptimizationConfig
 
-    _refuse_errors(optimization, "optimization", f"{where}: optimization")
-    _model_check(OptimizationConfig, optimization, f"{where}: optimization")
+    if document is None:
+        _refuse_errors(optimization, "optimization", where, prefix="/optimization")
+    else:
+        _refuse_errors({**document, "optimization": optimization}, "ai-config", where, within="/optimization")
+    _model_check(OptimizationConfig, optimization, where, "optimization")
 
 
 def validate_document(document: Any, where: str) -> None:
@@ -255,26 +263,27 @@ def validate_document(document: Any, where: str) -> None:
     _model_check(AIConfigDocument, document, where)
 
 
-def _refuse_errors(value: Any, kind: str, where: str) -> None:
+def _refuse_errors(value: Any, kind: str, where: str, prefix: str = "", within: str = "") -> None:
     from optctl.contract.check import check_document
     from optctl.contract.kinds import kind_named
 
-    errors = [f for f in check_document(value, kind_named(kind)) if f.severity == "error"]
+    errors = [f for f in check_document(value, kind_named(kind)) if f.severity == "error" and f.pointer.startswith(within)]
     if errors:
         first, more = errors[0], f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         hint = f" ({first.hint})" if first.hint else ""
-        raise InvalidDocumentError(f"{where}{first.pointer.replace('/', '.')}: {first.message}{hint}{more}; nothing was written")
+        place = (prefix + first.pointer).replace("/", ".").lstrip(".")
+        raise InvalidDocumentError(f"{where}: {place or 'document'}: {first.message}{hint}{more}; nothing was written")
 
 
-def _model_check(model: Any, value: Any, where: str) -> None:
+def _model_check(model: Any, value: Any, where: str, prefix: str = "") -> None:
     from pydantic import ValidationError
 
     try:
         model.model_validate(value)
     except ValidationError as err:
         first = err.errors()[0]
-        place = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
-        raise InvalidDocumentError(f"{where}{place}: {first['msg']}; nothing was written") from None
+        place = ".".join([prefix] * bool(prefix) + [str(part) for part in first["loc"]])
+        raise InvalidDocumentError(f"{where}: {place or 'document'}: {first['msg']}; nothing was written") from None
 
 
 # --- differences -----------------------------------------------------------------------

@@ -145,7 +145,7 @@ def test_prepare_import_validates_and_drops_arango_system_fields():
     bad = {**ai_config("query"), "configuration": {"apiKey": "sk-ant-very-secret-key"}}
     with pytest.raises(InvalidDocumentError) as raised:
         changes.prepare_import([bad], ["f.jsonl[3]"])
-    assert "f.jsonl[3].configuration" in str(raised.value) and "model" in str(raised.value)
+    assert "f.jsonl[3]: configuration" in str(raised.value) and "model" in str(raised.value)
     assert "sk-ant-very-secret-key" not in str(raised.value)
 
 
@@ -168,3 +168,16 @@ def test_a_stored_object_that_is_broken_is_named_not_crashed_on():
 
     null_cache = StoredDocument("query", "query", "1", {**ai_config("query"), "optimization": {"cache": None}})
     assert changes.flip({"query": null_cache}, ["query"], False, "dev").changes[0].after == {"cache": {"enabled": False}}
+
+
+def test_caching_is_refused_for_a_provider_the_wrapper_cannot_cache_for():
+    document = {**ai_config("chat"), "provider": "openai", "optimization": {"cache": {"enabled": False}}}
+    stored = StoredDocument("chat", "chat", "2", document)
+    with pytest.raises(InvalidDocumentError, match=r"chat in dev: optimization\.cache\.enabled: caching is enabled but .* 'openai'"):
+        changes.flip({"chat": stored}, ["chat"], True, "dev")
+
+
+def test_problems_elsewhere_in_the_document_never_block_a_disable():
+    document = {**ai_config("query", True), "configuration": {"apiKey": "sk-ant-x"}}  # no model: invalid
+    plan = changes.flip({"query": StoredDocument("query", "query", "2", document)}, ["query"], False, "dev")
+    assert plan.changes[0].after["cache"]["enabled"] is False

@@ -188,7 +188,7 @@ def test_import_refuses_an_invalid_document_and_writes_nothing(project, tmp_path
 
     code, _, err = run(capsys, "import", str(path), "-e", "dev", "-y")
 
-    assert code == 1 and f"{path}[1].optimization.cache.enabled" in err
+    assert code == 1 and f"{path}[1]: optimization.cache.enabled" in err
     assert run_json(capsys, "history", "-e", "dev")[1] == history_before
 
 
