@@ -37,7 +37,7 @@ step "3. Start: checks every service exists, records the rollout, applies stage 
     optctl rollout start plan.yaml
 printf '\n== 4. Advance until done: after each stage its check gate runs, then the next stage is applied\n'
 printf '$ optctl rollout advance --wait\n'
-optctl rollout advance --wait --output json >/dev/null
+optctl rollout advance --wait >/dev/null  # progress shows on a terminal; the status comes at the end
 step "   The audit trail: every write carries the rollout id" \
     optctl history agent --env production
 step "5. The rollout's status" \
