@@ -10,7 +10,7 @@ gets one through ``apply`` (or ``import``): the defaults are never added behind 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -41,6 +41,7 @@ class PlannedChange:
     before: Optimization
     after: Optimization
     action: str
+    warnings: tuple[str, ...] = ()  # what the contract's checks would have the operator know
 
     @property
     def differences(self) -> list[Difference]:
@@ -51,7 +52,8 @@ class PlannedChange:
 
     def to_json(self) -> dict[str, Any]:
         return {"service": self.service, "revision": self.revision, "action": self.action,
-                "before": self.before, "after": self.after, "diff": [d.to_json() for d in self.differences]}
+                "before": self.before, "after": self.after, "diff": [d.to_json() for d in self.differences],
+                "warnings": list(self.warnings)}
 
 
 @dataclass(frozen=True)
@@ -174,9 +176,10 @@ def _single(env: str, stored: StoredDocument, before: Optimization, after: Optim
 
 
 def _checked(planned: PlannedChange, env: str, stored: StoredDocument) -> PlannedChange:
-    if planned.after is not None:
-        validate_optimization(planned.after, f"{planned.service} in {env}", stored.document)
-    return planned
+    if planned.after is None:
+        return planned
+    warnings = validate_optimization(planned.after, f"{planned.service} in {env}", stored.document)
+    return replace(planned, warnings=tuple(warnings))
 
 
 def _unique(services: Iterable[str]) -> list[str]:
@@ -239,8 +242,10 @@ def _field_schemas() -> dict[str, dict[str, Any]]:
 # --- the contract ----------------------------------------------------------------------
 
 
-def validate_optimization(optimization: Any, where: str, document: dict[str, Any] | None = None) -> None:
+def validate_optimization(optimization: Any, where: str, document: dict[str, Any] | None = None) -> list[str]:
     """Raise ``InvalidDocumentError`` unless both the schema and the pydantic model accept it.
+
+    Returns the warnings (``place: problem (hint)``): a write goes ahead, but people should see them.
 
     With the ``document`` it belongs to, the checks that need its provider and model run too
     (caching for a provider the wrapper cannot cache for is an error); problems elsewhere in
@@ -249,10 +254,11 @@ def validate_optimization(optimization: Any, where: str, document: dict[str, Any
     from optctl.contract.models import OptimizationConfig
 
     if document is None:
-        _refuse_errors(optimization, "optimization", where, prefix="/optimization")
+        warnings = _refuse_errors(optimization, "optimization", where, prefix="/optimization")
     else:
-        _refuse_errors({**document, "optimization": optimization}, "ai-config", where, within="/optimization")
+        warnings = _refuse_errors({**document, "optimization": optimization}, "ai-config", where, within="/optimization")
     _model_check(OptimizationConfig, optimization, where, "optimization")
+    return warnings
 
 
 def validate_document(document: Any, where: str) -> None:
@@ -263,16 +269,21 @@ def validate_document(document: Any, where: str) -> None:
     _model_check(AIConfigDocument, document, where)
 
 
-def _refuse_errors(value: Any, kind: str, where: str, prefix: str = "", within: str = "") -> None:
+def _refuse_errors(value: Any, kind: str, where: str, prefix: str = "", within: str = "") -> list[str]:
+    """Raise on the first error (under ``within``); return the warnings there as lines."""
     from optctl.contract.check import check_document
     from optctl.contract.kinds import kind_named
 
-    errors = [f for f in check_document(value, kind_named(kind)) if f.severity == "error" and f.pointer.startswith(within)]
+    def line(finding: Any) -> str:
+        place = (prefix + finding.pointer).replace("/", ".").lstrip(".")
+        return f"{place or 'document'}: {finding.message}" + (f" ({finding.hint})" if finding.hint else "")
+
+    findings = [f for f in check_document(value, kind_named(kind)) if f.pointer.startswith(within)]
+    errors = [f for f in findings if f.severity == "error"]
     if errors:
-        first, more = errors[0], f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        hint = f" ({first.hint})" if first.hint else ""
-        place = (prefix + first.pointer).replace("/", ".").lstrip(".")
-        raise InvalidDocumentError(f"{where}: {place or 'document'}: {first.message}{hint}{more}; nothing was written")
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise InvalidDocumentError(f"{where}: {line(errors[0])}{more}; nothing was written")
+    return [line(f) for f in findings]
 
 
 def _model_check(model: Any, value: Any, where: str, prefix: str = "") -> None:

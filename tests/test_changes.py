@@ -181,3 +181,12 @@ def test_problems_elsewhere_in_the_document_never_block_a_disable():
     document = {**ai_config("query", True), "configuration": {"apiKey": "sk-ant-x"}}  # no model: invalid
     plan = changes.flip({"query": StoredDocument("query", "query", "2", document)}, ["query"], False, "dev")
     assert plan.changes[0].after["cache"]["enabled"] is False
+
+
+def test_warnings_of_the_contract_travel_with_the_change():
+    document = {**ai_config("query"), "optimization": {"cache": {"enabled": False, "min_tokens_to_cache": 512}}}
+    document["configuration"] = {**document["configuration"], "model": "claude-opus-4-5"}
+    plan = changes.flip({"query": StoredDocument("query", "query", "2", document)}, ["query"], True, "dev")
+    [warning] = plan.changes[0].warnings
+    assert warning.startswith("optimization.cache.min_tokens_to_cache: 512 is below claude-opus-4-5's minimum")
+    assert plan.changes[0].to_json()["warnings"] == [warning]

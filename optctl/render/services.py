@@ -47,6 +47,7 @@ def plan_text(plan: Plan, dry_run: bool) -> None:
         revision = f"revision {planned.revision}" if planned.revision else "new"
         lines.append([(planned.service, "bold"), (f" in {plan.env} ({revision}): {planned.action}", None)])
         lines += [[("  ", None), *_difference(d)] for d in planned.differences]
+        lines += [[("  warning: ", "yellow"), (warning, None)] for warning in planned.warnings]
     lines += [[(service, "bold"), (f" in {plan.env}: {why}", None)] for service, why in plan.unchanged]
     if dry_run and plan.changes:
         lines.append([(f"dry run: {len(plan.changes)} change(s) to {plan.env} shown, nothing written", None)])
