@@ -25,28 +25,37 @@ _STEPS = {
     "loaded": "reading the rollout",
     "apply:intent-saved": "writing the stage to its store",
     "apply:written": "recording the stage as applied",
+    "apply:done": "stage applied",
     "gates:evaluated": "recording gate results",
     "rollback:intent-saved": "restoring services, newest first",
     "rollback:written": "recording restored services",
+    "rollback:done": "rolled back",
 }
 
 
 @contextmanager
-def _runtime(config: Any, output: Output) -> Iterator[Any]:
-    """A runtime whose steps show as a spinner on a TTY (never in JSON output or pipes)."""
+def _runtime(config: Any) -> Iterator[Any]:
     from optctl.config import actor
     from optctl.rollout.operations import opened_runtime
+
+    with opened_runtime(config, actor()) as rt:
+        yield rt
+
+
+@contextmanager
+def _progress(rt: Any, output: Output) -> Iterator[Any]:
+    """The runtime, reporting its steps as a spinner on a TTY (never in JSON output or pipes);
+    the spinner is gone before anything is printed."""
+    from dataclasses import replace
+
     from optctl.render.console import stderr
 
     console = stderr()
     if output is Output.json or not console.is_terminal:
-        with opened_runtime(config, actor()) as rt:
-            yield rt
-        return
-    with console.status("working") as spinner, opened_runtime(
-        config, actor(), lambda step, rollout: spinner.update(f"{rollout.id}: {_STEPS.get(step, step)}")
-    ) as rt:
         yield rt
+        return
+    with console.status("working") as spinner:
+        yield replace(rt, on_step=lambda step, rollout: spinner.update(f"{rollout.id}: {_STEPS.get(step, step)}"))
 
 
 def _show(rt: Any, rollout_id: str, output: Output, did: tuple[str, ...] = ()) -> Any:
@@ -103,8 +112,9 @@ def start(
     plan, warnings = operations.load_plan(plan_file)
     for line in warnings:
         typer.echo(line, err=True)
-    with _runtime(config, output) as rt:
-        result = operations.start(rt, plan)
+    with _runtime(config) as rt:
+        with _progress(rt, output) as working:
+            result = operations.start(working, plan)
         _show(rt, result.rollout.id, output, tuple(result.did))
 
 
@@ -119,9 +129,10 @@ def advance(
 
     from optctl.rollout import operations
 
-    with _runtime(config, output) as rt:
+    with _runtime(config) as rt:
         rollout_id = operations.resolve_id(rt.control, rollout_id)
-        result = operations.advance_until_blocked(rt, rollout_id, time.sleep) if wait else operations.advance(rt, rollout_id)
+        with _progress(rt, output) as working:
+            result = operations.advance_until_blocked(working, rollout_id, time.sleep) if wait else operations.advance(working, rollout_id)
         _exit_for(_show(rt, rollout_id, output, tuple(result.did)))
 
 
@@ -135,7 +146,7 @@ def status(
     """Stages, their state, each gate's last result, time left on soaks, who did what."""
     from optctl.rollout import operations
 
-    with _runtime(config, Output.json) as rt:
+    with _runtime(config) as rt:
         rollout_id = operations.resolve_id(rt.control, rollout_id, latest=True)
         if watch:
             _exit_for(_watch(rt, rollout_id, output, interval))
@@ -177,7 +188,7 @@ def _act(config: Any, output: Output, rollout_id: str | None, act: Any, done: st
     """Resolve the rollout, ``act(runtime, id)`` on it, show the result."""
     from optctl.rollout import operations
 
-    with _runtime(config, output) as rt:
+    with _runtime(config) as rt:
         rollout_id = operations.resolve_id(rt.control, rollout_id)
         act(rt, rollout_id)
         _show(rt, rollout_id, output, (done,))
@@ -235,9 +246,10 @@ def abort(
     """Disable, newest first, everything this rollout enabled, restoring each optimization object exactly."""
     from optctl.rollout import operations
 
-    with _runtime(config, output) as rt:
+    with _runtime(config) as rt:
         rollout_id = operations.resolve_id(rt.control, rollout_id)
-        result = operations.abort(rt, rollout_id, reason, force)
+        with _progress(rt, output) as working:
+            result = operations.abort(working, rollout_id, reason, force)
         seen = _show(rt, rollout_id, output, tuple(result.did) or ("nothing to do: already aborted",))
     if any(stage.left_alone for stage in seen.stages):
         raise typer.Exit(1)
