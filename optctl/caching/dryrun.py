@@ -106,14 +106,14 @@ def _analyse_one(path: str, request: Request, counted: list[BlockTokens], cache:
         report.findings.append(error("no-model", "", "the fixture names no model; add \"model\" to it or pass --model"))
     elif model is None:
         report.findings.append(error("unknown-model", "/model", f"model {request.model!r} is not in the models table; see `optctl models` or pass --models-file"))
-    if model is not None and model.context_window and report.total_tokens > model.context_window:
+    if model is None or not report.ok:
+        report.blocks = _rows(request, counted, place.Placement(strategy), [])
+        return report
+    if model.context_window and report.total_tokens > model.context_window:
         report.findings.append(error(
             "prompt-too-long", "",
             f"{report.total_tokens} tokens (estimated) is over {model.family}'s {model.context_window}-token context window: the API rejects it",
         ))
-    if model is None or not report.ok:
-        report.blocks = _rows(request, counted, place.Placement(strategy), [])
-        return report
     provider = provider_name or model.provider
     if strategy == "wrapper":
         placement = place.place_wrapper(request, cache, bool(rules.provider(provider).get("supports_markers")), provider)

@@ -119,9 +119,11 @@ def make_counter(name: str, chars: int) -> Counter:
     return offline
 
 
-def input_chars(paths: Sequence[str]) -> int:
+def input_chars(paths: Sequence[str], glob: str | None = None) -> int:
     """Bytes of input on disk, to choose the tokenizer engine before reading (stdin: unknown)."""
-    return sum(os.path.getsize(p) for p in paths if p != "-" and os.path.isfile(p))
+    from optctl.documents.reader import STDIN, iter_paths
+
+    return sum(os.path.getsize(p) for p in iter_paths(paths, glob) if p != STDIN)
 
 
 def run(

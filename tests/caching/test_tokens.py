@@ -46,8 +46,24 @@ def test_engine_switches_to_rust_after_enough_text(monkeypatch):
     engine = bpe.Engine()
     first = engine.count_many(["some text that is long enough"])
     assert engine.backend == "pure-python"
-    assert engine.count_many(["some text that is long enough"]) == first
+    assert engine.count_many(["some other text, as long"]) == bpe.Engine().count_many(["some other text, as long"])
     assert engine.backend == "tiktoken"
+    assert engine.count_many(["some text that is long enough"]) == first
+
+
+def test_rank_table_is_cached_and_a_damaged_cache_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPTCTL_HOME", str(tmp_path))
+    bpe.ranks.cache_clear()
+    try:
+        table = bpe.ranks("o200k_base")
+        [cached] = (tmp_path / "cache" / "tokenizer").iterdir()
+        cached.write_bytes(b"not marshal")
+        bpe.ranks.cache_clear()
+        assert bpe.ranks("o200k_base") == table
+        bpe.ranks.cache_clear()
+        assert bpe.ranks("o200k_base") == table  # read back from the rewritten cache
+    finally:
+        bpe.ranks.cache_clear()
 
 
 def test_wrapper_estimate_is_chars_over_four_rounded_up():
