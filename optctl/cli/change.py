@@ -7,18 +7,24 @@ script must pass --yes), write as one revision-checked unit, show what was recor
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable, List, Optional
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, List, Optional
 
 import typer
 
 from optctl.cli.options import ConfigOpt, DryRunOpt, EnvOpt, Output, OutputOpt, ReasonOpt, YesOpt
 
+if TYPE_CHECKING:
+    from optctl.changes import Plan
+    from optctl.config import EnvironmentConfig
+    from optctl.stores.base import Store
+
 ServicesArg = typer.Argument(..., metavar="SERVICE", help="Service name(s).")
 
 
 def _run(
-    config: Any, env_name: str | None, output: Output, dry_run: bool, yes: bool, reason: str | None,
-    plan: Callable[[Any, Any], Any],
+    config: Path | None, env_name: str | None, output: Output, dry_run: bool, yes: bool, reason: str | None,
+    plan: Callable[[Store, EnvironmentConfig], Plan],
 ) -> None:
     """Plan with ``plan(store, env)``; then show, confirm and commit. Imports stay lazy."""
     from optctl import control
