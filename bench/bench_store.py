@@ -54,7 +54,7 @@ def _timed(argv: list[str], env: dict[str, str]) -> float:
 
 
 def _report(label: str, times: list[float], target: float | None = None) -> None:
-    verdict = "" if target is None else ("  (target < %.1f s: %s)" % (target, "met" if min(times) < target else "MISSED"))
+    verdict = "" if target is None else f"  (target < {target:.1f} s: {'met' if min(times) < target else 'MISSED'})"
     print(f"{label:<52} best {min(times):6.3f} s   median {statistics.median(times):6.3f} s{verdict}")
 
 
