@@ -1,5 +1,6 @@
-"""A rollout world: real SQLite stores for dev/staging/production seeded with the bundled
-example services, a control store, and a clock the test moves by hand."""
+"""A rollout world: real stores for dev/staging/production seeded with the bundled example
+services (once per backend: SQLite, and ArangoDB through the store contract suite's openers),
+a control store, and a clock the test moves by hand."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from optctl.config import embedded_project, open_store
 from optctl.examples import load_examples
 from optctl.rollout.control import ControlStore
 from optctl.rollout.operations import Runtime
 from optctl.rollout.plan import Plan
+from tests.stores.conftest import OPENERS
 
 SERVICES = ["agent", "indexing", "query"]
 
@@ -50,15 +51,28 @@ def clock():
     return FakeClock()
 
 
+@pytest.fixture(params=sorted(OPENERS))
+def store_opener(request, tmp_path):
+    """Opens a handle on one environment's store; a second handle sees the same data."""
+    opened = []
+
+    def open_env(env: str, close_at_end: bool = True):
+        store = OPENERS[request.param](request, tmp_path, env, {})
+        if close_at_end:  # a handle opened in another thread is closed there (sqlite3 insists)
+            opened.append(store)
+        return store
+
+    yield open_env
+    for store in opened:
+        store.close()
+
+
 @pytest.fixture
-def stores():
-    project = embedded_project()
-    opened = {name: open_store(env) for name, env in project.environments.items()}
+def stores(store_opener):
+    opened = {env: store_opener(env) for env in ("dev", "staging", "production")}
     for store in opened.values():
         load_examples(store, "seed")
-    yield opened
-    for store in opened.values():
-        store.close()
+    return opened
 
 
 @pytest.fixture

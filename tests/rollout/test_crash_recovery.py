@@ -19,6 +19,7 @@ from optctl.examples import load_examples
 from optctl.rollout import operations as ops
 from optctl.rollout.control import ControlStore
 from optctl.rollout.operations import Runtime
+from tests.arango_server.harness import Harness
 from tests.rollout.conftest import SERVICES, FakeClock, FakeEvaluators, three_stage_plan
 
 CHECK = {"kind": "check", "command": "true"}
@@ -31,9 +32,13 @@ class Killed(BaseException):
 
 
 class World:
-    def __init__(self, home):
-        project = embedded_project({"OPTCTL_HOME": str(home)})
-        self.stores = {name: open_store(env) for name, env in project.environments.items()}
+    def __init__(self, home, backend, monkeypatch):
+        if backend == "sqlite":
+            project = embedded_project({"OPTCTL_HOME": str(home)})
+            self.stores = {name: open_store(env) for name, env in project.environments.items()}
+        else:  # a fresh in-process ArangoDB stand-in per world
+            harness = Harness(monkeypatch)
+            self.stores = {name: harness.open(name) for name in ("dev", "staging", "production")}
         for store in self.stores.values():
             load_examples(store, "seed")
         self.control = ControlStore(home / "rollouts.db")
@@ -88,8 +93,13 @@ def assert_record_is_truthful(world, rollout_id):
         assert not any(s.state == "applying" for s in rollout.stages)
 
 
-def step_count(tmp_path, drive) -> list[str]:
-    world = World(tmp_path / "count")
+@pytest.fixture(params=["sqlite", "arango"])
+def backend(request, monkeypatch):
+    return lambda home: World(home, request.param, monkeypatch)
+
+
+def step_count(tmp_path, drive, backend) -> list[str]:
+    world = backend(tmp_path / "count")
     drive(world, world.runtime)
     world.close()
     return world.steps
@@ -99,17 +109,17 @@ def forward(world, runtime):
     world.run_to_completion(runtime)
 
 
-def test_the_rollout_goes_through_every_journal_step(tmp_path):
-    steps = Counter(step_count(tmp_path, forward))
+def test_the_rollout_goes_through_every_journal_step(tmp_path, backend):
+    steps = Counter(step_count(tmp_path, forward, backend))
     assert steps["apply:intent-saved"] == steps["apply:written"] == steps["apply:done"] == 3
     assert steps["gates:evaluated"] == 3
 
 
 @pytest.mark.parametrize("finish", ["advance", "abort"])
-def test_a_kill_at_every_step_of_a_three_stage_rollout(tmp_path, finish):
-    total = len(step_count(tmp_path, forward))
+def test_a_kill_at_every_step_of_a_three_stage_rollout(tmp_path, finish, backend):
+    total = len(step_count(tmp_path, forward, backend))
     for kill_at in range(total):
-        world = World(tmp_path / f"{finish}-{kill_at}")
+        world = backend(tmp_path / f"{finish}-{kill_at}")
         world.kill_at = kill_at
         with pytest.raises(Killed):
             world.run_to_completion(world.runtime)
@@ -129,7 +139,7 @@ def test_a_kill_at_every_step_of_a_three_stage_rollout(tmp_path, finish):
         world.close()
 
 
-def test_a_kill_at_every_step_of_an_abort(tmp_path):
+def test_a_kill_at_every_step_of_an_abort(tmp_path, backend):
     def drive(world, runtime):
         rollout_id = ops.start(world.calm, PLAN).rollout.id
         ops.advance(world.calm, rollout_id)
@@ -137,10 +147,10 @@ def test_a_kill_at_every_step_of_an_abort(tmp_path):
         world.steps.clear()
         ops.abort(runtime, rollout_id, "stop")
 
-    total = len(step_count(tmp_path, drive))
+    total = len(step_count(tmp_path, drive, backend))
     assert total >= 5
     for kill_at in range(total):
-        world = World(tmp_path / f"abort-{kill_at}")
+        world = backend(tmp_path / f"abort-{kill_at}")
         world.kill_at = kill_at
         with pytest.raises(Killed):
             drive(world, world.runtime)

@@ -215,10 +215,9 @@ def test_a_store_unreachable_mid_stage_leaves_a_truthful_record_and_advance_fini
     assert len(rollout_entries(stores, rollout_id, "enable")) == 6
 
 
-def test_two_concurrent_advances_end_with_one_advance(runtime, stores, tmp_path):
+def test_two_concurrent_advances_end_with_one_advance(runtime, stores, store_opener):
     import threading
 
-    from optctl.config import embedded_project, open_store
     from optctl.rollout.control import ControlStore
 
     rollout_id = ops.start(runtime, three_stage_plan()).rollout.id
@@ -226,8 +225,7 @@ def test_two_concurrent_advances_end_with_one_advance(runtime, stores, tmp_path)
     outcomes = []
 
     def operator(name):
-        project = embedded_project()
-        own = {env: open_store(cfg) for env, cfg in project.environments.items()}
+        own = {env: store_opener(env, close_at_end=False) for env in stores}
         control = ControlStore(runtime.control.path)
         rt = replace(runtime, control=control, stores=own.__getitem__, actor=name,
                      on_step=lambda step, _: both_loaded.wait() if step == "loaded" else None)
