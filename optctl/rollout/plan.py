@@ -15,7 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_v
 
 from optctl.contract.findings import Finding, error, warning
 
-GATE_KINDS = ("soak", "approval", "check", "metrics")
 _DURATION = re.compile(r"^(?:0|(?:\d+[smhd])+)$")
 _DURATION_PART = re.compile(r"(\d+)([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
