@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from optctl.documents.redact import REDACTED, redact, secret_values
 from optctl.errors import InvalidDocumentError, NotFoundError, UsageError
-from optctl.stores.base import Change, HistoryEntry, StoredDocument
+from optctl.stores.base import Change, HistoryEntry, StoredDocument, without_system_fields
 
 Optimization = dict[str, Any] | None
 
@@ -136,7 +136,7 @@ def prepare_import(documents: Sequence[dict[str, Any]], labels: Sequence[str]) -
                 f"{label}: holds a redacted secret (an export made without --include-secrets); importing it would "
                 "replace the real API key with the marker; export again with --include-secrets; nothing was written"
             )
-        prepared.append({k: v for k, v in document.items() if k not in ("_id", "_rev")})
+        prepared.append(without_system_fields(document))
     return prepared
 
 
@@ -328,6 +328,6 @@ def document_differences(a: StoredDocument | None, b: StoredDocument | None) -> 
     def comparable(stored: StoredDocument | None) -> Any:
         if stored is None:
             return None
-        return redact({k: v for k, v in stored.document.items() if k not in ("_id", "_rev", "_key")})
+        return redact({k: v for k, v in without_system_fields(stored.document).items() if k != "_key"})
 
     return diff(comparable(a), comparable(b))

@@ -15,7 +15,7 @@ from typing import Any, Iterator, Sequence
 from optctl import changes, status
 from optctl.config import EnvironmentConfig, Project, open_store
 from optctl.errors import ConflictError, UsageError
-from optctl.stores.base import HistoryEntry, Store, StoredDocument
+from optctl.stores.base import HistoryEntry, Store, StoredDocument, without_system_fields
 
 
 @contextmanager
@@ -89,7 +89,7 @@ def plan_import(store: Store, env: EnvironmentConfig, path: str) -> ImportPlan:
     plan = ImportPlan(store.env)
     for service, document in zip(services, documents):
         stored = current.get(service)
-        if stored is not None and _without_system_fields(stored.document) == document:
+        if stored is not None and without_system_fields(stored.document) == document:
             plan.unchanged.append((service, "identical to the stored document, nothing written"))
             continue
         before = stored.optimization if stored else None
@@ -115,10 +115,6 @@ def _service_of(env: EnvironmentConfig, document: dict[str, Any], label: str) ->
     if not isinstance(key, str) or not key:
         raise UsageError(f"{label}: ai-config document has no _key")
     return env.service_for(key)
-
-
-def _without_system_fields(document: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in document.items() if k not in ("_id", "_rev")}
 
 
 def read_file(path: str) -> list[tuple[str, Any]]:

@@ -11,6 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Sequence, runtime_checkable
 
+SYSTEM_FIELDS = ("_id", "_rev")  # ArangoDB's own: stale in any copy, so never carried across
+
+
+def without_system_fields(document: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in document.items() if k not in SYSTEM_FIELDS}
+
 
 @dataclass(frozen=True)
 class StoredDocument:

@@ -21,11 +21,12 @@ from typing import Any, Callable, Iterator, Sequence
 
 from optctl.config import SQLITE_SCHEME, EnvironmentConfig
 from optctl.errors import ConflictError, EnvironmentProblem, NotFoundError, UsageError
-from optctl.stores.base import Change, HistoryEntry, StoredDocument
+from optctl.stores.base import SYSTEM_FIELDS, Change, HistoryEntry, StoredDocument, without_system_fields
+
+__all__ = ["SYSTEM_FIELDS", "SqliteStore"]
 
 BUSY_TIMEOUT_SECONDS = 30
 SCHEMA_VERSION = 1  # PRAGMA user_version of a file this optctl has set up
-SYSTEM_FIELDS = ("_id", "_rev")  # ArangoDB's own; stale anywhere else, so never stored here
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -167,7 +168,7 @@ class SqliteStore:
             key = document.get("_key")
             if not isinstance(key, str) or not key:
                 raise UsageError(f"document {index} has no _key; every ai-config document needs one")
-            keyed.append((key, {k: v for k, v in document.items() if k not in SYSTEM_FIELDS}))
+            keyed.append((key, without_system_fields(document)))
         if len({key for key, _ in keyed}) != len(keyed):
             raise UsageError("the same _key appears twice in one import; keep one document per key")
         with self._transaction():

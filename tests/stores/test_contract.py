@@ -8,13 +8,8 @@ import pytest
 
 from optctl.errors import ConflictError, NotFoundError
 from optctl.stores.base import Change
+from optctl.stores.base import without_system_fields as _user_fields
 from tests.stores.samples import ai_config
-
-SYSTEM_FIELDS = ("_id", "_rev")
-
-
-def _user_fields(document: dict) -> dict:
-    return {k: v for k, v in document.items() if k not in SYSTEM_FIELDS}
 
 
 def _enable(stored, **kwargs) -> Change:
