@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import shlex
-from datetime import timedelta
 from pathlib import Path
 
 import pytest

@@ -8,7 +8,6 @@ intents and their outcomes) are appended in the same transaction as the record t
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
 from optctl.errors import ConflictError, EnvironmentProblem, NotFoundError
-from optctl.rollout.state import Rollout
+from optctl.rollout.state import ACTIVE, Rollout
 
 CONTROL_FILE = "rollouts.db"
 
@@ -68,8 +67,17 @@ class ControlStore:
         self._conn.close()
 
     def create(self, rollout: Rollout, events: Sequence[Event]) -> Rollout:
+        """Record a new rollout, unless an active one already holds one of its services: checked
+        under the write lock, so two rollouts started at once cannot both take a service."""
         saved = rollout.model_copy(update={"version": 1})
         with self._transaction():
+            self._conn.execute("BEGIN IMMEDIATE")
+            for (record,) in self._conn.execute("SELECT record FROM rollouts WHERE state IN (?, ?)", ACTIVE):
+                other = Rollout.model_validate_json(record)
+                shared = sorted(other.claims() & saved.claims())
+                if shared:
+                    env, service = shared[0]
+                    raise ConflictError(f"{service} in {env} is in active rollout {other.id}; finish or abort it first; nothing was started")
             try:
                 self._conn.execute("INSERT INTO rollouts (id, version, state, started_at, record) VALUES (?, 1, ?, ?, ?)",
                                    (saved.id, saved.state, saved.started_at, saved.model_dump_json()))

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 
 from optctl import changes
-from optctl.errors import ConflictError, NotFoundError, OptctlError, UsageError
+from optctl.errors import NotFoundError, OptctlError, UsageError
 from optctl.rollout import machine
 from optctl.rollout.control import ControlStore, Event
 from optctl.rollout.gates import Evaluators, GateContext
@@ -53,8 +53,6 @@ class Advanced:
 
 def start(rt: Runtime, plan: Plan) -> Advanced:
     """Check the plan against the live stores, record the rollout, apply stage 1."""
-    busy = {(stage.environment, service): other.id for other in rt.control.list(ACTIVE)
-            for stage in other.stages for service in stage.services}
     resolved = []
     for number, stage in enumerate(plan.stages, 1):
         store = rt.stores(stage.environment)
@@ -66,8 +64,6 @@ def start(rt: Runtime, plan: Plan) -> Advanced:
                 raise NotFoundError(f"{where}: no service {service!r} in {stage.environment}; fix the plan or import it; nothing was started")
             if documents[service].optimization is None:
                 raise UsageError(f"{where}: {service} has no optimization field; add one (caching disabled) with `optctl apply` first; nothing was started")
-            if (stage.environment, service) in busy:
-                raise ConflictError(f"{where}: {service} is in active rollout {busy[stage.environment, service]}; finish or abort it first; nothing was started")
         if not names:
             raise UsageError(f"{where}: the environment has no services; nothing was started")
         resolved.append(names)

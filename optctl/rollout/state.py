@@ -86,6 +86,10 @@ class Rollout(BaseModel):
     stages: list[StageRecord]
     step: Step | None = None
 
+    def claims(self) -> set[tuple[str, str]]:
+        """(environment, service) pairs this rollout changes; no two active rollouts share one."""
+        return {(stage.environment, service) for stage in self.stages for service in stage.services}
+
     def current_stage(self) -> int | None:
         """The first stage that has not passed (None once all have)."""
         return next((i for i, stage in enumerate(self.stages) if stage.state != "passed"), None)

@@ -28,10 +28,6 @@ class FakeClock:
         self.now += timedelta(**delta)
 
 
-class Crash(BaseException):
-    """Stands in for SIGKILL: not an OptctlError, so no clean-up code runs for it."""
-
-
 class FakeEvaluators:
     """Gate outcomes scripted per kind (the last one repeats); records every evaluation."""
 
