@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-from optctl.contract.findings import Finding, error, warning
+from optctl.contract.findings import Finding, warning
 
 
 @dataclass(frozen=True)
@@ -48,19 +48,14 @@ def load_fixtures(paths: Iterable[str], glob: str | None = None) -> Iterator[Fix
 def semantic_findings(data: Any) -> list[Finding]:
     """Problems the schema cannot see: roles, block types, markers, their TTLs and number."""
     from optctl.caching import rules as table
-    from optctl.caching.placement import caller_markers
+    from optctl.caching.placement import caller_markers, over_the_limit
     from optctl.caching.request import normalise
 
     rules = table.load()
     request = normalise(data, rules.ttl_seconds("anthropic"))
     findings = list(request.findings)
-    markers = caller_markers(request)
-    limit = rules.provider("anthropic")["max_breakpoints"]
-    if len(markers) > limit:
-        findings.append(error(
-            "too-many-breakpoints", request.blocks[markers[limit].block].pointer,
-            f"{len(markers)} blocks already carry cache_control; the API allows {limit} and rejects the request",
-        ))
+    over = over_the_limit(request, caller_markers(request), rules.provider("anthropic")["max_breakpoints"])
+    findings += [over] if over else []
     if request.model and rules.model(request.model) is None:
         findings.append(warning("unknown-model", "/model", f"model {request.model!r} is not in optctl's models table (`optctl models`)"))
     return findings

@@ -78,6 +78,16 @@ def caller_markers(request: Request) -> list[Marker]:
     return [Marker(i, b.caller_ttl, "caller") for i, b in enumerate(request.blocks) if b.caller_ttl is not None]
 
 
+def over_the_limit(request: Request, markers: list[Marker], limit: int | None) -> Finding | None:
+    """More markers than the provider allows: it rejects the whole request."""
+    if limit is None or len(markers) <= limit:
+        return None
+    return error(
+        "too-many-breakpoints", request.blocks[markers[limit].block].pointer,
+        f"{len(markers)} blocks carry cache_control, the API allows {limit}: it rejects the request (HTTP 400)",
+    )
+
+
 # --- the deployed wrapper -------------------------------------------------------------------
 
 def place_wrapper(request: Request, cache: CacheConfig, provider_ok: bool, provider: str) -> Placement:
@@ -238,14 +248,9 @@ def evaluate(request: Request, tokens: list[int], placement: Placement, model: M
             "(the API would reject it); nothing is cached by it",
         ))
     markers = sorted(caller_markers(request) + [m for m in placement.markers if not m.on_message], key=lambda m: m.block)
-    rejected = False
-    limit = provider.get("max_breakpoints")
-    if limit is not None and len(markers) > limit:
-        rejected = True
-        findings.append(error(
-            "too-many-breakpoints", request.blocks[markers[limit].block].pointer,
-            f"{len(markers)} blocks carry cache_control, the API allows {limit}: it rejects the request (HTTP 400)",
-        ))
+    over = over_the_limit(request, markers, provider.get("max_breakpoints"))
+    rejected = over is not None
+    findings += [over] if over else []
     for earlier, later in zip(markers, markers[1:]):
         if offered.get(later.ttl, 0) > offered.get(earlier.ttl, 0):
             rejected = True
