@@ -188,3 +188,11 @@ def test_validate_knows_prompt_fixtures(tmp_path, capsys):
     path = write(tmp_path, "fixture.json", {"model": SONNET, "messages": [{"role": "robot", "content": "x"}]})
     code, out, err = run(capsys, "validate", path)
     assert code == 1 and "unknown-role" in out
+
+
+@pytest.mark.parametrize("command", ["dry-run", "models"])
+def test_commands_have_help_and_are_in_the_readme(command, capsys):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    code, out, _ = run(capsys, command, "--help")
+    assert code == 0 and out.strip()
+    assert f"optctl {command}" in readme
