@@ -40,7 +40,7 @@ def double():
     CountTokensDouble.seen = []
     CountTokensDouble.status = 200
     server = HTTPServer(("127.0.0.1", 0), CountTokensDouble)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield server
     server.shutdown()
