@@ -17,7 +17,7 @@ from optctl.cli.app import main
 from optctl.config import embedded_project, open_store
 from optctl.examples import load_examples
 from optctl.rollout import operations
-from tests.rollout.conftest import FakeClock
+from tests.rollout.conftest import FakeClock, kill_an_advance_after_its_write
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNBOOKS = sorted((ROOT / "runbooks").glob("*.md"))
@@ -54,17 +54,9 @@ def _paused_by_a_failing_gate(_):
 
 
 def _killed_mid_apply(clock):
-    class Killed(BaseException):
-        pass
-
-    def kill(step, rollout):
-        if step == "apply:written":
-            raise Killed()
-
     _run("optctl rollout plan --services indexing,query --soak 0 --no-approval -o plan.yaml", clock)
     _run("optctl rollout start plan.yaml", clock)
-    with pytest.raises(Killed), operations.opened_runtime(None, "cron", kill) as rt:
-        operations.advance(rt, operations.resolve_id(rt.control, None))
+    kill_an_advance_after_its_write()
     return []
 
 

@@ -8,7 +8,7 @@ alone, or a conflict; 2 usage or environment errors.
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -129,11 +129,10 @@ def advance(
 
     from optctl.rollout import operations
 
-    with _runtime(config) as rt:
-        rollout_id = operations.resolve_id(rt.control, rollout_id)
-        with _progress(rt, output) as working:
-            result = operations.advance_until_blocked(working, rollout_id, time.sleep) if wait else operations.advance(working, rollout_id)
-        _exit_for(_show(rt, rollout_id, output, tuple(result.did)))
+    def act(rt: Any, rid: str) -> Any:
+        return operations.advance_until_blocked(rt, rid, time.sleep) if wait else operations.advance(rt, rid)
+
+    _exit_for(_act(config, output, rollout_id, act, progress=True))
 
 
 @app.command("status")
@@ -184,22 +183,24 @@ def _watch(rt: Any, rollout_id: str, output: Output, interval: float) -> Any:
     return seen
 
 
-def _act(config: Any, output: Output, rollout_id: str | None, act: Any, done: str) -> None:
-    """Resolve the rollout, ``act(runtime, id)`` on it, show the result."""
+def _act(config: Any, output: Output, rollout_id: str | None, act: Any, progress: bool = False) -> Any:
+    """Resolve the rollout, ``act(runtime, id)`` on it (with a spinner if asked), show the result;
+    return the rollout as shown."""
     from optctl.rollout import operations
 
     with _runtime(config) as rt:
         rollout_id = operations.resolve_id(rt.control, rollout_id)
-        act(rt, rollout_id)
-        _show(rt, rollout_id, output, (done,))
+        with _progress(rt, output) if progress else nullcontext(rt) as working:
+            result = act(working, rollout_id)
+        return _show(rt, rollout_id, output, tuple(result.did))
 
 
 @app.command("approve")
 def approve(rollout_id: Optional[str] = IdArg, output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
     """Approve the current stage (as someone other than the starter: set OPTCTL_ACTOR)."""
-    from optctl.rollout.operations import approve
+    from optctl.rollout import operations
 
-    _act(config, output, rollout_id, approve, "approved")
+    _act(config, output, rollout_id, operations.approve)
 
 
 @app.command("pause")
@@ -209,17 +210,17 @@ def pause(
     output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """Stop advancing (gates are not evaluated, nothing is applied) until resume."""
-    from optctl.rollout.operations import pause
+    from optctl.rollout import operations
 
-    _act(config, output, rollout_id, lambda rt, rid: pause(rt, rid, reason), "paused")
+    _act(config, output, rollout_id, lambda rt, rid: operations.pause(rt, rid, reason))
 
 
 @app.command("resume")
 def resume(rollout_id: Optional[str] = IdArg, output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
     """Go on after a pause; gates that failed are evaluated afresh."""
-    from optctl.rollout.operations import resume
+    from optctl.rollout import operations
 
-    _act(config, output, rollout_id, resume, "resumed")
+    _act(config, output, rollout_id, operations.resume)
 
 
 @app.command("list")
@@ -246,11 +247,7 @@ def abort(
     """Disable, newest first, everything this rollout enabled, restoring each optimization object exactly."""
     from optctl.rollout import operations
 
-    with _runtime(config) as rt:
-        rollout_id = operations.resolve_id(rt.control, rollout_id)
-        with _progress(rt, output) as working:
-            result = operations.abort(working, rollout_id, reason, force)
-        seen = _show(rt, rollout_id, output, tuple(result.did) or ("nothing to do: already aborted",))
+    seen = _act(config, output, rollout_id, lambda rt, rid: operations.abort(rt, rid, reason, force), progress=True)
     if any(stage.left_alone for stage in seen.stages):
         raise typer.Exit(1)
 

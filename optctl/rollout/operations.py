@@ -42,16 +42,22 @@ class Runtime:
 
 
 @dataclass(frozen=True)
-class Advanced:
+class Result:
+    """What every operation returns: the record as saved, what changed, what comes next."""
+
     rollout: Rollout
     did: list[str]  # what this call changed, for people
     next: machine.Action  # what the rollout waits for now
+
+    @classmethod
+    def of(cls, rollout: Rollout, did: list[str], now: datetime) -> Result:
+        return cls(rollout, did, machine.next_action(rollout, now))
 
 
 # --- start --------------------------------------------------------------------------------
 
 
-def start(rt: Runtime, plan: Plan) -> Advanced:
+def start(rt: Runtime, plan: Plan) -> Result:
     """Check the plan against the live stores, record the rollout, apply stage 1."""
     resolved = []
     for number, stage in enumerate(plan.stages, 1):
@@ -76,7 +82,7 @@ def start(rt: Runtime, plan: Plan) -> Advanced:
 # --- advance ------------------------------------------------------------------------------
 
 
-def advance(rt: Runtime, rollout_id: str) -> Advanced:
+def advance(rt: Runtime, rollout_id: str) -> Result:
     """Evaluate the current stage's gates; if they pass, apply the next stage (one apply at most)."""
     rollout = rt.control.get(rollout_id)
     rt.on_step("loaded", rollout)
@@ -86,7 +92,7 @@ def advance(rt: Runtime, rollout_id: str) -> Advanced:
         if action.kind == "apply":  # one stage per advance: its gates are judged on a later one
             rollout = _apply(rt, rollout, action.stage)
             did.append(f"applied stage {action.stage + 1} ({rollout.stages[action.stage].environment})")
-            return Advanced(rollout, did, machine.next_action(rollout, rt.clock()))
+            return Result.of(rollout, did, rt.clock())
         elif action.kind == "evaluate":
             rollout = _evaluate(rt, rollout, action)
             did.append(f"evaluated gates of stage {action.stage + 1}")
@@ -100,10 +106,10 @@ def advance(rt: Runtime, rollout_id: str) -> Advanced:
             rollout = _rollback(rt, rollout, final, rollout.reason or action.reason, force=False)
             did.append("rolled back after a failed gate")
         else:
-            return Advanced(rollout, did, action)
+            return Result(rollout, did, action)
 
 
-def advance_until_blocked(rt: Runtime, rollout_id: str, sleep: Callable[[float], None], max_wait: float = 60) -> Advanced:
+def advance_until_blocked(rt: Runtime, rollout_id: str, sleep: Callable[[float], None], max_wait: float = 60) -> Result:
     """Advance again and again, sleeping through soaks and retries, until a person is needed
     (approval, pause) or the rollout ends."""
     while True:
@@ -162,14 +168,13 @@ def _evaluate(rt: Runtime, rollout: Rollout, action: machine.Action) -> Rollout:
 # --- rollback (abort, and a failed gate) --------------------------------------------------
 
 
-def abort(rt: Runtime, rollout_id: str, reason: str, force: bool = False) -> Advanced:
+def abort(rt: Runtime, rollout_id: str, reason: str, force: bool = False) -> Result:
     """Put back, newest first, everything this rollout enabled; hand-changed services only with force."""
     rollout = rt.control.get(rollout_id)
     rt.on_step("loaded", rollout)
     if rollout.state == "aborted" and rollout.step is None and not (force and machine.stages_to_roll_back(rollout)):
-        return Advanced(rollout, [], machine.next_action(rollout, rt.clock()))
-    rollout = _rollback(rt, rollout, "aborted", reason, force)
-    return Advanced(rollout, ["aborted"], machine.next_action(rollout, rt.clock()))
+        return Result.of(rollout, ["nothing to do: already aborted"], rt.clock())
+    return Result.of(_rollback(rt, rollout, "aborted", reason, force), ["aborted"], rt.clock())
 
 
 def _rollback(rt: Runtime, rollout: Rollout, final: RolloutState, reason: str, force: bool) -> Rollout:
@@ -229,18 +234,19 @@ def _roll_back_stage(rt: Runtime, rollout: Rollout, index: int) -> Rollout:
 # --- people's commands --------------------------------------------------------------------
 
 
-def approve(rt: Runtime, rollout_id: str) -> Rollout:
+def approve(rt: Runtime, rollout_id: str) -> Result:
     rollout = rt.control.get(rollout_id)
-    index = rollout.current_stage()
-    return rt.save(machine.approve(rollout, rt.actor, rt.clock()), "approved", index)
+    approved = rt.save(machine.approve(rollout, rt.actor, rt.clock()), "approved", rollout.current_stage())
+    return Result.of(approved, [f"approved stage {approved.current_stage() + 1}"], rt.clock())
 
 
-def pause(rt: Runtime, rollout_id: str, reason: str) -> Rollout:
-    return rt.save(machine.pause(rt.control.get(rollout_id), reason, rt.clock()), "paused", None, reason)
+def pause(rt: Runtime, rollout_id: str, reason: str) -> Result:
+    paused = rt.save(machine.pause(rt.control.get(rollout_id), reason, rt.clock()), "paused", None, reason)
+    return Result.of(paused, ["paused"], rt.clock())
 
 
-def resume(rt: Runtime, rollout_id: str) -> Rollout:
-    return rt.save(machine.resume(rt.control.get(rollout_id), rt.clock()), "resumed")
+def resume(rt: Runtime, rollout_id: str) -> Result:
+    return Result.of(rt.save(machine.resume(rt.control.get(rollout_id), rt.clock()), "resumed"), ["resumed"], rt.clock())
 
 
 def resolve_id(control: ControlStore, rollout_id: str | None, *, latest: bool = False) -> str:

@@ -167,18 +167,10 @@ def test_rollout_help_lists_every_command(capsys):
 
 
 def test_status_tells_the_truth_after_a_kill_and_advance_finishes(capsys):
-    from optctl.rollout import operations
-
-    class Killed(BaseException):
-        pass
-
-    def kill(step, rollout):
-        if step == "apply:written":
-            raise Killed()
+    from tests.rollout.conftest import kill_an_advance_after_its_write
 
     start(capsys)
-    with pytest.raises(Killed), operations.opened_runtime(None, "cron", kill) as rt:
-        operations.advance(rt, operations.resolve_id(rt.control, None))
+    kill_an_advance_after_its_write()
     code, out, _ = run(capsys, "rollout", "status", "-o", "json")
     shown = json.loads(out)["rollout"]
     assert code == 0 and shown["interrupted"]["op"] == "apply" and shown["stages"][1]["state"] == "applying"

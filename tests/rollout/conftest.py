@@ -10,9 +10,10 @@ import pytest
 
 from optctl.examples import load_examples
 from optctl.rollout.control import ControlStore
+from optctl.rollout import operations
 from optctl.rollout.operations import Runtime
 from optctl.rollout.plan import Plan
-from tests.stores.conftest import OPENERS
+from tests.stores.conftest import store_factory  # noqa: F401  (the fixture: once per store backend)
 
 SERVICES = ["agent", "indexing", "query"]
 
@@ -47,25 +48,9 @@ def clock():
     return FakeClock()
 
 
-@pytest.fixture(params=sorted(OPENERS))
-def store_opener(request, tmp_path):
-    """Opens a handle on one environment's store; a second handle sees the same data."""
-    opened = []
-
-    def open_env(env: str, close_at_end: bool = True):
-        store = OPENERS[request.param](request, tmp_path, env, {})
-        if close_at_end:  # a handle opened in another thread is closed there (sqlite3 insists)
-            opened.append(store)
-        return store
-
-    yield open_env
-    for store in opened:
-        store.close()
-
-
 @pytest.fixture
-def stores(store_opener):
-    opened = {env: store_opener(env) for env in ("dev", "staging", "production")}
+def stores(store_factory):
+    opened = {env: store_factory(env) for env in ("dev", "staging", "production")}
     for store in opened.values():
         load_examples(store, "seed")
     return opened
@@ -93,3 +78,18 @@ def three_stage_plan(**gates_by_stage) -> Plan:
 
 def enabled(store, service: str) -> bool:
     return store.read(service).optimization["cache"]["enabled"]
+
+
+def kill_an_advance_after_its_write(actor: str = "cron") -> None:
+    """``advance`` the active rollout on the real edges and kill it right after the store write,
+    as SIGKILL would (a ``BaseException``: no clean-up code runs)."""
+
+    class Killed(BaseException):
+        pass
+
+    def kill(step, rollout):
+        if step == "apply:written":
+            raise Killed()
+
+    with pytest.raises(Killed), operations.opened_runtime(None, actor, kill) as rt:
+        operations.advance(rt, operations.resolve_id(rt.control, None))

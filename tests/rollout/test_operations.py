@@ -215,17 +215,20 @@ def test_a_store_unreachable_mid_stage_leaves_a_truthful_record_and_advance_fini
     assert len(rollout_entries(stores, rollout_id, "enable")) == 6
 
 
-def test_two_concurrent_advances_end_with_one_advance(runtime, stores, store_opener):
+def test_two_concurrent_advances_end_with_one_advance(runtime, stores, request, tmp_path):
     import threading
 
     from optctl.rollout.control import ControlStore
+    from tests.stores.conftest import OPENERS
+
+    backend = OPENERS[request.node.callspec.params["store_factory"]]
 
     rollout_id = ops.start(runtime, three_stage_plan()).rollout.id
     both_loaded = threading.Barrier(2)
     outcomes = []
 
     def operator(name):
-        own = {env: store_opener(env, close_at_end=False) for env in stores}
+        own = {env: backend(request, tmp_path, env, {}) for env in stores}  # this "process's" own handles
         control = ControlStore(runtime.control.path)
         rt = replace(runtime, control=control, stores=own.__getitem__, actor=name,
                      on_step=lambda step, _: both_loaded.wait() if step == "loaded" else None)
