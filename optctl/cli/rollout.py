@@ -58,13 +58,19 @@ def _progress(rt: Any, output: Output) -> Iterator[Any]:
         yield replace(rt, on_step=lambda step, rollout: spinner.update(f"{rollout.id}: {_STEPS.get(step, step)}"))
 
 
-def _show(rt: Any, rollout_id: str, output: Output, did: tuple[str, ...] = ()) -> Any:
-    from optctl.render import rollout as render
+def _status(rt: Any, rollout_id: str, did: tuple[str, ...] = ()) -> tuple[Any, tuple]:
+    """The rollout as seen now, and the arguments of the status renderers."""
     from optctl.rollout.machine import next_action, observe
 
     now = rt.clock()
     seen = observe(rt.control.get(rollout_id), now)
-    args = (seen, rt.control.events(rollout_id, limit=8), next_action(seen, now), now, did)
+    return seen, (seen, rt.control.events(rollout_id, limit=8), next_action(seen, now), now, did)
+
+
+def _show(rt: Any, rollout_id: str, output: Output, did: tuple[str, ...] = ()) -> Any:
+    from optctl.render import rollout as render
+
+    seen, args = _status(rt, rollout_id, did)
     (render.status_json if output is Output.json else render.status_text)(*args)
     return seen
 
@@ -153,34 +159,28 @@ def status(
 
 
 def _watch(rt: Any, rollout_id: str, output: Output, interval: float) -> Any:
+    """Refresh in place on a terminal; elsewhere (pipes, JSON) print each change once."""
     import time
 
     from rich.live import Live
 
     from optctl.render import rollout as render
     from optctl.render.console import stdout
-    from optctl.rollout.machine import next_action, observe
 
     console = stdout()
-    if output is Output.json or not console.is_terminal:
-        seen = _show(rt, rollout_id, output)
-        while seen.state in ("running", "paused"):
+    in_place = output is Output.text and console.is_terminal
+    printed = None
+    with Live(console=console, auto_refresh=False) if in_place else nullcontext() as screen:
+        while True:
+            seen, args = _status(rt, rollout_id)
+            if screen is not None:
+                screen.update(render.status_view(*args), refresh=True)
+            elif (seen.version, [stage.state for stage in seen.stages]) != printed:
+                printed = (seen.version, [stage.state for stage in seen.stages])
+                (render.status_json if output is Output.json else render.status_text)(*args)
+            if seen.state not in ("running", "paused"):
+                return seen
             time.sleep(interval)
-            seen = _show(rt, rollout_id, output)
-        return seen
-
-    def view() -> tuple[Any, Any]:
-        now = rt.clock()
-        seen = observe(rt.control.get(rollout_id), now)
-        return seen, render.status_view(seen, rt.control.events(rollout_id, limit=8), next_action(seen, now), now)
-
-    seen, shown = view()
-    with Live(shown, console=console, auto_refresh=False) as live:
-        while seen.state in ("running", "paused"):
-            time.sleep(interval)
-            seen, shown = view()
-            live.update(shown, refresh=True)
-    return seen
 
 
 def _act(config: Any, output: Output, rollout_id: str | None, act: Any, progress: bool = False) -> Any:
