@@ -116,7 +116,8 @@ def _analyse_one(path: str, request: Request, counted: list[BlockTokens], cache:
         ))
     provider = provider_name or model.provider
     if strategy == "wrapper":
-        placement = place.place_wrapper(request, cache, bool(rules.provider(provider).get("supports_markers")), provider)
+        placement = place.place_wrapper(request, cache, bool(rules.provider(provider).get("supports_markers")), provider,
+                                        rules.default_ttl(model.provider))
     else:
         placement = place.place_optimal(request, tokens, cache, model, rules)
     outcome = place.evaluate(request, tokens, placement, model, rules)
@@ -137,10 +138,9 @@ def _analyse_one(path: str, request: Request, counted: list[BlockTokens], cache:
     if model.input_per_mtok is None:
         report.findings.append(warning("price-unknown", "/model", f"no input price for {model.family} in the models table: cost not shown"))
     else:
-        report.cost = cost(report.total_tokens, outcome.cached_tokens, outcome.cached_1h_tokens, model.input_per_mtok,
-                           rules.pricing(model.provider), calls)
+        report.cost = cost(report.total_tokens, outcome.written, model.input_per_mtok, rules.pricing(model.provider), calls)
     if emit:
-        report.emitted = emit_request(request, placement)
+        report.emitted = emit_request(request, placement, rules.default_ttl(model.provider))
     return report
 
 

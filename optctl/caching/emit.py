@@ -13,14 +13,12 @@ from typing import Any
 from optctl.caching.placement import Placement
 from optctl.caching.request import Request
 
-DEFAULT_TTL = "5m"
+def marker(ttl: str, default_ttl: str) -> dict[str, str]:
+    """The provider's default TTL is left implicit, as the wrapper and most callers write it."""
+    return {"type": "ephemeral"} if ttl == default_ttl else {"type": "ephemeral", "ttl": ttl}
 
 
-def marker(ttl: str) -> dict[str, str]:
-    return {"type": "ephemeral"} if ttl == DEFAULT_TTL else {"type": "ephemeral", "ttl": ttl}
-
-
-def emit_request(request: Request, placement: Placement) -> Any:
+def emit_request(request: Request, placement: Placement, default_ttl: str) -> Any:
     data = copy.deepcopy(request.data)
     for new in placement.markers:
         block = request.blocks[new.block]
@@ -29,9 +27,9 @@ def emit_request(request: Request, placement: Placement) -> Any:
         for part in parts[:-1]:
             parent = parent[part]
         if new.on_message:
-            parent["cache_control"] = marker(new.ttl)
+            parent["cache_control"] = marker(new.ttl, default_ttl)
         elif block.string_content:
-            parent[parts[-1]] = [{"type": "text", "text": parent[parts[-1]], "cache_control": marker(new.ttl)}]
+            parent[parts[-1]] = [{"type": "text", "text": parent[parts[-1]], "cache_control": marker(new.ttl, default_ttl)}]
         else:
-            parent[parts[-1]]["cache_control"] = marker(new.ttl)
+            parent[parts[-1]]["cache_control"] = marker(new.ttl, default_ttl)
     return data

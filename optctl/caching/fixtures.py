@@ -52,7 +52,7 @@ def semantic_findings(data: Any) -> list[Finding]:
     from optctl.caching.request import normalise
 
     rules = table.load()
-    request = normalise(data, rules.ttl_seconds("anthropic"))
+    request = normalise(data, rules.markers("anthropic"))
     findings = list(request.findings)
     over = over_the_limit(request, caller_markers(request), rules.provider("anthropic")["max_breakpoints"])
     findings += [over] if over else []

@@ -63,7 +63,16 @@ class Outcome:
     findings: list[Finding]
     rejected: bool  # the API refuses the request as sent
     cached_tokens: int
-    cached_1h_tokens: int
+
+    @property
+    def written(self) -> list[tuple[int, str]]:
+        """(tokens, ttl) of each cached segment: from one effective breakpoint to the next."""
+        segments, previous = [], 0
+        for b in self.breakpoints:
+            if b.effective and b.prefix_tokens > previous:
+                segments.append((b.prefix_tokens - previous, b.ttl))
+                previous = b.prefix_tokens
+        return segments
 
 
 def prefix_sums(tokens: list[int]) -> list[int]:
@@ -90,7 +99,7 @@ def over_the_limit(request: Request, markers: list[Marker], limit: int | None) -
 
 # --- the deployed wrapper -------------------------------------------------------------------
 
-def place_wrapper(request: Request, cache: CacheConfig, provider_ok: bool, provider: str) -> Placement:
+def place_wrapper(request: Request, cache: CacheConfig, provider_ok: bool, provider: str, default_ttl: str) -> Placement:
     placement = Placement("wrapper")
     if not cache.enabled:
         placement.findings.append(warning("cache-disabled", "", "cache.enabled is false: the wrapper sends the messages unchanged"))
@@ -116,7 +125,7 @@ def place_wrapper(request: Request, cache: CacheConfig, provider_ok: bool, provi
         placement.reasons[index] = "wrapper's last candidate: the caller's marker is kept"
         return placement
     block = request.blocks[index]
-    placement.markers.append(Marker(index, "5m", "new", on_message=block.string_content))
+    placement.markers.append(Marker(index, default_ttl, "new", on_message=block.string_content))  # {"type": "ephemeral"}
     placement.reasons[index] = "wrapper's last candidate" + (" (marker on the message dict)" if block.string_content else "")
     return placement
 
@@ -283,8 +292,7 @@ def evaluate(request: Request, tokens: list[int], placement: Placement, model: M
         breakpoints.append(Breakpoint(marker.block, marker.ttl, marker.origin, tokens_here, effective))
     findings += _final_message(request, breakpoints)
     cached = max((b.prefix_tokens for b in breakpoints if b.effective), default=0)
-    cached_1h = max((b.prefix_tokens for b in breakpoints if b.effective and b.ttl == "1h"), default=0)
-    return Outcome(breakpoints, findings, rejected, cached, cached_1h)
+    return Outcome(breakpoints, findings, rejected, cached)
 
 
 def _final_message(request: Request, breakpoints: list[Breakpoint]) -> list[Finding]:

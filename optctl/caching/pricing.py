@@ -3,7 +3,9 @@
 Input side only: caching does not change what output costs. With mixed TTLs the provider bills
 ``1h-write(B) + 5m-write(C - B)`` on a first call, where B is the prefix at the highest 1h
 breakpoint and C at the highest one overall, and ``read(C)`` on a hit; the rest is plain input.
-Prices and multipliers come from the rules table.
+Since TTLs never increase along the prefix, that is each written segment (the tokens between one
+effective breakpoint and the next) at the write price of the breakpoint that ends it. Prices and
+multipliers (``cache_write_<ttl>``, ``cache_read``) come from the rules table.
 """
 
 from __future__ import annotations
@@ -36,11 +38,13 @@ class Cost:
         }
 
 
-def cost(total: int, cached: int, cached_1h: int, input_per_mtok: float, multipliers: dict, calls: int) -> Cost:
+def cost(total: int, written: list[tuple[int, str]], input_per_mtok: float, multipliers: dict, calls: int) -> Cost:
+    """``written``: (tokens, ttl) of each cached segment, in prefix order."""
     price = input_per_mtok / PER_MILLION
+    cached = sum(tokens for tokens, _ in written)
     plain = (total - cached) * price
     uncached = total * price
-    first = cached_1h * price * multipliers["cache_write_1h"] + (cached - cached_1h) * price * multipliers["cache_write_5m"] + plain
+    first = sum(tokens * price * multipliers[f"cache_write_{ttl}"] for tokens, ttl in written) + plain
     hit = cached * price * multipliers["cache_read"] + plain
     return Cost("USD", uncached, first, hit, break_even(uncached, first, hit), calls, calls * uncached - (first + (calls - 1) * hit))
 

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from optctl.caching.rules import MarkerRules
 from optctl.contract.findings import Finding, error
 
 ROLES = {"system": "system", "user": "user", "assistant": "assistant", "human": "user", "ai": "assistant", "tool": "user"}
@@ -32,11 +33,10 @@ class Block:
     text: str  # what the tokenizer reads
     code_like: bool = False  # tool definitions and tool inputs are JSON: counted as code
     media: tuple[dict, ...] = ()  # image and document blocks to estimate
-    caller_ttl: str | None = None  # the caller's own marker, "5m" or "1h"
+    caller_ttl: str | None = None  # the TTL of the caller's own marker
     markable: bool = True  # the API accepts a marker here
     string_content: bool = False  # the whole content was a string
     message: int | None = None  # index in the fixture's messages
-    wrapper_text: str | None = None  # what the wrapper's chars/4 reads (text blocks, string content)
 
     @property
     def location(self) -> str:
@@ -74,11 +74,11 @@ def location_label(pointer: str) -> str:
     return label or "(fixture)"
 
 
-def normalise(data: Any, ttls: dict[str, int], model: str | None = None) -> Request:
+def normalise(data: Any, markers: MarkerRules, model: str | None = None) -> Request:
     """The fixture as a Request; ``model`` (from --model) wins over the fixture's own."""
     if isinstance(data, list):
         request = Request(data, model)
-        _messages(request, data, "", ttls)
+        _messages(request, data, "", markers)
     elif not isinstance(data, dict) or "messages" not in data:
         request = Request(data, model)
         request.findings.append(error(
@@ -88,9 +88,9 @@ def normalise(data: Any, ttls: dict[str, int], model: str | None = None) -> Requ
     else:
         fixture_model = data.get("model") if isinstance(data.get("model"), str) else None
         request = Request(data, model or fixture_model)
-        _tools(request, data.get("tools"), ttls)
-        _system(request, data.get("system"), ttls)
-        _messages(request, data["messages"], "/messages", ttls)
+        _tools(request, data.get("tools"), markers)
+        _system(request, data.get("system"), markers)
+        _messages(request, data["messages"], "/messages", markers)
     request.blocks.sort(key=lambda b: _SECTION_ORDER[b.section])  # stable: keeps order within a section
     return request
 
@@ -98,7 +98,7 @@ def normalise(data: Any, ttls: dict[str, int], model: str | None = None) -> Requ
 _SECTION_ORDER = {"tools": 0, "system": 1, "messages": 2}
 
 
-def _tools(request: Request, tools: Any, ttls: dict[str, int]) -> None:
+def _tools(request: Request, tools: Any, markers: MarkerRules) -> None:
     if tools is None:
         return
     if not isinstance(tools, list):
@@ -111,10 +111,10 @@ def _tools(request: Request, tools: Any, ttls: dict[str, int]) -> None:
             continue
         definition = {k: v for k, v in tool.items() if k != "cache_control"}
         request.blocks.append(Block(pointer, "tools", "tool", "tool", _json(definition), code_like=True,
-                                    caller_ttl=_caller_marker(request, tool, pointer, ttls)))
+                                    caller_ttl=_caller_marker(request, tool, pointer, markers)))
 
 
-def _system(request: Request, system: Any, ttls: dict[str, int]) -> None:
+def _system(request: Request, system: Any, markers: MarkerRules) -> None:
     if system is None:
         return
     if isinstance(system, str):
@@ -124,10 +124,10 @@ def _system(request: Request, system: Any, ttls: dict[str, int]) -> None:
         request.findings.append(error("malformed-fixture", "/system", "system must be a string or a list of text blocks"))
         return
     for i, block in enumerate(system):
-        _block(request, block, f"/system/{i}", "system", "system", None, ttls)
+        _block(request, block, f"/system/{i}", "system", "system", None, markers)
 
 
-def _messages(request: Request, messages: Any, base: str, ttls: dict[str, int]) -> None:
+def _messages(request: Request, messages: Any, base: str, markers: MarkerRules) -> None:
     if not isinstance(messages, list):
         request.findings.append(error("malformed-fixture", base or "", "messages must be a list of {role, content} objects"))
         return
@@ -154,18 +154,17 @@ def _messages(request: Request, messages: Any, base: str, ttls: dict[str, int]) 
         section = "system" if role == "system" else "messages"
         content = message.get("content")
         if isinstance(content, str):
-            request.blocks.append(Block(f"{pointer}/content", section, role, "text", content, string_content=True,
-                                        message=i, wrapper_text=content))
+            request.blocks.append(Block(f"{pointer}/content", section, role, "text", content, string_content=True, message=i))
         elif isinstance(content, list):
             if not content:
                 request.findings.append(error("empty-content", f"{pointer}/content", "content is an empty list: the API rejects it"))
             for j, block in enumerate(content):
-                _block(request, block, f"{pointer}/content/{j}", section, role, i, ttls)
+                _block(request, block, f"{pointer}/content/{j}", section, role, i, markers)
         else:
             request.findings.append(error("malformed-fixture", f"{pointer}/content", "content must be a string or a list of content blocks"))
 
 
-def _block(request: Request, block: Any, pointer: str, section: str, role: str, message: int | None, ttls: dict[str, int]) -> None:
+def _block(request: Request, block: Any, pointer: str, section: str, role: str, message: int | None, markers: MarkerRules) -> None:
     if not isinstance(block, dict) or not isinstance(block.get("type"), str):
         request.findings.append(error("malformed-fixture", pointer, "a content block must be an object with a type"))
         return
@@ -180,17 +179,14 @@ def _block(request: Request, block: Any, pointer: str, section: str, role: str, 
         request.findings.append(error("malformed-fixture", f"{pointer}/type", f"a system block must be text, not {kind!r}"))
         return
     text, code_like, media = _content_of(block)
-    caller = _caller_marker(request, block, pointer, ttls)
+    caller = _caller_marker(request, block, pointer, markers)
     markable = kind not in _NO_MARKER_TYPES and not (kind == "text" and not text)
     if caller is not None and not markable:
         request.findings.append(error(
             "marker-not-allowed", f"{pointer}/cache_control",
             f"cache_control on {'an empty text' if kind == 'text' else 'a ' + kind} block: the API rejects the request",
         ))
-    request.blocks.append(Block(
-        pointer, section, role, kind, text, code_like, media, caller, markable, message=message,
-        wrapper_text=block.get("text", "") if kind == "text" and isinstance(block.get("text", ""), str) else None,
-    ))
+    request.blocks.append(Block(pointer, section, role, kind, text, code_like, media, caller, markable, message=message))
 
 
 def _content_of(block: dict[str, Any]) -> tuple[str, bool, tuple[dict, ...]]:
@@ -220,7 +216,7 @@ def _content_of(block: dict[str, Any]) -> tuple[str, bool, tuple[dict, ...]]:
     return "\n".join([title, *parts] if title else parts), False, tuple(media)
 
 
-def _caller_marker(request: Request, holder: dict[str, Any], pointer: str, ttls: dict[str, int]) -> str | None:
+def _caller_marker(request: Request, holder: dict[str, Any], pointer: str, markers: MarkerRules) -> str | None:
     """The TTL of a marker the caller already put on a block; an invalid one is a finding."""
     if "cache_control" not in holder:
         return None
@@ -229,11 +225,11 @@ def _caller_marker(request: Request, holder: dict[str, Any], pointer: str, ttls:
     if not isinstance(marker, dict) or marker.get("type") != "ephemeral":
         request.findings.append(error("invalid-marker", where, 'cache_control must be {"type": "ephemeral"} (optionally with "ttl")'))
         return None
-    ttl = marker.get("ttl", "5m")
-    if ttls and ttl not in ttls:
+    ttl = marker.get("ttl", markers.default)
+    if markers.ttls and ttl not in markers.ttls:
         request.findings.append(error(
             "invalid-ttl", f"{where}/ttl",
-            f"ttl {ttl!r} is not offered; the API accepts only {' or '.join(repr(t) for t in ttls)} and rejects the request",
+            f"ttl {ttl!r} is not offered; the API accepts only {' or '.join(repr(t) for t in markers.ttls)} and rejects the request",
         ))
         return None
     return ttl

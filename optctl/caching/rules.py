@@ -31,6 +31,14 @@ class Tokenizer:
 
 
 @dataclass(frozen=True)
+class MarkerRules:
+    """What a cache marker may say: the TTLs by name (seconds) and the one ``ttl`` defaults to."""
+
+    ttls: dict[str, int]
+    default: str | None
+
+
+@dataclass(frozen=True)
 class Model:
     family: str
     match: tuple[str, ...]
@@ -79,6 +87,13 @@ class Rules:
 
     def ttl_seconds(self, provider: str) -> dict[str, int]:
         return dict(self.provider(provider).get("ttls", {}))
+
+    def default_ttl(self, provider: str) -> str | None:
+        """The TTL of a marker without ``ttl``."""
+        return self.provider(provider).get("default_ttl")
+
+    def markers(self, provider: str) -> MarkerRules:
+        return MarkerRules(self.ttl_seconds(provider), self.default_ttl(provider))
 
 
 # A release date or "latest" after the family, and Bedrock's "-v1": nothing else, so that

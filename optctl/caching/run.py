@@ -131,7 +131,7 @@ def run(
     calls: int, model: str | None = None, emit: bool = False, glob: str | None = None,
 ) -> Iterator[FixtureReport]:
     """Reports for every fixture under ``paths``, streamed batch by batch, in input order."""
-    ttls = rules.ttl_seconds(settings.provider or "anthropic")
+    markers = rules.markers(settings.provider or "anthropic")
     batch: list[tuple[str, Any]] = []
     size = 0
     for fixture in load_fixtures(paths, glob):
@@ -140,7 +140,7 @@ def run(
             batch, size = [], 0
             yield from _unreadable(fixture, strategies, counter.name)
             continue
-        batch.append((fixture.label, normalise(fixture.data, ttls, model or _fixture_model(fixture) or settings.model)))
+        batch.append((fixture.label, normalise(fixture.data, markers, model or _fixture_model(fixture) or settings.model)))
         size += fixture.size
         if size >= BATCH_CHARS or len(batch) >= BATCH_FIXTURES:
             yield from _flush(batch, settings, rules, counter, strategies, calls, emit)

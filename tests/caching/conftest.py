@@ -20,7 +20,7 @@ def rules():
 
 
 def request_of(data, model=SONNET):
-    return normalise(data, table.load().ttl_seconds("anthropic"), model)
+    return normalise(data, table.load().markers("anthropic"), model)
 
 
 def example(name):

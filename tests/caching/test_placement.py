@@ -13,7 +13,7 @@ SHORT = "x" * 4092  # 1023
 
 
 def wrapper(request, cache=ON):
-    return place_wrapper(request, cache, True, "anthropic")
+    return place_wrapper(request, cache, True, "anthropic", "5m")
 
 
 def model(rules, name="claude-sonnet-4-5"):
@@ -50,7 +50,7 @@ def test_auto_detect_off_or_disabled_marks_nothing():
     assert wrapper(request, CacheConfig(enabled=True, auto_detect_cacheable=False)).markers == []
     disabled = wrapper(request, CacheConfig(enabled=False))
     assert disabled.markers == [] and [f.code for f in disabled.findings] == ["cache-disabled"]
-    unsupported = place_wrapper(request, ON, False, "bedrock")
+    unsupported = place_wrapper(request, ON, False, "bedrock", "5m")
     assert unsupported.markers == [] and [f.code for f in unsupported.findings] == ["provider-unsupported"]
 
 
