@@ -1,9 +1,8 @@
 """Prompt fixtures: reading them (through ``optctl.documents.reader``) and checking them.
 
-The reader splits a top-level JSON array into one document per element (an ArangoDB export
-is an array of documents); a fixture file that is a list of ``{role, content}`` messages is
-one fixture, so its elements are put back together here. A JSON Lines file is one fixture a
-line. ``semantic_findings`` is what ``optctl validate`` runs on a ``prompt-fixture``.
+The reader keeps a file holding a list of ``{role, content}`` messages as one document (one
+fixture); a JSON Lines file is one fixture a line. ``semantic_findings`` is what
+``optctl validate`` runs on a ``prompt-fixture``.
 """
 
 from __future__ import annotations
@@ -22,27 +21,16 @@ class Fixture:
     size: int = 0  # characters of source text, to choose the tokenizer engine
 
 
-def is_message(data: Any) -> bool:
-    return isinstance(data, dict) and "role" in data and "content" in data
-
-
 def load_fixtures(paths: Iterable[str], glob: str | None = None) -> Iterator[Fixture]:
     from optctl.documents.reader import ParseProblem, iter_paths, read_documents
 
     for path in iter_paths(paths, glob):
-        grouped: list[Any] = []
-        size = 0
         for doc in read_documents(path):
             if isinstance(doc, ParseProblem):
                 where = doc.path if doc.index is None else f"{doc.path}[{doc.index}]"
                 yield Fixture(where, problem=f"{where}:{doc.line}:{doc.column}: {doc.message}")
-            elif doc.fmt == "json" and doc.index is not None and is_message(doc.data):
-                grouped.append(doc.data)
-                size += len(doc.text)
             else:
                 yield Fixture(doc.label, doc.data, size=len(doc.text))
-        if grouped:
-            yield Fixture(path, grouped, size=size)
 
 
 def semantic_findings(data: Any) -> list[Finding]:
