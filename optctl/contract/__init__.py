@@ -1,12 +1,18 @@
 """The optimization contract: the pydantic models a service may import, the bundled JSON
-schemas, and the semantic checks that go beyond them."""
+schemas, and the semantic checks that go beyond them.
 
-from optctl.contract.models import (
-    AIConfigDocument,
-    BatchConfig,
-    CacheConfig,
-    FallbackConfig,
-    OptimizationConfig,
-)
+The models are loaded on first use, so commands that never validate (``status``, ``history``)
+do not pay for importing pydantic.
+"""
+
+from typing import Any
 
 __all__ = ["AIConfigDocument", "BatchConfig", "CacheConfig", "FallbackConfig", "OptimizationConfig"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from optctl.contract import models
+
+        return getattr(models, name)
+    raise AttributeError(f"module 'optctl.contract' has no attribute {name!r}")
