@@ -14,8 +14,8 @@ from typing import Any, Iterator, Sequence
 
 from optctl import changes, status
 from optctl.config import EnvironmentConfig, Project, open_store
-from optctl.errors import ConflictError, UsageError
-from optctl.stores.base import HistoryEntry, Store, StoredDocument, without_system_fields
+from optctl.errors import UsageError
+from optctl.stores.base import HistoryEntry, Store, StoredDocument, changed_since_read, without_system_fields
 
 
 @contextmanager
@@ -106,8 +106,7 @@ def _check_unmoved(store: Store, plan: ImportPlan) -> None:
         now = current[planned.service].revision if planned.service in current else ""
         if now != planned.revision:
             last = store.history(planned.service, limit=1)
-            by = f" (by {last[0].actor} at {last[0].at})" if last else ""
-            raise ConflictError(f"{planned.service} in {store.env} changed since it was read{by}; nothing was written; run again")
+            raise changed_since_read(planned.service, store.env, *((last[0].actor, last[0].at) if last else (None, None)))
 
 
 def _service_of(env: EnvironmentConfig, document: dict[str, Any], label: str) -> str:

@@ -42,9 +42,8 @@ from requests.exceptions import ConnectTimeout, ReadTimeout, SSLError
 
 from optctl.config import ARANGO_SCHEMES, EnvironmentConfig
 from optctl.documents.redact import scrub, secret_values
-from optctl.errors import ConflictError, EnvironmentProblem, NotFoundError, OptctlError, UsageError
-from optctl.stores.base import Change, HistoryEntry, StoredDocument
-from optctl.stores.sqlite import SYSTEM_FIELDS
+from optctl.errors import ConflictError, EnvironmentProblem, OptctlError, UsageError
+from optctl.stores.base import Change, HistoryEntry, StoredDocument, changed_since_read, no_such_service, without_system_fields
 
 if TYPE_CHECKING:
     from arango.database import StandardDatabase, TransactionDatabase
@@ -159,7 +158,7 @@ class ArangoStore:
         with self._failures("read a document"):
             row = self._db.collection(self._config.collection).get(self._config.key_for(service))
         if row is None:
-            raise NotFoundError(f"no service {service!r} in {self.env}; `optctl status --env {self.env}` lists them, `optctl import` adds them")
+            raise no_such_service(service, self.env)
         return self._stored(row)
 
     def read_many(self, services: Sequence[str] | None = None) -> dict[str, StoredDocument]:
@@ -217,7 +216,7 @@ class ArangoStore:
         for index, document in enumerate(documents):
             if not isinstance(document.get("_key"), str) or not document["_key"]:
                 raise UsageError(f"document {index} has no _key; every ai-config document needs one")
-            cleaned.append({k: v for k, v in document.items() if k not in SYSTEM_FIELDS})
+            cleaned.append(without_system_fields(document))
         if len({d["_key"] for d in cleaned}) != len(cleaned):
             raise UsageError("the same _key appears twice in one import; keep one document per key")
         if not cleaned:
@@ -330,19 +329,17 @@ class ArangoStore:
         current = {row["key"]: row["revision"] for row in self._query(READ_REVISIONS, bind, "check the revisions")}
         for key, change in zip(keys, changes):
             if key not in current:
-                return NotFoundError(f"no service {change.service!r} in {self.env}; nothing was written")
+                return no_such_service(change.service, self.env)
             if current[key] != change.expected_revision:
                 # The newest entry names the writer only if it made the revision now stored.
                 last = [e for e in self.history(change.service, limit=1) if e.revision == current[key]]
-                who, when = (last[0].actor, last[0].at) if last else ("someone outside optctl", "an unknown time")
-                return ConflictError(f"{change.service} in {self.env} changed since it was read (by {who} at {when}); "
-                                     "nothing was written; run again")
+                return changed_since_read(change.service, self.env, *((last[0].actor, last[0].at) if last else (None, None)))
         services = ", ".join(change.service for change in changes[:3]) + (", ..." if len(changes) > 3 else "")
         return ConflictError(f"{services} in {self.env}: another writer is changing them right now "
                              f"(ArangoDB error {rejected.error.error_code}); nothing was written; run again")
 
     def _stored(self, row: dict[str, Any]) -> StoredDocument:
-        document = {k: v for k, v in row.items() if k not in SYSTEM_FIELDS}
+        document = without_system_fields(row)
         return StoredDocument(self._config.service_for(row["_key"]), row["_key"], row["_rev"], document)
 
 

@@ -11,11 +11,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Sequence, runtime_checkable
 
+from optctl.errors import ConflictError, NotFoundError
+
 SYSTEM_FIELDS = ("_id", "_rev")  # ArangoDB's own: stale in any copy, so never carried across
 
 
 def without_system_fields(document: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in document.items() if k not in SYSTEM_FIELDS}
+
+
+def no_such_service(service: str, env: str) -> NotFoundError:
+    """The same words from every backend, so operators and runbooks can rely on them."""
+    return NotFoundError(
+        f"no service {service!r} in {env}; nothing was written; "
+        f"`optctl status --env {env}` lists them, `optctl import` adds them"
+    )
+
+
+def changed_since_read(service: str, env: str, who: str | None, when: str | None) -> ConflictError:
+    """A lost compare-and-swap, naming the last writer when the history knows it."""
+    by = f"by {who} at {when}" if who else "by someone outside optctl"
+    return ConflictError(f"{service} in {env} changed since it was read ({by}); nothing was written; run again")
 
 
 @dataclass(frozen=True)

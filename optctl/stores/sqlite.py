@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from optctl.config import SQLITE_SCHEME, EnvironmentConfig
-from optctl.errors import ConflictError, EnvironmentProblem, NotFoundError, UsageError
-from optctl.stores.base import SYSTEM_FIELDS, Change, HistoryEntry, StoredDocument, without_system_fields
+from optctl.errors import ConflictError, EnvironmentProblem, UsageError
+from optctl.stores.base import Change, HistoryEntry, StoredDocument, changed_since_read, no_such_service, without_system_fields
 
-__all__ = ["SYSTEM_FIELDS", "SqliteStore"]
+__all__ = ["SqliteStore"]
 
 BUSY_TIMEOUT_SECONDS = 30
 SCHEMA_VERSION = 1  # PRAGMA user_version of a file this optctl has set up
@@ -108,7 +108,7 @@ class SqliteStore:
     def read(self, service: str) -> StoredDocument:
         found = self.read_many([service])
         if service not in found:
-            raise NotFoundError(f"no service {service!r} in {self.env}; `optctl status --env {self.env}` lists them, `optctl import` adds them")
+            raise no_such_service(service, self.env)
         return found[service]
 
     def read_many(self, services: Sequence[str] | None = None) -> dict[str, StoredDocument]:
@@ -147,7 +147,7 @@ class SqliteStore:
             entries = []
             for change, key in zip(changes, keys):
                 if key not in current:
-                    raise NotFoundError(f"no service {change.service!r} in {self.env}; nothing was written")
+                    raise no_such_service(change.service, self.env)
                 revision, body = current[key]
                 if str(revision) != change.expected_revision:
                     raise self._conflict(change.service, key)
@@ -195,8 +195,8 @@ class SqliteStore:
 
     def _conflict(self, service: str, key: str) -> ConflictError:
         last = self._query("SELECT actor, at FROM history WHERE env = ? AND key = ? ORDER BY id DESC LIMIT 1", (self.env, key))
-        who, when = last[0] if last else ("someone", "an unknown time")
-        return ConflictError(f"{service} in {self.env} changed since it was read (by {who} at {when}); nothing was written; run again")
+        who, when = last[0] if last else (None, None)
+        return changed_since_read(service, self.env, who, when)
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:

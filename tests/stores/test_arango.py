@@ -129,7 +129,7 @@ def test_a_change_made_outside_optctl_is_a_conflict_without_a_name(harness):
     harness.other_writer().aql.execute(backend.SET_OPTIMIZATION, bind_vars={
         "@collection": "dev_ai_configs", "changes": [{"key": "agent", "revision": current.revision, "optimization": ENABLED}]})
 
-    with pytest.raises(ConflictError, match=r"^agent in dev changed since it was read \(by someone outside optctl at an unknown time\)"):
+    with pytest.raises(ConflictError, match=r"^agent in dev changed since it was read \(by someone outside optctl\)"):
         store.write([Change("agent", current.revision, None, "disable")], "alice")
 
 
