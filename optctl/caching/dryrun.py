@@ -12,12 +12,12 @@ from typing import Any, Sequence
 
 from optctl.caching import placement as place
 from optctl.caching.emit import emit_request
+from optctl.caching.placement import CacheConfig
 from optctl.caching.pricing import Cost, cost
 from optctl.caching.request import Request
 from optctl.caching.rules import Rules
 from optctl.caching.tokens import BlockTokens, Counter
 from optctl.contract.findings import Finding, error, warning
-from optctl.contract.models import CacheConfig
 
 MARKER_LABELS = {"new": "new", "caller": "caller's", "dropped": "dropped", None: "none"}
 

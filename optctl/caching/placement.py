@@ -19,16 +19,42 @@ below the model's minimum caches nothing. Each such case is a finding with a cod
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from optctl.caching.request import Block, Request
 from optctl.caching.rules import Model, Rules
 from optctl.caching.tokens import wrapper_estimate
 from optctl.contract.findings import Finding, error, warning
-from optctl.contract.models import CacheConfig
 
 STRATEGIES = ("wrapper", "optimal")
+
+
+@dataclass(frozen=True)
+class CacheConfig:
+    """What placement reads of ``optimization.cache``, already validated by the contract.
+
+    A plain mirror of ``optctl.contract.models.CacheConfig`` so that a dry-run without a
+    config file never pays for importing pydantic; ``of`` copies a validated model (or any
+    object with these attributes), ``from_schema_defaults`` takes the contract's defaults.
+    """
+
+    enabled: bool
+    min_tokens_to_cache: int
+    auto_detect_cacheable: bool
+    default_ttl_seconds: int
+    domain_definitions_ttl_seconds: int
+
+    @classmethod
+    def of(cls, config: Any) -> CacheConfig:
+        return cls(**{f.name: getattr(config, f.name) for f in fields(cls)})
+
+    @classmethod
+    def from_schema_defaults(cls) -> CacheConfig:
+        from optctl.contract.schemas import load_schema
+
+        cache = load_schema("optimization")["properties"]["cache"]["properties"]
+        return cls(**{f.name: cache[f.name]["default"] for f in fields(cls)})
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ from typing import Any, Iterator, Sequence
 
 from optctl.caching.dryrun import FixtureReport, analyse
 from optctl.caching.fixtures import Fixture, load_fixtures
+from optctl.caching.placement import CacheConfig
 from optctl.caching.request import normalise
 from optctl.caching.rules import Rules
 from optctl.caching.tokens import Counter
 from optctl.contract.findings import error
-from optctl.contract.models import CacheConfig, OptimizationConfig
 from optctl.errors import UsageError
 
 BATCH_CHARS = 4_000_000
@@ -35,7 +35,7 @@ class Settings:
 
 
 def default_settings() -> Settings:
-    return Settings(OptimizationConfig().cache, None, None, "the default optimization config")
+    return Settings(CacheConfig.from_schema_defaults(), None, None, "the default optimization config")
 
 
 def settings_from_document(data: Any, source: str) -> Settings:
@@ -46,6 +46,8 @@ def settings_from_document(data: Any, source: str) -> Settings:
     optimization = document.get("optimization") if document is not None else data
     if optimization is None:
         raise UsageError(f"{source}: the document has no optimization field; add one or drop the option to use the defaults")
+    from optctl.contract.models import OptimizationConfig
+
     try:
         config = OptimizationConfig.from_dict(optimization)
     except ValueError as err:
@@ -53,7 +55,7 @@ def settings_from_document(data: Any, source: str) -> Settings:
         raise UsageError(f"{source}: invalid optimization config ({first[1] if len(first) > 1 else err}); run `optctl validate {source}`") from None
     model = ((document or {}).get("configuration") or {}).get("model")
     provider = config.provider or (document or {}).get("provider")
-    return Settings(config.cache, provider, model if isinstance(model, str) else None, source)
+    return Settings(CacheConfig.of(config.cache), provider, model if isinstance(model, str) else None, source)
 
 
 def settings_from_file(path: Path) -> Settings:
@@ -95,7 +97,7 @@ def choose_settings(optimization: Path | None, project_file: Path | None, env: s
         settings = default_settings()
     if as_configured or settings.cache.enabled:
         return settings
-    return replace(settings, cache=settings.cache.model_copy(update={"enabled": True}),
+    return replace(settings, cache=replace(settings.cache, enabled=True),
                    source=f"{settings.source}, with cache.enabled set to true (what enabling it would do)")
 
 

@@ -157,3 +157,9 @@ def test_minimums_come_from_the_table(rules, name):
     minimum = model(rules, name).min_cacheable_tokens
     assert place_optimal(request, [minimum - 1, 5], ON, model(rules, name), rules).markers == []
     assert len(place_optimal(request, [minimum, 5], ON, model(rules, name), rules).markers) == 1
+
+
+def test_the_light_cache_config_mirrors_the_contracts_defaults():
+    from optctl.caching.placement import CacheConfig as Light
+
+    assert Light.from_schema_defaults() == Light.of(CacheConfig())
