@@ -197,3 +197,26 @@ def test_the_example_plan_starts_on_the_example_services(capsys, tmp_path):
     shown = json.loads(out)["rollout"]
     assert code == 0 and shown["stages"][0]["enabled"] == ["indexing", "query", "agent"]
     assert [g["kind"] for g in shown["stages"][1]["gates"]] == ["soak", "metrics", "approval"]
+
+
+def test_two_processes_advancing_at_once_end_with_one_advance(capsys, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "plan.yaml").write_text(
+        "name: p\nstages:\n- {environment: dev, services: [indexing, query]}\n"
+        "- environment: staging\n  services: [indexing, query]\n  gates: [{kind: soak, duration: 24h}]\n"
+        "- {environment: production, services: [indexing]}\n")
+    rollout_id = json.loads(run(capsys, "rollout", "start", "plan.yaml", "-o", "json")[1])["rollout"]["id"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    both = [subprocess.Popen([sys.executable, "-m", "optctl", "rollout", "advance", "-o", "json"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outcomes = [(p.wait(timeout=60), p.stdout.read(), p.stderr.read()) for p in both]
+    # Whatever the interleaving: staging is applied once; the other process either lost the
+    # compare-and-swap (exit 1, nothing done) or came second and found the 24 h soak running.
+    assert all(code == 0 or (code == 1 and "changed since it was read" in err) for code, _, err in outcomes), outcomes
+    history = json.loads(run(capsys, "history", "--env", "staging", "-o", "json")[1])["entries"]
+    assert sorted(e["service"] for e in history if e["rollout"] == rollout_id) == ["indexing", "query"]
+    stages = json.loads(run(capsys, "rollout", "status", "-o", "json")[1])["rollout"]["stages"]
+    assert [s["state"] for s in stages] == ["passed", "soaking", "pending"]
