@@ -220,3 +220,42 @@ def test_two_processes_advancing_at_once_end_with_one_advance(capsys, tmp_path):
     assert sorted(e["service"] for e in history if e["rollout"] == rollout_id) == ["indexing", "query"]
     stages = json.loads(run(capsys, "rollout", "status", "-o", "json")[1])["rollout"]["stages"]
     assert [s["state"] for s in stages] == ["passed", "soaking", "pending"]
+
+
+def test_a_metrics_gate_catches_a_service_whose_flag_is_on_but_which_is_not_optimized(capsys, tmp_path):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Monitoring(BaseHTTPRequestHandler):
+        """The guide's endpoint: indexing picked the flag up, query's wrapper did not."""
+
+        def do_GET(self):
+            body = json.dumps({"indexing": {"is_optimized": True, "hit_rate": "35.0%"},
+                               "query": {"is_optimized": False, "hit_rate": "0.0%"}}).encode()
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Monitoring)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/api/monitoring/llm-optimization"
+    (tmp_path / "plan.yaml").write_text(
+        f"name: p\nstages:\n- environment: dev\n  services: [indexing, query]\n"
+        f"  gates: [{{kind: metrics, url: '{url}', conditions: ['is_optimized == true', 'hit_rate >= 0.2']}}]\n"
+        "- {environment: staging, services: [indexing, query]}\n")
+    try:
+        assert run(capsys, "rollout", "start", "plan.yaml")[0] == 0
+        code, out, _ = run(capsys, "rollout", "advance", "-o", "json")
+    finally:
+        server.shutdown()
+        server.server_close()
+    shown = json.loads(out)["rollout"]
+    assert code == 1 and shown["state"] == "failed"
+    assert "query: is_optimized == true does not hold (is false)" in shown["reason"]
+    assert [s["state"] for s in shown["stages"]] == ["rolled_back", "pending"]
+    store = open_store(embedded_project().env("dev"))
+    assert not any(store.read(s).optimization["cache"]["enabled"] for s in ("indexing", "query"))
+    store.close()
