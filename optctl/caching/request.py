@@ -92,7 +92,25 @@ def normalise(data: Any, markers: MarkerRules, model: str | None = None) -> Requ
         _system(request, data.get("system"), markers)
         _messages(request, data["messages"], "/messages", markers)
     request.blocks.sort(key=lambda b: _SECTION_ORDER[b.section])  # stable: keeps order within a section
+    _check_unicode(request)
     return request
+
+
+def _check_unicode(request: Request) -> None:
+    """JSON can carry lone surrogates (``"\\ud800"``), which are not text: no UTF-8 request holds them."""
+    for block in request.blocks:
+        if block.text.isascii():
+            continue
+        try:
+            block.text.encode("utf-8")
+        except UnicodeEncodeError as err:
+            request.findings.append(error(
+                "invalid-unicode", block.pointer,
+                f"{block.location} holds a lone surrogate (U+{ord(block.text[err.start]):04X}), which is not valid Unicode "
+                "and cannot be sent; fix the code that builds this text",
+            ))
+            # Count what tiktoken would: the surrogate replaced by U+FFFD.
+            block.text = block.text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 _SECTION_ORDER = {"tools": 0, "system": 1, "messages": 2}

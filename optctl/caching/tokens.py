@@ -21,7 +21,7 @@ from optctl.caching import media
 from optctl.caching.request import Block, Request
 from optctl.caching.rules import Rules, Tokenizer
 
-_SYMBOLS = "{}[]()<>=;:_/\\|&*#$%^~`\"'@+"
+_SYMBOLS = b"{}[]()<>=;:_/\\|&*#$%^~`\"'@+"
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,12 @@ def wrapper_estimate(text: str) -> int:
 
 
 def is_code_like(text: str, share: float) -> bool:
-    # One str.count per symbol runs at memory speed; str.translate is 10x slower on large text.
-    return bool(text) and sum(map(text.count, _SYMBOLS)) / len(text) > share
+    # bytes.translate deletes at memory speed (str.translate is 20x slower); UTF-8 never puts
+    # these ASCII bytes inside a multi-byte character, so the count is exact.
+    if not text:
+        return False
+    raw = text.encode("utf-8", "surrogatepass")
+    return (len(raw) - len(raw.translate(None, _SYMBOLS))) / len(text) > share
 
 
 def calibrated(base: int, text: str, code_like: bool, tokenizer: Tokenizer) -> tuple[int, str]:
