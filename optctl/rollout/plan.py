@@ -78,7 +78,7 @@ class MetricsGate(_Retried):
     """An HTTP JSON endpoint mapping service -> stats; every stage service must meet every condition."""
 
     kind: Literal["metrics"]
-    url: StrictStr = Field(pattern=r"^https?://")
+    url: StrictStr = Field(pattern=r"^https?://[^/?#@]+([/?#]|$)")  # no user:password@: it would be shown
     conditions: list[StrictStr] = Field(min_length=1)
     timeout: StrictStr = "10s"
 

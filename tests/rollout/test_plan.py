@@ -47,6 +47,7 @@ INVALID = [
     {"name": "p", "stages": [{"environment": "dev", "services": "all", "gates": [{"kind": "soak", "duration": "1 day"}]}]},
     {"name": "p", "stages": [{"environment": "dev", "services": "all", "gates": [{"kind": "approval", "by": "bob"}]}]},
     {"name": "p", "stages": [{"environment": "dev", "services": "all", "gates": [{"kind": "metrics", "url": "ftp://x", "conditions": ["a == 1"]}]}]},
+    {"name": "p", "stages": [{"environment": "dev", "services": "all", "gates": [{"kind": "metrics", "url": "https://ops:s3cret@x/m", "conditions": ["a == 1"]}]}]},
     {"name": "p", "stages": [{"environment": "dev", "services": "all", "gates": [{"kind": "metrics", "url": "http://x", "conditions": ["hit rate high"]}]}]},
     {"name": "p", "stages": [{"environment": "dev", "services": "all", "gates": [{"kind": "check", "command": "x", "retries": -1}]}]},
     {"name": "p", "stages": [{"environment": "dev", "services": "all"}], "on_failure": "ignore"},
