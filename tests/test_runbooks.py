@@ -50,7 +50,7 @@ def _paused_by_a_failing_gate(_):
     plan = Path("failing.yaml")
     plan.write_text("name: stuck\non_failure: pause\nstages:\n- environment: dev\n  services: [indexing]\n"
                     "  gates: [{kind: check, command: 'echo upstream 503 >&2; exit 1'}]\n- environment: staging\n  services: [indexing]\n")
-    return [f"optctl rollout start {plan}", "optctl rollout advance"]
+    return [f"optctl rollout start {plan}", "optctl rollout advance  # exit 1: the gate failed"]
 
 
 def _killed_mid_apply(clock):
@@ -68,6 +68,11 @@ SITUATIONS = {
     ("stuck-rollout.md", "A gate that never passes"): _paused_by_a_failing_gate,
     ("stuck-rollout.md", "A process that died"): _killed_mid_apply,
 }
+
+
+def _expected(line: str) -> int:
+    found = EXPECT.search(line)
+    return int(found.group(1)) if found else 0
 
 
 def _caching(env: str) -> dict[str, bool]:
@@ -137,9 +142,9 @@ def test_runbook_commands_run_as_written(path, world, capsys):
         situation = next((make for (name, prefix), make in SITUATIONS.items() if name == path.name and heading.startswith(prefix)), None)
         if situation is not None:
             for line in situation(clock):
-                assert _run(line, clock) == 0, f"situation for {heading!r}: {line}\n{capsys.readouterr()}"
+                assert _run(line, clock) == _expected(line), f"situation for {heading!r}: {line}\n{capsys.readouterr()}"
         for line in commands:
-            expected = int(EXPECT.search(line).group(1)) if EXPECT.search(line) else 0
+            expected = _expected(line)
             code = _run(line, clock)
             out = capsys.readouterr()
             assert code == expected, f"{path.name} / {heading}: `{line}` exited {code}\n{out.out[-2000:]}\n{out.err[-2000:]}"

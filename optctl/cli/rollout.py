@@ -1,8 +1,8 @@
 """``optctl rollout plan | start | advance | status | approve | pause | resume | list | abort``.
 
 Typer only: each command parses, calls ``optctl.rollout.operations``, renders. Exit codes:
-0 ok; 1 the rollout failed or was aborted (``status``, ``advance``), an abort left services
-alone, or a conflict; 2 usage or environment errors.
+0 ok; 1 the rollout failed, was aborted or is stopped by a failed gate (``status``,
+``advance``), an abort left services alone, or a conflict; 2 usage or environment errors.
 """
 
 from __future__ import annotations
@@ -76,7 +76,8 @@ def _show(rt: Any, rollout_id: str, output: Output, did: tuple[str, ...] = ()) -
 
 
 def _exit_for(rollout: Any) -> None:
-    if rollout.state in ("failed", "aborted"):
+    """1 unless the rollout is healthy: failed, aborted, or stopped by a failed gate, so CI can gate on it."""
+    if rollout.state in ("failed", "aborted") or any(stage.state == "failed" for stage in rollout.stages):
         raise typer.Exit(1)
 
 
