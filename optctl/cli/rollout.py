@@ -95,16 +95,14 @@ def plan(
     from optctl.rollout.plan import default_plan, plan_document
 
     names = [s.strip() for s in services.split(",") if s.strip()]
-    if not names:
-        raise UsageError("--services needs at least one service name, e.g. --services indexing,query")
-    try:
-        text = plan_document(default_plan(names, soak, check, approval, name), json_format=bool(out and out.suffix == ".json"))
-    except ValueError as err:
-        raise UsageError(f"--soak {soak!r}: {err}") from None
+    text = plan_document(default_plan(names, soak, check, approval, name), json_format=bool(out and out.suffix == ".json"))
     if out is None:
         sys.stdout.write(text)
         return
-    out.write_text(text, encoding="utf-8")
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"{out}: cannot write the plan ({err.strerror or err}); nothing was written") from None
     typer.echo(f"wrote {out}; check it with `optctl validate {out}`, start it with `optctl rollout start {out}`", err=True)
 
 

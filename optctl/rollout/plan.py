@@ -14,10 +14,12 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
 from optctl.contract.findings import Finding, error, warning
+from optctl.errors import UsageError
 
 _DURATION = re.compile(r"^(?:0|(?:\d+[smhd])+)$")
 _DURATION_PART = re.compile(r"(\d+)([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+NAME = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 CONDITION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(==|!=|>=|<=|>|<)\s*(\S.*?)\s*$")
 
 
@@ -103,7 +105,7 @@ class Stage(_Strict):
 
 
 class Plan(_Strict):
-    name: StrictStr = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    name: StrictStr = Field(min_length=1, pattern=f"^{NAME}$")
     description: StrictStr | None = None
     on_failure: OnFailure = "rollback"
     stages: list[Stage] = Field(min_length=1)
@@ -119,8 +121,17 @@ def default_plan(
     approval: bool = True,
     name: str = "enable-prompt-caching",
 ) -> Plan:
-    """The migration guide's strategy: dev (all), staging (all), production one service at a time."""
-    duration_seconds(soak)
+    """The migration guide's strategy: dev (all), staging (all), production one service at a time.
+
+    Raises ``UsageError`` naming the option (``--services``, ``--soak``, ``--name``) at fault."""
+    if not services:
+        raise UsageError("--services needs at least one service name, e.g. --services indexing,query")
+    try:
+        duration_seconds(soak)
+    except ValueError as err:
+        raise UsageError(f"--soak {soak!r}: {err}") from None
+    if not re.fullmatch(NAME, name):
+        raise UsageError(f"--name {name!r}: use letters, digits, '.', '_' and '-', starting with a letter or digit")
 
     def gates(needs_approval: bool) -> list[dict[str, Any]]:
         listed: list[dict[str, Any]] = [{"kind": "soak", "duration": soak}]
