@@ -15,7 +15,7 @@ from optctl.caching.emit import emit_request
 from optctl.caching.placement import CacheConfig
 from optctl.caching.pricing import Cost, cost
 from optctl.caching.request import Request
-from optctl.caching.rules import Rules
+from optctl.caching.rules import Model, Rules
 from optctl.caching.tokens import BlockTokens, Counter
 from optctl.contract.findings import Finding, error, warning
 
@@ -114,23 +114,12 @@ def _analyse_one(path: str, request: Request, counted: list[BlockTokens], cache:
             "prompt-too-long", "",
             f"{report.total_tokens} tokens (estimated) is over {model.family}'s {model.context_window}-token context window: the API rejects it",
         ))
-    provider = provider_name or model.provider
-    if strategy == "wrapper":
-        placement = place.place_wrapper(request, cache, bool(rules.provider(provider).get("supports_markers")), provider,
-                                        rules.default_ttl(model.provider))
-    else:
-        placement = place.place_optimal(request, tokens, cache, model, rules)
+    placement = _place(strategy, request, tokens, cache, provider_name or model.provider, model, rules)
     outcome = place.evaluate(request, tokens, placement, model, rules)
     report.findings += placement.findings + outcome.findings
-    report.wrapper_claimed_tokens = placement.wrapper_claimed_tokens
-    if placement.wrapper_claimed_tokens is not None and placement.wrapper_claimed_tokens != outcome.cached_tokens:
-        report.findings.append(warning(
-            "wrapper-stats-differ", "",
-            f"the wrapper's statistics will report {placement.wrapper_claimed_tokens} tokens cached (chars/4 of the marked block); "
-            f"the provider caches {outcome.cached_tokens} (the whole prefix, and only if it reaches the model's minimum)",
-        ))
     if strategy == "wrapper":
-        report.findings += _ignored_prefix(request, tokens, outcome.cached_tokens, model)
+        report.findings += _wrapper_findings(request, tokens, placement, outcome, model)
+    report.wrapper_claimed_tokens = placement.wrapper_claimed_tokens
     report.cached_tokens = outcome.cached_tokens
     report.breakpoints = [{"location": request.blocks[b.block].location, "prefix_tokens": b.prefix_tokens, "ttl": b.ttl,
                            "origin": b.origin, "effective": b.effective} for b in outcome.breakpoints]
@@ -144,15 +133,30 @@ def _analyse_one(path: str, request: Request, counted: list[BlockTokens], cache:
     return report
 
 
-def _ignored_prefix(request: Request, tokens: list[int], cached: int, model) -> list[Finding]:
-    """The wrapper walks messages only: say so when tools and top-level system alone could be cached."""
+def _place(strategy: str, request: Request, tokens: list[int], cache: CacheConfig, provider: str, model: Model, rules: Rules) -> place.Placement:
+    if strategy == "wrapper":
+        supported = bool(rules.provider(provider).get("supports_markers"))
+        return place.place_wrapper(request, cache, supported, provider, rules.default_ttl(model.provider))
+    return place.place_optimal(request, tokens, cache, model, rules)
+
+
+def _wrapper_findings(request: Request, tokens: list[int], placement: place.Placement, outcome: place.Outcome, model: Model) -> list[Finding]:
+    """Where the wrapper's own view differs from the bill: its statistics, and what it never looks at."""
+    findings = []
+    claimed = placement.wrapper_claimed_tokens
+    if claimed is not None and claimed != outcome.cached_tokens:
+        findings.append(warning(
+            "wrapper-stats-differ", "",
+            f"the wrapper's statistics will report {claimed} tokens cached (chars/4 of the marked block); "
+            f"the provider caches {outcome.cached_tokens} (the whole prefix, and only if it reaches the model's minimum)",
+        ))
     top = sum(t for b, t in zip(request.blocks, tokens) if b.pointer.startswith(("/tools", "/system")))
-    if top < model.min_cacheable_tokens or cached >= top:
-        return []
-    return [warning(
-        "wrapper-ignores-tools-system", "",
-        f"the wrapper never looks at tools or the top-level system: {top} tokens here, enough to cache for {model.family}",
-    )]
+    if top >= model.min_cacheable_tokens and outcome.cached_tokens < top:
+        findings.append(warning(
+            "wrapper-ignores-tools-system", "",
+            f"the wrapper never looks at tools or the top-level system: {top} tokens here, enough to cache for {model.family}",
+        ))
+    return findings
 
 
 def _rows(request: Request, counted: list[BlockTokens], placement: place.Placement, breakpoints: list[place.Breakpoint]) -> list[BlockRow]:
