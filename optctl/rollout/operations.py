@@ -75,7 +75,7 @@ def start(rt: Runtime, plan: Plan) -> Result:
         resolved.append(names)
     now = rt.clock()
     rollout = machine.start(f"ro-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}", plan, resolved, rt.actor, now)
-    rollout = rt.control.create(rollout, [Event(iso(now), rt.actor, "started", None, f"plan {plan.name}, {len(resolved)} stages")])
+    rollout = rt.control.create(rollout, [Event(iso(now), rt.actor, "started", None, f"plan {plan.name}, {len(resolved)} stage(s)")])
     return advance(rt, rollout.id)
 
 
@@ -170,6 +170,7 @@ def _evaluate(rt: Runtime, rollout: Rollout, action: machine.Action) -> Rollout:
 
 def abort(rt: Runtime, rollout_id: str, reason: str, force: bool = False) -> Result:
     """Put back, newest first, everything this rollout enabled; hand-changed services only with force."""
+    _require_reason(reason)
     rollout = rt.control.get(rollout_id)
     rt.on_step("loaded", rollout)
     if rollout.state == "aborted" and rollout.step is None and not (force and machine.stages_to_roll_back(rollout)):
@@ -241,12 +242,18 @@ def approve(rt: Runtime, rollout_id: str) -> Result:
 
 
 def pause(rt: Runtime, rollout_id: str, reason: str) -> Result:
+    _require_reason(reason)
     paused = rt.save(machine.pause(rt.control.get(rollout_id), reason, rt.clock()), "paused", None, reason)
     return Result.of(paused, ["paused"], rt.clock())
 
 
 def resume(rt: Runtime, rollout_id: str) -> Result:
     return Result.of(rt.save(machine.resume(rt.control.get(rollout_id), rt.clock()), "resumed"), ["resumed"], rt.clock())
+
+
+def _require_reason(reason: str) -> None:
+    if not reason.strip():
+        raise UsageError("--reason must say why (it goes into the history of every service touched); nothing was done")
 
 
 def resolve_id(control: ControlStore, rollout_id: str | None, *, latest: bool = False) -> str:
