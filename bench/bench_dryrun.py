@@ -61,13 +61,13 @@ def big_fixture(folder: Path) -> tuple[Path, list[str]]:
 
 
 def many_fixtures(folder: Path, shared: bool) -> tuple[Path, list[str]]:
-    """1,000 fixtures of ~40,000 characters (~10,000 tokens); returns every text in them."""
+    """1,000 fixtures of ~27,000 characters (~10,000 tokens by dry-run's own count); every text in them."""
     tools = json.loads((ROOT / "examples" / "prompts" / "support-agent-tools.json").read_text())["tools"]
-    common = text_of(12_000, 3)
+    common = text_of(7_000, 3)
     texts = []
     for i in range(1000):
-        system = common if shared else text_of(12_000, 10_000 + i)
-        turns = [text_of(3_500, 20_000 + i * 10 + t) for t in range(8)]
+        system = common if shared else text_of(7_000, 10_000 + i)
+        turns = [text_of(2_700, 20_000 + i * 10 + t) for t in range(6)]
         messages = [{"role": "user" if t % 2 == 0 else "assistant", "content": [{"type": "text", "text": turn}]} for t, turn in enumerate(turns)]
         fixture = {"model": MODEL, "tools": tools, "system": [{"type": "text", "text": system}], "messages": messages}
         (folder / f"fixture-{i:04d}.json").write_text(json.dumps(fixture))
