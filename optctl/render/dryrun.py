@@ -90,8 +90,9 @@ def report_text(reports: Sequence[FixtureReport], *, strategy: str, strategies: 
     per_block = len(fixtures) == 1 if per_block is None else per_block
     console.print(f"config: {source}; tokens: {tokenizer}; savings over {calls} calls within the TTL", markup=False)
     if per_block:
+        others = {r.path: r for r in reports if r.strategy != strategies[0]}
         for report in fixtures:
-            twin = next((r for r in reports if r.path == report.path and r.strategy != report.strategy), None)
+            twin = others.get(report.path)
             console.print(_blocks_table(report, twin))
             _reasons(console, report, twin)
             for shown in (report, twin) if twin else (report,):
@@ -146,9 +147,8 @@ def _summary_table(report: FixtureReport, calls: int) -> Table:
     table = _table(f"{report.strategy}: cached and billed (input side)", show_header=False)
     table.add_column("what")
     table.add_column("value", justify="right")
-    used = [b for b in report.breakpoints]
-    table.add_row("breakpoints used", f"{len(used)}" + "".join(
-        f"\n{b['location']} ({b['ttl']}, {b['origin']}{'' if b['effective'] else ', caches nothing'})" for b in used))
+    table.add_row("breakpoints used", f"{len(report.breakpoints)}" + "".join(
+        f"\n{b['location']} ({b['ttl']}, {b['origin']}{'' if b['effective'] else ', caches nothing'})" for b in report.breakpoints))
     table.add_row("tokens cached", f"{report.cached_tokens:,} of {report.total_tokens:,}")
     table.add_row("tokens after the last breakpoint", f"{report.after_last_breakpoint:,}")
     if report.wrapper_claimed_tokens is not None:
