@@ -26,6 +26,7 @@ TIMEOUT_SECONDS = 30
 
 class AnthropicCountTokens:
     name = "anthropic"
+    exact_total = True
 
     def __init__(self, environ: Mapping[str, str] | None = None, offline: Offline | None = None):
         environ = os.environ if environ is None else environ

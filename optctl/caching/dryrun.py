@@ -53,6 +53,7 @@ class FixtureReport:
     findings: list[Finding] = field(default_factory=list)
     blocks: list[BlockRow] = field(default_factory=list)
     cost: Cost | None = None
+    total_is_exact: bool = False  # counted by the provider; otherwise every figure is an estimate
     wrapper_claimed_tokens: int | None = None
     emitted: Any = None  # the request with markers, when asked for
 
@@ -67,7 +68,7 @@ class FixtureReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "path": self.path, "model": self.model, "strategy": self.strategy, "tokenizer": self.tokenizer,
-            "total_tokens": self.total_tokens, "cached_tokens": self.cached_tokens,
+            "total_tokens": self.total_tokens, "total_is_exact": self.total_is_exact, "cached_tokens": self.cached_tokens,
             "tokens_after_last_breakpoint": self.after_last_breakpoint,
             "breakpoints": self.breakpoints,
             "findings": [finding_json(f) for f in self.findings],
@@ -92,7 +93,9 @@ def analyse(
     reports = []
     for (path, request), row in zip(fixtures, counts):
         for strategy in strategies:
-            reports.append(_analyse_one(path, request, row, cache, provider, rules, counter.name, strategy, calls, emit))
+            report = _analyse_one(path, request, row, cache, provider, rules, counter.name, strategy, calls, emit)
+            report.total_is_exact = counter.exact_total
+            reports.append(report)
     return reports
 
 

@@ -33,6 +33,7 @@ class BlockTokens:
 
 class Counter(Protocol):
     name: str
+    exact_total: bool  # the request total is the provider's own count (per-block figures never are)
 
     def count(self, requests: Sequence[Request], rules: Rules) -> list[list[BlockTokens]]: ...
 
@@ -76,6 +77,7 @@ class CharsPerFour:
     """The wrapper's ruler applied to everything: shows how far its belief is from the bill."""
 
     name = "chars4"
+    exact_total = False
 
     def count(self, requests: Sequence[Request], rules: Rules) -> list[list[BlockTokens]]:
         return [[_combine(wrapper_estimate(b.text), "chars/4", b, rules, False) for b in r.blocks] for r in requests]
@@ -85,6 +87,7 @@ class Offline:
     """BPE counts calibrated per model family; texts of many requests are counted in one batch."""
 
     name = "offline"
+    exact_total = False
 
     def __init__(self, engine_factory: Callable[[], object] | None = None, prefer_rust: bool = False):
         self._factory = engine_factory

@@ -3,7 +3,7 @@
 JSON shape (schema_version 1)::
 
     {"schema_version": 1, "strategy": "wrapper", "tokenizer": "offline", "calls": 10, "config": "...",
-     "fixtures": [{"path", "model", "strategy", "tokenizer", "total_tokens", "cached_tokens",
+     "fixtures": [{"path", "model", "strategy", "tokenizer", "total_tokens", "total_is_exact", "cached_tokens",
                    "tokens_after_last_breakpoint", "breakpoints": [{"location", "prefix_tokens", "ttl",
                    "origin", "effective"}], "findings": [{"code", "severity", "location", "message"}],
                    "blocks": [...], "cost": {...} | null, "wrapper_claimed_tokens"}],
@@ -88,7 +88,9 @@ def report_text(reports: Sequence[FixtureReport], *, strategy: str, strategies: 
     console = stdout()
     fixtures = _by_strategy(reports, strategies[0])
     per_block = len(fixtures) == 1 if per_block is None else per_block
-    console.print(f"config: {source}; tokens: {tokenizer}; savings over {calls} calls within the TTL", markup=False)
+    counted = {"anthropic": "exact totals from count_tokens, split over blocks by estimate",
+               "chars4": "the wrapper's chars/4"}.get(tokenizer, "estimates (o200k BPE x the model family's calibration)")
+    console.print(f"config: {source}; tokens: {counted}; savings over {calls} calls within the TTL", markup=False)
     if per_block:
         others = {r.path: r for r in reports if r.strategy != strategies[0]}
         for report in fixtures:

@@ -54,7 +54,8 @@ def counter(server):
 def test_total_comes_from_the_endpoint_and_blocks_are_scaled_to_it(double, rules):
     request = request_of(example("support-agent-tools.json"))
     rows = counter(double).count([request], rules)[0]
-    assert sum(b.tokens for b in rows) == 4321
+    assert sum(b.tokens for b in rows) == 4321 and all(b.estimate for b in rows)
+    assert counter(double).exact_total
     path, headers, body = CountTokensDouble.seen[0]
     assert path == "/v1/messages/count_tokens"
     assert headers.get("x-api-key") == KEY and headers.get("anthropic-version") == "2023-06-01"
