@@ -2,6 +2,7 @@
 
 import json
 import threading
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -35,16 +36,24 @@ class CountTokensDouble(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def double():
+@contextmanager
+def serving():
+    """The double on a free port of 127.0.0.1, for the length of a with block."""
     CountTokensDouble.seen = []
     CountTokensDouble.status = 200
     server = HTTPServer(("127.0.0.1", 0), CountTokensDouble)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def double():
+    with serving() as server:
+        yield server
 
 
 def counter(server):

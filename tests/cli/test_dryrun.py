@@ -200,21 +200,12 @@ def test_commands_have_help_and_are_in_the_readme(command, capsys):
 
 
 def test_anthropic_tokenizer_totals_are_exact_and_the_key_stays_secret(capsys, monkeypatch):
-    import threading
-    from http.server import HTTPServer
+    from tests.caching.test_count_api import KEY, serving
 
-    from tests.caching.test_count_api import KEY, CountTokensDouble
-
-    CountTokensDouble.seen, CountTokensDouble.status = [], 200
-    server = HTTPServer(("127.0.0.1", 0), CountTokensDouble)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    try:
+    with serving() as server:
         monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
         monkeypatch.setenv("ANTHROPIC_BASE_URL", f"http://127.0.0.1:{server.server_port}")
         code, out, err = run(capsys, "dry-run", PROMPTS / "support-agent-tools.json", "--tokenizer", "anthropic", "-o", "json")
-    finally:
-        server.shutdown()
-        server.server_close()
     fixture = json.loads(out)["fixtures"][0]
     assert fixture["total_tokens"] == 4321 and fixture["total_is_exact"] is True
     assert KEY not in out + err
