@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from optctl.caching.rules import MarkerRules
@@ -38,7 +39,7 @@ class Block:
     string_content: bool = False  # the whole content was a string
     message: int | None = None  # index in the fixture's messages
 
-    @property
+    @cached_property
     def location(self) -> str:
         return location_label(self.pointer)
 

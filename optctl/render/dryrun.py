@@ -13,7 +13,7 @@ JSON shape (schema_version 1)::
     }
 
 With ``--compare`` each fixture appears once per strategy, and ``total`` is the ``--strategy`` one.
-Over 50 fixture reports the JSON is written on one line (the same document, not indented).
+Over 2,000 blocks in all, the JSON is written on one line (the same document, not indented).
 """
 
 from __future__ import annotations
@@ -28,7 +28,11 @@ from rich.table import Table
 from optctl.caching.dryrun import FixtureReport
 from optctl.render.console import emit_json, stderr, stdout
 
-COMPACT_AFTER_REPORTS = 50
+# Past these sizes output is condensed: rich needs about a millisecond a table row, and indented
+# JSON goes through the pure-Python encoder.
+COMPACT_AFTER_BLOCKS = 2000
+MAX_BLOCK_ROWS = 200
+EDGE_ROWS = 20
 _MONEY = ("per_call_uncached", "first_call", "hit", "saving_over_calls")
 
 
@@ -59,8 +63,7 @@ def report_json(reports: Sequence[FixtureReport], *, strategy: str, strategies: 
     if len(strategies) > 1:
         both = {s: totals(_by_strategy(reports, s)) for s in strategies}
         payload["compare"] = {**both, "difference": _difference(both[strategies[0]], both[strategies[1]])}
-    if len(reports) > COMPACT_AFTER_REPORTS:
-        # Indented JSON goes through the pure-Python encoder: seconds for a thousand fixtures.
+    if sum(len(r.blocks) for r in reports) > COMPACT_AFTER_BLOCKS:
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
     else:
         emit_json(payload)
@@ -122,10 +125,25 @@ def _blocks_table(report: FixtureReport, twin: FixtureReport | None) -> Table:
     if twin:
         table.add_column(twin.strategy, no_wrap=True)
     twin_rows = twin.blocks if twin else [None] * len(report.blocks)
-    for row, other in zip(report.blocks, twin_rows):
+    shown = _rows_to_show(report, twin)
+    for i, (row, other) in enumerate(zip(report.blocks, twin_rows)):
+        if i not in shown:
+            if i - 1 in shown:
+                hidden = next((j for j in range(i, len(report.blocks)) if j in shown), len(report.blocks)) - i
+                table.add_row(f"... {hidden:,} blocks without a marker", style="dim")
+            continue
         cells = [row.location, *([] if twin else [row.role]), row.type, f"{row.tokens:,}", f"{row.prefix_tokens:,}", _marker(row)]
         table.add_row(*cells, *([_marker(other)] if twin else []))
     return table
+
+
+def _rows_to_show(report: FixtureReport, twin: FixtureReport | None) -> set[int]:
+    """Every block of a normal prompt; of a huge one, its ends and every block with a marker."""
+    count = len(report.blocks)
+    if count <= MAX_BLOCK_ROWS:
+        return set(range(count))
+    marked = {i for r in (report, twin) if r for i, row in enumerate(r.blocks) if row.marker != "none"}
+    return marked | set(range(EDGE_ROWS)) | set(range(count - EDGE_ROWS, count))
 
 
 def _reasons(console, report: FixtureReport, twin: FixtureReport | None) -> None:
