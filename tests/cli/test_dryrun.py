@@ -209,3 +209,15 @@ def test_anthropic_tokenizer_totals_are_exact_and_the_key_stays_secret(capsys, m
     fixture = json.loads(out)["fixtures"][0]
     assert fixture["total_tokens"] == 4321 and fixture["total_is_exact"] is True
     assert KEY not in out + err
+
+
+def test_a_huge_fixture_shows_its_ends_and_every_marker(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    messages = [{"role": "user" if i % 2 == 0 else "assistant", "content": [{"type": "text", "text": f"turn {i}"}]} for i in range(1001)]
+    path = write(tmp_path, "long.json", {"model": SONNET, "system": "be brief " * 600, "messages": messages})
+    code, out, _ = run(capsys, "dry-run", path, "--strategy", "optimal")
+    marked = [line for line in out.splitlines() if " new " in line]
+    assert code == 0 and len(marked) == 4  # system plus lookback breakpoints, all shown
+    assert "blocks without a marker" in out and "messages[1000].content[0]" in out and "messages[500].content[0]" not in out
+    code, report = run_json(capsys, "dry-run", path, "--strategy", "optimal")
+    assert len(report["fixtures"][0]["blocks"]) == 1002
