@@ -18,6 +18,7 @@ from typing import Any
 from optctl.errors import UsageError
 
 BUNDLED = Path(__file__).with_name("models.json")
+BUNDLED_ENCODINGS = ("o200k_base",)  # what optctl.caching.bpe can count offline
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,10 @@ def _parse(raw: Any, where: str) -> Rules:
             raise UsageError(f"{where}: missing or malformed {section!r} section; start from `optctl models -o json`")
     tokenizers = {name: Tokenizer(name, **_fields(entry, _TOKENIZER_FIELDS, f"{where}: tokenizers.{name}"))
                   for name, entry in raw["tokenizers"].items()}
+    for tokenizer in tokenizers.values():
+        if tokenizer.base_encoding not in BUNDLED_ENCODINGS:
+            raise UsageError(f"{where}: tokenizers.{tokenizer.name}.base_encoding must be one of {', '.join(BUNDLED_ENCODINGS)} "
+                             "(the encodings optctl ships); calibrate against it with the factors")
     models = []
     for i, entry in enumerate(raw["models"]):
         values = _fields(entry, _MODEL_FIELDS, f"{where}: models[{i}]")

@@ -71,3 +71,12 @@ def test_a_model_entry_with_a_wrong_type_is_named(tmp_path, rules):
     path.write_text(json.dumps(raw))
     with pytest.raises(UsageError, match=r"models\[2\]\.min_cacheable_tokens"):
         table.load(path)
+
+
+def test_a_tokenizer_on_an_encoding_optctl_does_not_ship_is_refused(tmp_path, rules):
+    raw = json.loads(json.dumps(rules.raw))
+    raw["tokenizers"]["claude"]["base_encoding"] = "cl100k_base"
+    path = tmp_path / "models.json"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(UsageError, match="tokenizers.claude.base_encoding"):
+        table.load(path)
