@@ -148,6 +148,7 @@ def _parse(raw: Any, where: str) -> Rules:
         if tokenizer.base_encoding not in BUNDLED_ENCODINGS:
             raise UsageError(f"{where}: tokenizers.{tokenizer.name}.base_encoding must be one of {', '.join(BUNDLED_ENCODINGS)} "
                              "(the encodings optctl ships); calibrate against it with the factors")
+    _check_providers(raw, where)
     models = []
     for i, entry in enumerate(raw["models"]):
         values = _fields(entry, _MODEL_FIELDS, f"{where}: models[{i}]")
@@ -156,6 +157,20 @@ def _parse(raw: Any, where: str) -> Rules:
         values["match"] = tuple(str(m).lower() for m in values["match"])
         models.append(Model(**values))
     return Rules(where, raw, tuple(models), tokenizers)
+
+
+def _check_providers(raw: dict[str, Any], where: str) -> None:
+    """A provider that takes markers needs every rule placement and pricing read."""
+    for name, provider in raw["providers"].items():
+        if not isinstance(provider, dict) or not provider.get("supports_markers"):
+            continue
+        here = f"{where}: providers.{name}"
+        _fields(provider, {"max_breakpoints": int, "lookback_blocks": int, "ttls": dict, "default_ttl": str}, here)
+        ttls = provider["ttls"]
+        if not ttls or not all(isinstance(v, int) and not isinstance(v, bool) for v in ttls.values()) or provider["default_ttl"] not in ttls:
+            raise UsageError(f"{here}.ttls must map TTL names to seconds and include default_ttl {provider['default_ttl']!r}")
+        wanted = {"cache_read": (int, float), **{f"cache_write_{ttl}": (int, float) for ttl in ttls}}
+        _fields(raw["pricing"].get(name), wanted, f"{where}: pricing.{name}")
 
 
 def _fields(entry: Any, spec: dict[str, Any], where: str) -> dict[str, Any]:

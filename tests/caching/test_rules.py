@@ -80,3 +80,18 @@ def test_a_tokenizer_on_an_encoding_optctl_does_not_ship_is_refused(tmp_path, ru
     path.write_text(json.dumps(raw))
     with pytest.raises(UsageError, match="tokenizers.claude.base_encoding"):
         table.load(path)
+
+
+@pytest.mark.parametrize("damage, fragment", [
+    (lambda raw: raw["providers"]["anthropic"].pop("max_breakpoints"), "providers.anthropic.max_breakpoints"),
+    (lambda raw: raw["providers"]["anthropic"].update(default_ttl="10m"), "default_ttl"),
+    (lambda raw: raw["pricing"]["anthropic"].pop("cache_write_1h"), "pricing.anthropic.cache_write_1h"),
+    (lambda raw: raw["pricing"].pop("anthropic"), "pricing.anthropic must be an object"),
+])
+def test_a_marker_provider_without_its_rules_is_refused(tmp_path, rules, damage, fragment):
+    raw = json.loads(json.dumps(rules.raw))
+    damage(raw)
+    path = tmp_path / "models.json"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(UsageError, match=fragment):
+        table.load(path)
