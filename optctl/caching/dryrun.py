@@ -120,17 +120,18 @@ def _analyse_one(path: str, request: Request, counted: list[BlockTokens], cache:
     placement = _place(strategy, request, tokens, cache, provider_name or model.provider, model, rules)
     outcome = place.evaluate(request, tokens, placement, model, rules)
     report.findings += placement.findings + outcome.findings
-    if strategy == "wrapper":
+    if strategy == "wrapper" and placement.active:
         report.findings += _wrapper_findings(request, tokens, placement, outcome, model)
     report.wrapper_claimed_tokens = placement.wrapper_claimed_tokens
     report.cached_tokens = outcome.cached_tokens
     report.breakpoints = [{"location": request.blocks[b.block].location, "prefix_tokens": b.prefix_tokens, "ttl": b.ttl,
                            "origin": b.origin, "effective": b.effective} for b in outcome.breakpoints]
     report.blocks = _rows(request, counted, placement, outcome.breakpoints)
-    if model.input_per_mtok is None:
-        report.findings.append(warning("price-unknown", "/model", f"no input price for {model.family} in the models table: cost not shown"))
+    multipliers = rules.pricing(model.provider)
+    if model.input_per_mtok is None or not multipliers:
+        report.findings.append(warning("price-unknown", "/model", f"no input or cache price for {model.family} in the models table: cost not shown"))
     else:
-        report.cost = cost(report.total_tokens, outcome.written, model.input_per_mtok, rules.pricing(model.provider), calls)
+        report.cost = cost(report.total_tokens, outcome.written, model.input_per_mtok, multipliers, calls)
     if emit:
         report.emitted = emit_request(request, placement, rules.default_ttl(model.provider))
     return report

@@ -72,6 +72,7 @@ class Placement:
     reasons: dict[int, str] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     wrapper_claimed_tokens: int | None = None
+    active: bool = True  # False when the injector does not run (caching off, provider unsupported)
 
 
 @dataclass(frozen=True)
@@ -128,9 +129,11 @@ def over_the_limit(request: Request, markers: list[Marker], limit: int | None) -
 def place_wrapper(request: Request, cache: CacheConfig, provider_ok: bool, provider: str, default_ttl: str) -> Placement:
     placement = Placement("wrapper")
     if not cache.enabled:
+        placement.active = False
         placement.findings.append(warning("cache-disabled", "", "cache.enabled is false: the wrapper sends the messages unchanged"))
         return placement
     if not provider_ok:
+        placement.active = False
         placement.findings.append(warning(
             "provider-unsupported", "", f"the wrapper does not cache for provider {provider!r}: it sends the messages unchanged"))
         return placement
@@ -188,6 +191,7 @@ def place_optimal(request: Request, tokens: list[int], cache: CacheConfig, model
     placement = Placement("optimal")
     provider = rules.provider(model.provider)
     if not provider.get("supports_markers"):
+        placement.active = False
         placement.findings.append(warning("provider-unsupported", "", f"provider {model.provider!r} takes no cache markers"))
         return placement
     existing = caller_markers(request)
