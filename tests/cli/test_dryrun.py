@@ -221,3 +221,16 @@ def test_a_huge_fixture_shows_its_ends_and_every_marker(tmp_path, capsys, monkey
     assert "blocks without a marker" in out and "messages[1000].content[0]" in out and "messages[500].content[0]" not in out
     code, report = run_json(capsys, "dry-run", path, "--strategy", "optimal")
     assert len(report["fixtures"][0]["blocks"]) == 1002
+
+
+def test_a_model_of_a_provider_without_markers_or_prices_is_reported_not_crashed(tmp_path, capsys):
+    code, table = run_json(capsys, "models")
+    table["models"].append({"family": "gpt-4o", "match": ["gpt-4o"], "provider": "openai", "min_cacheable_tokens": 1024,
+                            "input_per_mtok": None, "output_per_mtok": None, "context_window": None, "tokenizer": "claude",
+                            "as_of": "2025-12", "source": "test"})
+    path = write(tmp_path, "models.json", table)
+    for strategy in ("wrapper", "optimal"):
+        code, report = run_json(capsys, "dry-run", PROMPTS / "support-agent-tools.json", "--models-file", path, "--model", "gpt-4o", "--strategy", strategy)
+        fixture = report["fixtures"][0]
+        assert code == 0 and fixture["cached_tokens"] == 0 and fixture["cost"] is None
+        assert [f["code"] for f in fixture["findings"]] == ["provider-unsupported", "price-unknown"]
