@@ -5,8 +5,6 @@ environment error, 3 a bug in optctl (details go to a log file, never a tracebac
 130 interrupted.
 """
 
-from __future__ import annotations
-
 import sys
 
 import typer

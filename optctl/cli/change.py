@@ -4,8 +4,6 @@ Every command follows one path: plan (read and decide), show the diff, confirm (
 script must pass --yes), write as one revision-checked unit, show what was recorded.
 """
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, List, Optional
@@ -24,7 +22,7 @@ ServicesArg = typer.Argument(..., metavar="SERVICE", help="Service name(s).")
 
 def _run(
     config: Path | None, env_name: str | None, output: Output, dry_run: bool, yes: bool, reason: str | None,
-    plan: Callable[[Store, EnvironmentConfig], Plan],
+    plan: "Callable[[Store, EnvironmentConfig], Plan]",
 ) -> None:
     """Plan with ``plan(store, env)``; then show, confirm and commit. Imports stay lazy."""
     from optctl import control

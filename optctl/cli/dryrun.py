@@ -1,7 +1,5 @@
 """``optctl dry-run PATH...`` and ``optctl models``: markers, cached tokens and cost, no model called."""
 
-from __future__ import annotations
-
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, List, Optional

@@ -1,7 +1,5 @@
 """``optctl init [--example]``: a commented optctl.toml, and optionally example services to try."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import typer

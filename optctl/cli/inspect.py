@@ -1,7 +1,5 @@
 """``optctl status | show | history | diff | export``: look, never write."""
 
-from __future__ import annotations
-
 from typing import Annotated, List, Optional
 
 import typer

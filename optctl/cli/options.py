@@ -1,7 +1,5 @@
 """Options shared by several commands, so their names, env vars and help stay identical."""
 
-from __future__ import annotations
-
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional

@@ -5,8 +5,6 @@ Typer only: each command parses, calls ``optctl.rollout.operations``, renders. E
 ``advance``), an abort left services alone, or a conflict; 2 usage or environment errors.
 """
 
-from __future__ import annotations
-
 import sys
 from contextlib import contextmanager, nullcontext
 from pathlib import Path

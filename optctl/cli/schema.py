@@ -1,7 +1,5 @@
 """``optctl schema [NAME]``: print a bundled JSON schema for editors and other tools."""
 
-from __future__ import annotations
-
 from typing import Optional
 
 import typer

@@ -1,7 +1,5 @@
 """``optctl validate PATH...``: check documents against the contract, for CI and pre-commit."""
 
-from __future__ import annotations
-
 from enum import Enum
 from typing import Annotated, List, Optional
 
