@@ -28,6 +28,13 @@ step "1. Example services in dev, staging and production, caching off everywhere
     optctl init --example
 step "   Where everything stands" \
     optctl status
+step "   The bundled examples (services, plans, prompt fixtures) are valid documents" \
+    optctl validate "$here"
+printf '\n== %s\n$ %s\n' "   Before enabling: what caching would do for the indexing service's prompt (no model is called)" \
+    "optctl dry-run --compare --env production --service indexing $here/prompts/indexing-service.json"
+# Exit 1 here is the point: the deployed wrapper's marker on a string system prompt is dropped.
+optctl dry-run --compare --env production --service indexing "$here/prompts/indexing-service.json" \
+    || echo "(exit $?: as deployed, the wrapper caches nothing for this prompt; see runbooks/dry-run-before-enable.md)"
 step "2. The migration guide's plan: dev (all), staging (all), production one at a time" \
     optctl rollout plan --services indexing,query,agent --soak 0 --no-approval \
         --check "$here/checks/caching-enabled.sh" --name demo -o plan.yaml
