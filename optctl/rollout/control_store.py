@@ -9,13 +9,13 @@ intents and their outcomes) are appended in the same transaction as the record t
 from __future__ import annotations
 
 import sqlite3
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from optctl.errors import ConflictError, EnvironmentProblem, NotFoundError
 from optctl.rollout.state import ACTIVE, Rollout
+from optctl.stores.sqlite_connection import connect, immediate, query
 
 CONTROL_FILE = "rollouts.db"
 
@@ -46,12 +46,7 @@ class ControlStore:
     def __init__(self, path: Path):
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # IMMEDIATE: the first write of a transaction takes the write lock, so a
-            # compare-and-swap's read and write cannot interleave with another process's.
-            self._conn = sqlite3.connect(path, timeout=30, isolation_level="IMMEDIATE")
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = FULL")
+            self._conn = connect(path)
             for statement in _SCHEMA:
                 self._conn.execute(statement)
         except (OSError, sqlite3.Error) as err:
@@ -71,7 +66,6 @@ class ControlStore:
         under the write lock, so two rollouts started at once cannot both take a service."""
         saved = rollout.model_copy(update={"version": 1})
         with self._transaction():
-            self._conn.execute("BEGIN IMMEDIATE")
             for (record,) in self._conn.execute("SELECT record FROM rollouts WHERE state IN (?, ?)", ACTIVE):
                 other = Rollout.model_validate_json(record)
                 shared = sorted(other.claims() & saved.claims())
@@ -131,20 +125,11 @@ class ControlStore:
         by = f" (by {last[0].actor} at {last[0].at}: {last[0].kind})" if last else ""
         return ConflictError(f"rollout {rollout_id} changed since it was read{by}; nothing was done; see `optctl rollout status {rollout_id}`")
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """Commit on success, roll back on any exception (``with connection`` does both)."""
-        try:
-            with self._conn:
-                yield
-        except sqlite3.OperationalError as err:
-            raise self._unavailable(err) from None
+    def _transaction(self):
+        return immediate(self._conn, self._unavailable)
 
     def _query(self, sql: str, params: Sequence[Any]) -> list[tuple]:
-        try:
-            return self._conn.execute(sql, params).fetchall()
-        except sqlite3.OperationalError as err:
-            raise self._unavailable(err) from None
+        return query(self._conn, sql, params, self._unavailable)
 
     def _unavailable(self, err: sqlite3.Error) -> EnvironmentProblem:
         return EnvironmentProblem(f"the rollout control store {self.path} is unavailable ({err}); nothing was done; run again")

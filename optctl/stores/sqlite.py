@@ -14,18 +14,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 from optctl.config import SQLITE_SCHEME, EnvironmentConfig
 from optctl.errors import ConflictError, EnvironmentProblem, UsageError
 from optctl.stores.base import Change, HistoryEntry, StoredDocument, changed_since_read, no_such_service, without_system_fields
+from optctl.stores.sqlite_connection import connect, immediate, query
 
 __all__ = ["SqliteStore"]
 
-BUSY_TIMEOUT_SECONDS = 30
 SCHEMA_VERSION = 1  # PRAGMA user_version of a file this optctl has set up
 
 _SCHEMA = """
@@ -68,11 +67,7 @@ class SqliteStore:
         self._config = env
         self._clock = clock
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = FULL")
+            self._conn = connect(path)
             if self._schema_version() != SCHEMA_VERSION:
                 self._create_schema()
         except (OSError, sqlite3.Error) as err:
@@ -198,18 +193,8 @@ class SqliteStore:
         who, when = last[0] if last else (None, None)
         return changed_since_read(service, self.env, who, when)
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        try:
-            self._conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as err:
-            raise self._busy(err) from None
-        try:
-            yield
-            self._conn.execute("COMMIT")
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
+    def _transaction(self):
+        return immediate(self._conn, self._busy)
 
     def _busy(self, err: sqlite3.Error) -> EnvironmentProblem:
         return EnvironmentProblem(f"environment {self.env!r}: the SQLite store {self.path} is unavailable ({err}); nothing was written; run again")
@@ -223,10 +208,7 @@ class SqliteStore:
         return rows
 
     def _query(self, sql: str, params: Sequence[Any]) -> list[tuple]:
-        try:
-            return self._conn.execute(sql, params).fetchall()
-        except sqlite3.OperationalError as err:
-            raise self._busy(err) from None
+        return query(self._conn, sql, params, self._busy)
 
 
 def _set_optimization(document: dict[str, Any], optimization: dict[str, Any] | None) -> None:
