@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from optctl.documents.redact import REDACTED, redact, secret_values
 from optctl.errors import InvalidDocumentError, NotFoundError, UsageError
-from optctl.stores.base import Change, HistoryEntry, StoredDocument, without_system_fields
+from optctl.stores.base import Change, HistoryEntry, StoredDocument, no_such_service, without_system_fields
 
 Optimization = dict[str, Any] | None
 
@@ -102,7 +102,7 @@ def apply(documents: Mapping[str, StoredDocument], targets: Mapping[str, dict[st
     plan = Plan(env)
     for service, target in targets.items():
         if service not in documents:
-            raise NotFoundError(f"no service {service!r} in {env}; add its ai-config document with `optctl import` first")
+            raise no_such_service(service, env)
         stored = documents[service]
         if stored.optimization == target:
             plan.unchanged.append((service, "already as in the file, nothing written"))
@@ -142,7 +142,7 @@ def prepare_import(documents: Sequence[dict[str, Any]], labels: Sequence[str]) -
 
 def _existing_optimization(documents: Mapping[str, StoredDocument], service: str, env: str, action: str) -> dict[str, Any]:
     if service not in documents:
-        raise NotFoundError(f"no service {service!r} in {env}; `optctl status --env {env}` lists them; nothing was written")
+        raise no_such_service(service, env)
     current = documents[service].optimization
     if current is not None and not isinstance(current, dict):
         raise InvalidDocumentError(f"{service} in {env}: the stored optimization is not an object; replace it with `optctl apply`; nothing was written")
