@@ -77,12 +77,21 @@ def _secret(env: str, what: str, variable: str | None, path: str | None, environ
     return None
 
 
+ROLLOUT_STORE_FILE = "rollouts.db"
+
+
 @dataclass(frozen=True)
 class Project:
     """All environments optctl controls, in the order the project file lists them."""
 
     environments: dict[str, EnvironmentConfig]
     source: Path | None  # the optctl.toml read, or None for the embedded default
+    # Where rollouts are recorded; share it (a path every operator's optctl reaches) so that
+    # everyone sees the same rollout. Default: rollouts.db under OPTCTL_HOME.
+    rollout_store: Path | None = None
+
+    def rollout_store_path(self, environ: Mapping[str, str] | None = None) -> Path:
+        return self.rollout_store or optctl_home(environ) / ROLLOUT_STORE_FILE
 
     @property
     def names(self) -> list[str]:
@@ -157,14 +166,23 @@ _SETTINGS = {f.name for f in fields(EnvironmentConfig)} - {"name"}
 
 def parse_project(data: dict[str, Any], path: Path) -> Project:
     """Environments from a parsed ``optctl.toml``; relative SQLite paths are relative to the file."""
-    unknown = sorted(set(data) - {"environments"})
+    unknown = sorted(set(data) - {"environments", "rollouts"})
     if unknown:
-        raise UsageError(f"{path}: unknown top-level key {unknown[0]!r}; optctl.toml holds [environments.NAME] tables only")
+        raise UsageError(f"{path}: unknown top-level key {unknown[0]!r}; optctl.toml holds [environments.NAME] tables and [rollouts]")
     tables = data.get("environments")
     if not isinstance(tables, dict) or not tables:
         raise UsageError(f"{path}: no [environments.NAME] table; add one per environment (see `optctl init`)")
     environments = {name: _environment(name, table, path) for name, table in tables.items()}
-    return Project(environments, path)
+    return Project(environments, path, _rollout_store(data.get("rollouts"), path))
+
+
+def _rollout_store(table: Any, path: Path) -> Path | None:
+    if table is None:
+        return None
+    if not isinstance(table, dict) or set(table) != {"store"} or not isinstance(table["store"], str) \
+            or not table["store"].startswith(SQLITE_SCHEME):
+        raise UsageError(f'{path}: [rollouts] takes one key, store = "sqlite:///rollouts.db" (relative to optctl.toml, or an absolute path)')
+    return Path(_resolve_url(table["store"], path.parent, f"{path}: [rollouts]").removeprefix(SQLITE_SCHEME))
 
 
 def _environment(name: str, table: Any, path: Path) -> EnvironmentConfig:
@@ -258,6 +276,11 @@ url = "sqlite:///optctl.db"
 # When a document's _key is not the service name:
 # [environments.production.keys]
 # indexing = "anthropic_indexing_config"
+
+# Where rollouts are recorded (default: rollouts.db under OPTCTL_HOME). Point every operator's
+# optctl at one shared file so that everyone sees, advances and aborts the same rollout:
+# [rollouts]
+# store = "sqlite:////srv/optctl/rollouts.db"
 '''
 
 

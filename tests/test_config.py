@@ -110,3 +110,17 @@ def test_open_store_dispatches_on_the_url_scheme(tmp_path):
         store.close()
     with pytest.raises(UsageError, match="unsupported store url"):
         config.open_store(config.EnvironmentConfig("dev", "ftp://x"))
+
+
+def test_the_rollout_store_can_be_shared_through_the_project_file(tmp_path, monkeypatch):
+    from optctl.config import load_project
+
+    monkeypatch.setenv("OPTCTL_HOME", str(tmp_path / "home"))
+    project_file = tmp_path / "optctl.toml"
+    project_file.write_text('[environments.dev]\nurl = "sqlite:///optctl.db"\n')
+    assert load_project(project_file).rollout_store_path() == tmp_path / "home" / "rollouts.db"
+    project_file.write_text('[environments.dev]\nurl = "sqlite:///optctl.db"\n[rollouts]\nstore = "sqlite:///shared/rollouts.db"\n')
+    assert load_project(project_file).rollout_store_path() == tmp_path / "shared" / "rollouts.db"
+    project_file.write_text('[environments.dev]\nurl = "sqlite:///optctl.db"\n[rollouts]\nstore = "arangodb://h:8529/db"\n')
+    with pytest.raises(UsageError, match=r"\[rollouts\] takes one key"):
+        load_project(project_file)

@@ -84,9 +84,9 @@ def _caching(env: str) -> dict[str, bool]:
 
 
 def _rollout_states() -> list[str]:
-    from optctl.rollout.control import ControlStore
+    from optctl.rollout.control_store import ControlStore
 
-    control = ControlStore.default()
+    control = ControlStore.for_project(embedded_project())
     try:
         return [r.state for r in control.list()]
     finally:

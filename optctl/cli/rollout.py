@@ -223,10 +223,11 @@ def resume(rollout_id: Optional[str] = IdArg, output: OutputOpt = Output.text, c
 @app.command("list")
 def list_(output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
     """Every rollout, oldest first."""
+    from optctl.config import load_project
     from optctl.render import rollout as render
-    from optctl.rollout.control import ControlStore
+    from optctl.rollout.control_store import ControlStore
 
-    control = ControlStore.default()
+    control = ControlStore.for_project(load_project(config))
     try:
         rollouts = control.list()
     finally:

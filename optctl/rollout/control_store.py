@@ -11,13 +11,15 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from optctl.errors import ConflictError, EnvironmentProblem, NotFoundError
 from optctl.rollout.state import ACTIVE, Rollout
 from optctl.stores.sqlite_connection import connect, immediate, query
 
-CONTROL_FILE = "rollouts.db"
+if TYPE_CHECKING:
+    from optctl.config import Project
+
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS rollouts (id TEXT PRIMARY KEY, version INTEGER NOT NULL, state TEXT NOT NULL,"
@@ -53,10 +55,8 @@ class ControlStore:
             raise EnvironmentProblem(f"cannot open the rollout control store {path} ({err}); check OPTCTL_HOME and its permissions") from None
 
     @classmethod
-    def default(cls, environ: Mapping[str, str] | None = None) -> ControlStore:
-        from optctl.config import optctl_home
-
-        return cls(optctl_home(environ) / CONTROL_FILE)
+    def for_project(cls, project: Project) -> ControlStore:
+        return cls(project.rollout_store_path())
 
     def close(self) -> None:
         self._conn.close()

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator
 from optctl import changes
 from optctl.errors import NotFoundError, OptctlError, UsageError
 from optctl.rollout import machine
-from optctl.rollout.control import ControlStore, Event
+from optctl.rollout.control_store import ControlStore, Event
 from optctl.rollout.gates import Evaluators, GateContext
 from optctl.rollout.plan import Plan
 from optctl.rollout.state import ACTIVE, Applied, Rollout, RolloutState, iso
@@ -300,11 +300,11 @@ def utc_now() -> datetime:
 
 @contextmanager
 def opened_runtime(config: Any, actor: str, on_step: Callable[[str, Rollout], None] | None = None) -> Iterator[Runtime]:
-    """The real edges: environments from the project (or the embedded default), the default control store."""
+    """The real edges: environments and the rollout store from the project (or the embedded default)."""
     from optctl.config import load_project, open_store
 
     project = load_project(config)
-    control = ControlStore.default()
+    control = ControlStore.for_project(project)
     opened: dict[str, Store] = {}
 
     def store(env: str) -> Store:
