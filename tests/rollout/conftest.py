@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from optctl.examples import load_examples
-from optctl.rollout.control import ControlStore
+from optctl.rollout.control_store import ControlStore
 from optctl.rollout import operations
 from optctl.rollout.operations import Runtime
 from optctl.rollout.plan import Plan

@@ -8,7 +8,7 @@ import pytest
 
 from optctl.errors import ConflictError, EnvironmentProblem, NotFoundError
 from optctl.rollout import machine
-from optctl.rollout.control import ControlStore, Event
+from optctl.rollout.control_store import ControlStore, Event
 from optctl.rollout.plan import Plan
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)

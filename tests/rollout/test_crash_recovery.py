@@ -17,7 +17,7 @@ import pytest
 from optctl.config import embedded_project, open_store
 from optctl.examples import load_examples
 from optctl.rollout import operations as ops
-from optctl.rollout.control import ControlStore
+from optctl.rollout.control_store import ControlStore
 from optctl.rollout.operations import Runtime
 from tests.arango_server.harness import Harness
 from tests.rollout.conftest import SERVICES, FakeClock, FakeEvaluators, three_stage_plan

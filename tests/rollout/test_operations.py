@@ -218,7 +218,7 @@ def test_a_store_unreachable_mid_stage_leaves_a_truthful_record_and_advance_fini
 def test_two_concurrent_advances_end_with_one_advance(runtime, stores, request, tmp_path):
     import threading
 
-    from optctl.rollout.control import ControlStore
+    from optctl.rollout.control_store import ControlStore
     from tests.stores.conftest import OPENERS
 
     backend = OPENERS[request.node.callspec.params["store_factory"]]
