@@ -31,7 +31,7 @@ from optctl.cli.app import main as optctl  # noqa: E402
 from optctl.stores import arango as backend  # noqa: E402
 from tests.arango_server.client import FakeHTTPClient  # noqa: E402
 from tests.arango_server.harness import FAKE_URL, PASSWORD_VARIABLE, USER_VARIABLE, Harness  # noqa: E402
-from tests.stores.samples import ai_config  # noqa: E402
+from tests.support.samples import ai_config  # noqa: E402
 
 PROJECT = f"""[environments.production]
 url = "{FAKE_URL}"

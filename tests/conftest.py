@@ -5,6 +5,9 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
+# The store_factory fixture (every backend) serves the contract suite and the unit tests alike.
+pytest_plugins = ["tests.support.stores"]
+
 # "ci" is the default: the same examples on every run, so a submission's CI result does not
 # depend on luck; "explore" draws new random examples each run, "thorough" many more of them.
 settings.register_profile("ci", max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from optctl.caching.request import Block, Request
-from optctl.caching.rules import Model, Rules
-from optctl.caching.tokens import wrapper_estimate
+from optctl.providers.rules import Model, Rules
+from optctl.caching.tokens.counters import wrapper_estimate
 from optctl.contract.findings import Finding, error, warning
 
 STRATEGIES = ("wrapper", "optimal")

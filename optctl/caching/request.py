@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from optctl.caching.rules import MarkerRules
+from optctl.providers.rules import MarkerRules
 from optctl.contract.findings import Finding, error
 
 ROLES = {"system": "system", "user": "user", "assistant": "assistant", "human": "user", "ai": "assistant", "tool": "user"}

@@ -13,8 +13,8 @@ import typer
 from optctl.cli.options import ConfigOpt, DryRunOpt, EnvOpt, Output, OutputOpt, ReasonOpt, YesOpt
 
 if TYPE_CHECKING:
-    from optctl.changes import Plan
-    from optctl.config import EnvironmentConfig
+    from optctl.services.changes import Plan
+    from optctl.settings.project import EnvironmentConfig
     from optctl.stores.base import Store
 
 ServicesArg = typer.Argument(..., metavar="SERVICE", help="Service name(s).")
@@ -25,8 +25,8 @@ def _run(
     plan: "Callable[[Store, EnvironmentConfig], Plan]",
 ) -> None:
     """Plan with ``plan(store, env)``; then show, confirm and commit. Imports stay lazy."""
-    from optctl import control
-    from optctl.config import actor, load_project
+    from optctl.services import actions as control
+    from optctl.settings.project import actor, load_project
     from optctl.render import services as render
 
     env = load_project(config).env(env_name)
@@ -62,7 +62,7 @@ def enable(
     yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """Turn prompt caching on (cache.enabled = true)."""
-    from optctl.control import plan_flip
+    from optctl.services.actions import plan_flip
 
     _run(config, env, output, dry_run, yes, reason, lambda store, _: plan_flip(store, services, True))
 
@@ -72,7 +72,7 @@ def disable(
     yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """Turn prompt caching off (cache.enabled = false): the migration guide's rollback."""
-    from optctl.control import plan_flip
+    from optctl.services.actions import plan_flip
 
     _run(config, env, output, dry_run, yes, reason, lambda store, _: plan_flip(store, services, False))
 
@@ -84,7 +84,7 @@ def set_(
     yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """Typed, validated edits of optimization fields."""
-    from optctl.control import plan_set
+    from optctl.services.actions import plan_set
 
     _run(config, env, output, dry_run, yes, reason, lambda store, _: plan_set(store, service, assignments))
 
@@ -96,7 +96,7 @@ def apply(
     yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """Write optimization objects from a file (how a service first gets one)."""
-    from optctl.control import plan_apply
+    from optctl.services.actions import plan_apply
 
     _run(config, env, output, dry_run, yes, reason, lambda store, e: plan_apply(store, e, file, service or ()))
 
@@ -108,7 +108,7 @@ def rollback(
     yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """Restore the optimization object as it was before the last change (recorded as a change)."""
-    from optctl.control import plan_rollback
+    from optctl.services.actions import plan_rollback
 
     _run(config, env, output, dry_run, yes, reason, lambda store, _: plan_rollback(store, service, to))
 
@@ -119,7 +119,7 @@ def import_(
     yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """Load whole ai-config documents into an environment (validated; unchanged ones skipped)."""
-    from optctl.control import plan_import
+    from optctl.services.actions import plan_import
 
     _run(config, env, output, dry_run, yes, reason, lambda store, e: plan_import(store, e, file))
 

@@ -49,8 +49,8 @@ def dry_run(
     the project file named by --config), or the defaults. Exit status: 0 no errors found,
     1 a fixture has an error finding, 2 usage error or unreadable input.
     """
-    from optctl.caching import rules as table
-    from optctl.caching import run as dry
+    from optctl.providers import rules as table
+    from optctl.commands import dryrun as dry
     from optctl.errors import UsageError
     from optctl.render import dryrun as render
 
@@ -75,7 +75,7 @@ def dry_run(
 
 def models(models_file: ModelsFileOpt = None, output: OutputOpt = Output.text) -> None:
     """The dated table of models, prices and provider caching rules that dry-run uses."""
-    from optctl.caching import rules as table
+    from optctl.providers import rules as table
     from optctl.render import dryrun as render
 
     rules = table.load(models_file)

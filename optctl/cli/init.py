@@ -13,7 +13,7 @@ def init(
     config: ConfigOpt = None,
 ) -> None:
     """Write optctl.toml here (never overwriting one) and, with --example, load example services."""
-    from optctl.config import actor, load_project, write_project_file
+    from optctl.settings.project import actor, load_project, write_project_file
     from optctl.render.console import stdout
 
     console = stdout()
@@ -21,7 +21,7 @@ def init(
     console.print(f"wrote {written}" if written else f"{directory / 'optctl.toml'} exists; left as it is")
     if not example:
         return
-    from optctl.examples import load_into_project
+    from optctl.services.examples import load_into_project
 
     for env, loaded in load_into_project(load_project(config, cwd=directory), actor()).items():
         if loaded is None:

@@ -15,8 +15,8 @@ LimitOpt = Annotated[Optional[int], typer.Option("--limit", "-n", min=1, metavar
 
 def status(env: EnvsOpt = None, output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
     """Services by environments: caching on/off, TTL, min tokens, last change."""
-    from optctl import control
-    from optctl.config import load_project
+    from optctl.services import actions as control
+    from optctl.settings.project import load_project
     from optctl.render import services as render
 
     env_names, rows = control.status_rows(load_project(config), env)
@@ -28,8 +28,8 @@ def show(
     env: EnvOpt = None, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """One service's document (secrets redacted) and its revision."""
-    from optctl import control
-    from optctl.config import load_project
+    from optctl.services import actions as control
+    from optctl.settings.project import load_project
     from optctl.render import services as render
 
     environment = load_project(config).env(env)
@@ -43,8 +43,8 @@ def history(
     env: EnvsOpt = None, limit: LimitOpt = None, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """Who changed what, when, from what to what, and why (oldest first)."""
-    from optctl import control
-    from optctl.config import load_project
+    from optctl.services import actions as control
+    from optctl.settings.project import load_project
     from optctl.render import services as render
 
     entries = control.history(load_project(config), service, env, limit)
@@ -53,8 +53,8 @@ def history(
 
 def diff(env: EnvsOpt = None, output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
     """Where two environments differ (exit 1 if they do). Give --env twice."""
-    from optctl import control
-    from optctl.config import load_project
+    from optctl.services import actions as control
+    from optctl.settings.project import load_project
     from optctl.errors import UsageError
     from optctl.render import services as render
 
@@ -73,8 +73,8 @@ def export(
     config: ConfigOpt = None,
 ) -> None:
     """All documents of an environment, as `optctl import` reads them (secrets redacted by default)."""
-    from optctl import control
-    from optctl.config import load_project
+    from optctl.services import actions as control
+    from optctl.settings.project import load_project
     from optctl.render import services as render
 
     with control.opened(load_project(config).env(env)) as store:

@@ -33,7 +33,7 @@ _STEPS = {
 
 @contextmanager
 def _runtime(config: Any) -> Iterator[Any]:
-    from optctl.config import actor
+    from optctl.settings.project import actor
     from optctl.rollout.operations import opened_runtime
 
     with opened_runtime(config, actor()) as rt:
@@ -223,9 +223,9 @@ def resume(rollout_id: Optional[str] = IdArg, output: OutputOpt = Output.text, c
 @app.command("list")
 def list_(output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
     """Every rollout, oldest first."""
-    from optctl.config import load_project
+    from optctl.settings.project import load_project
     from optctl.render import rollout as render
-    from optctl.rollout.control_store import ControlStore
+    from optctl.rollout.record_store import ControlStore
 
     control = ControlStore.for_project(load_project(config))
     try:

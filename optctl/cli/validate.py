@@ -24,7 +24,7 @@ def validate(
     Exit status: 0 all valid, 1 problems found, 2 usage error or unreadable input.
     """
     from optctl.render import findings as reporters
-    from optctl.validation import validate_paths
+    from optctl.contract.checker import validate_paths
 
     result = validate_paths(paths, kind=kind, glob=glob, strict=strict)
     {"text": reporters.text_report, "json": reporters.json_report, "github": reporters.github_report}[output.value](result)

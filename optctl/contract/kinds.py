@@ -75,7 +75,7 @@ KINDS: list[Kind] = [
          "optctl.contract.models:AIConfigDocument"),
     Kind("optimization", "optimization", _is_optimization, "optctl.contract.semantics:optimization_findings",
          "optctl.contract.models:OptimizationConfig"),
-    Kind("prompt-fixture", "prompt-fixture", _is_prompt_fixture, "optctl.caching.fixtures:semantic_findings"),
+    Kind("prompt-fixture", "prompt-fixture", _is_prompt_fixture, "optctl.caching.inputs:semantic_findings"),
 ]
 
 

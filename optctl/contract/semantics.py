@@ -1,7 +1,7 @@
 """Checks beyond the schema: a document can be well-formed and still not do what its author meant.
 
 Provider facts (which providers take cache markers, each model's minimum cacheable prefix,
-the TTLs on offer) come from the dated rules table in ``optctl.caching.rules``, never from here.
+the TTLs on offer) come from the dated rules table in ``optctl.providers.rules``, never from here.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def ai_config_findings(document: dict[str, Any]) -> list[Finding]:
 def optimization_findings(
     optimization: dict[str, Any], *, provider: str | None = None, model: str | None = None, base: str = ""
 ) -> list[Finding]:
-    from optctl.caching import rules
+    from optctl.providers import rules
 
     findings: list[Finding] = []
     cache = optimization.get("cache", {})
@@ -67,7 +67,7 @@ def optimization_findings(
 
 
 def _model_minimum(cache: dict[str, Any], model: str, base: str) -> list[Finding]:
-    from optctl.caching import rules
+    from optctl.providers import rules
 
     minimum = rules.min_cacheable_tokens(model)
     if minimum is None:

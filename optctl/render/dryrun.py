@@ -25,7 +25,7 @@ from typing import Any, Sequence
 from rich import box
 from rich.table import Table
 
-from optctl.caching.dryrun import FixtureReport
+from optctl.caching.analysis import FixtureReport
 from optctl.render.console import emit_json, stderr, stdout
 
 # Past these sizes output is condensed: rich needs about a millisecond a table row, and indented

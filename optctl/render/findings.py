@@ -10,7 +10,7 @@ from optctl.render.console import emit_json, stdout
 
 if TYPE_CHECKING:
     from optctl.contract.findings import Finding
-    from optctl.validation import DocumentReport, ValidationResult
+    from optctl.contract.checker import DocumentReport, ValidationResult
 
 SCHEMA_VERSION = 1
 

@@ -19,7 +19,7 @@ from optctl.documents.redact import redact
 from optctl.render.console import emit_json, stdout
 
 if TYPE_CHECKING:
-    from optctl.rollout.control_store import Event
+    from optctl.rollout.record_store import Event
     from optctl.rollout.machine import Action
     from optctl.rollout.state import GateStatus, Rollout, StageRecord
 

@@ -15,9 +15,9 @@ from optctl.documents.redact import redact
 from optctl.render.console import emit_json, stdout
 
 if TYPE_CHECKING:
-    from optctl.changes import Difference, Plan
-    from optctl.control import ServiceDifference
-    from optctl.status import Cell, Row
+    from optctl.services.changes import Difference, Plan
+    from optctl.services.actions import ServiceDifference
+    from optctl.services.status import Cell, Row
     from optctl.stores.base import HistoryEntry, StoredDocument
 
 SCHEMA_VERSION = 1
@@ -191,7 +191,7 @@ def documents_export(documents: Sequence[dict[str, Any]], json_lines: bool) -> N
 
 
 def history_text(entries: Sequence[HistoryEntry]) -> None:
-    from optctl.changes import diff
+    from optctl.services.changes import diff
 
     if not entries:
         stdout().print("no history yet")

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 
-from optctl import changes
+from optctl.services import changes
 from optctl.errors import NotFoundError, OptctlError, UsageError
 from optctl.rollout import machine
-from optctl.rollout.control_store import ControlStore, Event
+from optctl.rollout.record_store import ControlStore, Event
 from optctl.rollout.gates import Evaluators, GateContext
 from optctl.rollout.plan import Plan
 from optctl.rollout.state import ACTIVE, Applied, Rollout, RolloutState, iso
@@ -278,7 +278,7 @@ def load_plan(path: str) -> tuple[Plan, list[str]]:
     """A plan file checked as ``optctl validate`` checks it; warnings come back as lines."""
     from optctl.documents.reader import SourceDocument, read_documents
     from optctl.errors import EXIT_USAGE, InvalidDocumentError
-    from optctl.validation import validate_paths
+    from optctl.contract.checker import validate_paths
 
     result = validate_paths([path], kind="rollout-plan")
     found = [(f.severity, f"{r.path}:{f.line or 1}:{f.column or 1}: {f.severity}[{f.code}] {f.pointer}: {f.message}"
@@ -301,7 +301,8 @@ def utc_now() -> datetime:
 @contextmanager
 def opened_runtime(config: Any, actor: str, on_step: Callable[[str, Rollout], None] | None = None) -> Iterator[Runtime]:
     """The real edges: environments and the rollout store from the project (or the embedded default)."""
-    from optctl.config import load_project, open_store
+    from optctl.settings.project import load_project
+    from optctl.stores.factory import open_store
 
     project = load_project(config)
     control = ControlStore.for_project(project)

@@ -1,7 +1,7 @@
 """Where model-config documents live: one ``Store`` protocol, two backends.
 
 ``sqlite`` is the embedded default (standard library only); ``arango`` is production,
-through python-arango. Commands talk to the protocol only; ``optctl.config`` picks the
+through python-arango. Commands talk to the protocol only; ``optctl.settings.project`` picks the
 backend for an environment.
 """
 

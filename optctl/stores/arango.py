@@ -40,7 +40,7 @@ from arango.http import DefaultHTTPClient, HTTPClient
 from requests import RequestException
 from requests.exceptions import ConnectTimeout, ReadTimeout, SSLError
 
-from optctl.config import ARANGO_SCHEMES, EnvironmentConfig
+from optctl.settings.project import ARANGO_SCHEMES, EnvironmentConfig
 from optctl.documents.redact import scrub, secret_values
 from optctl.errors import ConflictError, EnvironmentProblem, OptctlError, UsageError
 from optctl.stores.base import Change, HistoryEntry, StoredDocument, changed_since_read, no_such_service, without_system_fields

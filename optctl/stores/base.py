@@ -1,7 +1,7 @@
 """The Store protocol every backend implements, and the plain data it trades in.
 
 A store only reads and writes atomically; what the new ``optimization`` object should be is
-decided by pure functions elsewhere (``optctl.changes``). Every write is a compare-and-swap
+decided by pure functions elsewhere (``optctl.services.changes``). Every write is a compare-and-swap
 against the revision the caller read, and the history (audit) entry is appended in the same
 atomic unit, so the history and the documents can never disagree.
 """

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from optctl.config import SQLITE_SCHEME, EnvironmentConfig
+from optctl.settings.project import SQLITE_SCHEME, EnvironmentConfig
 from optctl.errors import ConflictError, EnvironmentProblem, UsageError
 from optctl.stores.base import Change, HistoryEntry, StoredDocument, changed_since_read, no_such_service, without_system_fields
 from optctl.stores.sqlite_connection import connect, immediate, query

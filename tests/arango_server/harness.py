@@ -18,7 +18,7 @@ import pytest
 from arango import ArangoClient
 from arango.database import StandardDatabase
 
-from optctl.config import EnvironmentConfig
+from optctl.settings.project import EnvironmentConfig
 from optctl.stores.arango import ArangoStore
 from tests.arango_server.client import FakeHTTPClient
 from tests.arango_server.server import FakeArangoServer

@@ -1,0 +1,176 @@
+"""A dry-run of one batch of fixtures: counts, placement, the provider's verdict and the cost.
+
+Pure: requests, config, rules and a counter in; reports out. The CLI streams fixtures through
+here in batches (so a thousand fixtures are never all in memory and the tokenizer sees one
+big batch at a time) and renders what comes back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from optctl.caching import placement as place
+from optctl.caching.emit import emit_request
+from optctl.caching.placement import CacheConfig
+from optctl.caching.pricing import Cost, cost
+from optctl.caching.request import Request
+from optctl.providers.rules import Model, Rules
+from optctl.caching.tokens.counters import BlockTokens, Counter
+from optctl.contract.findings import Finding, error, warning
+
+MARKER_LABELS = {"new": "new", "caller": "caller's", "dropped": "dropped", None: "none"}
+
+
+@dataclass(frozen=True)
+class BlockRow:
+    location: str
+    role: str
+    type: str
+    tokens: int
+    prefix_tokens: int
+    marker: str  # new | caller's | dropped | none
+    ttl: str | None
+    estimate: bool
+    how: str
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"location": self.location, "role": self.role, "type": self.type, "tokens": self.tokens,
+                "prefix_tokens": self.prefix_tokens, "marker": self.marker, "ttl": self.ttl,
+                "estimate": self.estimate, "counted_by": self.how, "reason": self.reason}
+
+
+@dataclass
+class FixtureReport:
+    path: str
+    model: str | None
+    strategy: str
+    tokenizer: str
+    total_tokens: int = 0
+    cached_tokens: int = 0
+    breakpoints: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    blocks: list[BlockRow] = field(default_factory=list)
+    cost: Cost | None = None
+    total_is_exact: bool = False  # counted by the provider; otherwise every figure is an estimate
+    wrapper_claimed_tokens: int | None = None
+    emitted: Any = None  # the request with markers, when asked for
+
+    @property
+    def after_last_breakpoint(self) -> int:
+        return self.total_tokens - self.cached_tokens
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path, "model": self.model, "strategy": self.strategy, "tokenizer": self.tokenizer,
+            "total_tokens": self.total_tokens, "total_is_exact": self.total_is_exact, "cached_tokens": self.cached_tokens,
+            "tokens_after_last_breakpoint": self.after_last_breakpoint,
+            "breakpoints": self.breakpoints,
+            "findings": [finding_json(f) for f in self.findings],
+            "blocks": [b.to_json() for b in self.blocks],
+            "cost": self.cost.to_json() if self.cost else None,
+            "wrapper_claimed_tokens": self.wrapper_claimed_tokens,
+        }
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    from optctl.caching.request import location_label
+
+    return {"code": finding.code, "severity": finding.severity, "location": location_label(finding.pointer), "message": finding.message}
+
+
+def analyse(
+    fixtures: Sequence[tuple[str, Request]], *, cache: CacheConfig, provider: str | None, rules: Rules, counter: Counter,
+    strategies: Sequence[str], calls: int, emit: bool = False,
+) -> list[FixtureReport]:
+    """One report per fixture and strategy, in input order."""
+    counts = counter.count([request for _, request in fixtures], rules)
+    reports = []
+    for (path, request), row in zip(fixtures, counts):
+        for strategy in strategies:
+            report = _analyse_one(path, request, row, cache, provider, rules, counter.name, strategy, calls, emit)
+            report.total_is_exact = counter.exact_total
+            reports.append(report)
+    return reports
+
+
+def _analyse_one(path: str, request: Request, counted: list[BlockTokens], cache: CacheConfig, provider_name: str | None,
+                 rules: Rules, tokenizer: str, strategy: str, calls: int, emit: bool) -> FixtureReport:
+    report = FixtureReport(path, request.model, strategy, tokenizer, findings=list(request.findings))
+    tokens = [c.tokens for c in counted]
+    report.total_tokens = sum(tokens)
+    model = rules.model(request.model) if request.model else None
+    if request.model is None:
+        report.findings.append(error("no-model", "", "the fixture names no model; add \"model\" to it or pass --model"))
+    elif model is None:
+        report.findings.append(error("unknown-model", "/model", f"model {request.model!r} is not in the models table; see `optctl models` or pass --models-file"))
+    if model is None or not report.ok:
+        report.blocks = _rows(request, counted, place.Placement(strategy), [])
+        return report
+    if model.context_window and report.total_tokens > model.context_window:
+        report.findings.append(error(
+            "prompt-too-long", "",
+            f"{report.total_tokens} tokens (estimated) is over {model.family}'s {model.context_window}-token context window: the API rejects it",
+        ))
+    placement = _place(strategy, request, tokens, cache, provider_name or model.provider, model, rules)
+    outcome = place.evaluate(request, tokens, placement, model, rules)
+    report.findings += placement.findings + outcome.findings
+    if strategy == "wrapper" and placement.active:
+        report.findings += _wrapper_findings(request, tokens, placement, outcome, model)
+    report.wrapper_claimed_tokens = placement.wrapper_claimed_tokens
+    report.cached_tokens = outcome.cached_tokens
+    report.breakpoints = [{"location": request.blocks[b.block].location, "prefix_tokens": b.prefix_tokens, "ttl": b.ttl,
+                           "origin": b.origin, "effective": b.effective} for b in outcome.breakpoints]
+    report.blocks = _rows(request, counted, placement, outcome.breakpoints)
+    multipliers = rules.pricing(model.provider)
+    if model.input_per_mtok is None or not multipliers:
+        report.findings.append(warning("price-unknown", "/model", f"no input or cache price for {model.family} in the models table: cost not shown"))
+    else:
+        report.cost = cost(report.total_tokens, outcome.written, model.input_per_mtok, multipliers, calls)
+    if emit:
+        report.emitted = emit_request(request, placement, rules.default_ttl(model.provider))
+    return report
+
+
+def _place(strategy: str, request: Request, tokens: list[int], cache: CacheConfig, provider: str, model: Model, rules: Rules) -> place.Placement:
+    if strategy == "wrapper":
+        supported = bool(rules.provider(provider).get("supports_markers"))
+        return place.place_wrapper(request, cache, supported, provider, rules.default_ttl(model.provider))
+    return place.place_optimal(request, tokens, cache, model, rules)
+
+
+def _wrapper_findings(request: Request, tokens: list[int], placement: place.Placement, outcome: place.Outcome, model: Model) -> list[Finding]:
+    """Where the wrapper's own view differs from the bill: its statistics, and what it never looks at."""
+    findings = []
+    claimed = placement.wrapper_claimed_tokens
+    if claimed is not None and claimed != outcome.cached_tokens:
+        findings.append(warning(
+            "wrapper-stats-differ", "",
+            f"the wrapper's statistics will report {claimed} tokens cached (chars/4 of the marked block); "
+            f"the provider caches {outcome.cached_tokens} (the whole prefix, and only if it reaches the model's minimum)",
+        ))
+    top = sum(t for b, t in zip(request.blocks, tokens) if b.pointer.startswith(("/tools", "/system")))
+    if top >= model.min_cacheable_tokens and outcome.cached_tokens < top:
+        findings.append(warning(
+            "wrapper-ignores-tools-system", "",
+            f"the wrapper never looks at tools or the top-level system: {top} tokens here, enough to cache for {model.family}",
+        ))
+    return findings
+
+
+def _rows(request: Request, counted: list[BlockTokens], placement: place.Placement, breakpoints: list[place.Breakpoint]) -> list[BlockRow]:
+    markers = {b.block: (b.origin, b.ttl) for b in breakpoints}
+    markers.update({m.block: ("dropped", m.ttl) for m in placement.markers if m.on_message})
+    rows, running = [], 0
+    for i, (block, count) in enumerate(zip(request.blocks, counted)):
+        running += count.tokens
+        origin, ttl = markers.get(i, (None, None))
+        reason = placement.reasons.get(i, "the caller's marker" if origin == "caller" else "")
+        rows.append(BlockRow(block.location, block.role, block.type, count.tokens, running, MARKER_LABELS[origin], ttl,
+                             count.estimate, count.how, reason))
+    return rows

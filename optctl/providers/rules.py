@@ -1,0 +1,204 @@
+"""The provider rules table: every number about caching, dated and sourced, read from data.
+
+Prices, minimum cacheable prefixes, TTLs, breakpoint limits and tokenizer calibrations change
+with every model release, so they live in ``models.json`` next to this module (or in a file
+given with ``--models-file``), never in code. This module only reads that table and answers
+questions about it; the functions at the bottom are what ``optctl validate`` calls.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from optctl.errors import UsageError
+
+BUNDLED = Path(__file__).with_name("models.json")
+BUNDLED_ENCODINGS = ("o200k_base",)  # what optctl.caching.tokens.bpe can count offline
+
+
+@dataclass(frozen=True)
+class Tokenizer:
+    name: str
+    base_encoding: str
+    prose_factor: float
+    code_factor: float
+    code_symbol_share: float
+    chars_per_token: float
+
+
+@dataclass(frozen=True)
+class MarkerRules:
+    """What a cache marker may say: the TTLs by name (seconds) and the one ``ttl`` defaults to."""
+
+    ttls: dict[str, int]
+    default: str | None
+
+
+@dataclass(frozen=True)
+class Model:
+    family: str
+    match: tuple[str, ...]
+    provider: str
+    min_cacheable_tokens: int
+    input_per_mtok: float | None
+    output_per_mtok: float | None
+    context_window: int | None
+    tokenizer: str
+    as_of: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Rules:
+    """One loaded table. ``raw`` keeps the file's own shape for ``optctl models -o json``."""
+
+    path: str
+    raw: dict[str, Any]
+    models: tuple[Model, ...]
+    tokenizers: dict[str, Tokenizer]
+
+    def provider(self, name: str) -> dict[str, Any]:
+        return self.raw["providers"].get(name, {})
+
+    def pricing(self, provider: str) -> dict[str, Any]:
+        return self.raw["pricing"].get(provider, {})
+
+    @property
+    def content(self) -> dict[str, Any]:
+        return self.raw["content"]
+
+    def model(self, name: str) -> Model | None:
+        """The table entry for a model id, by its longest matching family prefix.
+
+        Accepts the ids people actually send: dated (``claude-sonnet-4-5-20250929``), Vertex
+        (``claude-sonnet-4-5@20250929``) and Bedrock (``us.anthropic.claude-sonnet-4-5-...-v1:0``).
+        """
+        wanted = _normalise(name)
+        best: tuple[int, Model] | None = None
+        for model in self.models:
+            for prefix in model.match:
+                if re.fullmatch(re.escape(prefix) + _VERSION_SUFFIX, wanted) and (best is None or len(prefix) > best[0]):
+                    best = (len(prefix), model)
+        return best[1] if best else None
+
+    def ttl_seconds(self, provider: str) -> dict[str, int]:
+        return dict(self.provider(provider).get("ttls", {}))
+
+    def default_ttl(self, provider: str) -> str | None:
+        """The TTL of a marker without ``ttl``."""
+        return self.provider(provider).get("default_ttl")
+
+    def markers(self, provider: str) -> MarkerRules:
+        return MarkerRules(self.ttl_seconds(provider), self.default_ttl(provider))
+
+
+# A release date or "latest" after the family, and Bedrock's "-v1": nothing else, so that
+# "claude-sonnet-4-50" is unknown rather than mistaken for claude-sonnet-4.
+_VERSION_SUFFIX = r"([-@](\d{8}|latest))?(-v\d+)?"
+
+
+def _normalise(name: str) -> str:
+    name = name.strip().lower().split(":", 1)[0]
+    return name[name.index("claude"):] if "claude" in name else name
+
+
+def load(path: str | Path | None = None) -> Rules:
+    """The bundled table, or the user's file (``--models-file``) with the same shape."""
+    if path is None:
+        return _bundled()
+    return _parse(_read(Path(path)), str(path))
+
+
+@cache
+def _bundled() -> Rules:
+    return _parse(_read(BUNDLED), str(BUNDLED))
+
+
+def _read(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise UsageError(f"{path}: cannot read the models file ({err.strerror or err})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise UsageError(f"{path}: the models file is not valid JSON ({err}); start from `optctl models -o json`") from None
+
+
+_MODEL_FIELDS = {
+    "family": str, "match": list, "provider": str, "min_cacheable_tokens": int, "input_per_mtok": (int, float, type(None)),
+    "output_per_mtok": (int, float, type(None)), "context_window": (int, type(None)), "tokenizer": str, "as_of": str, "source": str,
+}
+_TOKENIZER_FIELDS = {"base_encoding": str, "prose_factor": (int, float), "code_factor": (int, float),
+                     "code_symbol_share": (int, float), "chars_per_token": (int, float)}
+
+
+def _parse(raw: Any, where: str) -> Rules:
+    if not isinstance(raw, dict):
+        raise UsageError(f"{where}: the models file must be a JSON object; start from `optctl models -o json`")
+    for section, kind in (("pricing", dict), ("providers", dict), ("tokenizers", dict), ("content", dict), ("models", list)):
+        if not isinstance(raw.get(section), kind):
+            raise UsageError(f"{where}: missing or malformed {section!r} section; start from `optctl models -o json`")
+    tokenizers = {name: Tokenizer(name, **_fields(entry, _TOKENIZER_FIELDS, f"{where}: tokenizers.{name}"))
+                  for name, entry in raw["tokenizers"].items()}
+    for tokenizer in tokenizers.values():
+        if tokenizer.base_encoding not in BUNDLED_ENCODINGS:
+            raise UsageError(f"{where}: tokenizers.{tokenizer.name}.base_encoding must be one of {', '.join(BUNDLED_ENCODINGS)} "
+                             "(the encodings optctl ships); calibrate against it with the factors")
+    _check_providers(raw, where)
+    models = []
+    for i, entry in enumerate(raw["models"]):
+        values = _fields(entry, _MODEL_FIELDS, f"{where}: models[{i}]")
+        if values["tokenizer"] not in tokenizers:
+            raise UsageError(f"{where}: models[{i}].tokenizer {values['tokenizer']!r} is not in the tokenizers section")
+        values["match"] = tuple(str(m).lower() for m in values["match"])
+        models.append(Model(**values))
+    return Rules(where, raw, tuple(models), tokenizers)
+
+
+def _check_providers(raw: dict[str, Any], where: str) -> None:
+    """A provider that takes markers needs every rule placement and pricing read."""
+    for name, provider in raw["providers"].items():
+        if not isinstance(provider, dict) or not provider.get("supports_markers"):
+            continue
+        here = f"{where}: providers.{name}"
+        _fields(provider, {"max_breakpoints": int, "lookback_blocks": int, "ttls": dict, "default_ttl": str}, here)
+        ttls = provider["ttls"]
+        if not ttls or not all(isinstance(v, int) and not isinstance(v, bool) for v in ttls.values()) or provider["default_ttl"] not in ttls:
+            raise UsageError(f"{here}.ttls must map TTL names to seconds and include default_ttl {provider['default_ttl']!r}")
+        wanted = {"cache_read": (int, float), **{f"cache_write_{ttl}": (int, float) for ttl in ttls}}
+        _fields(raw["pricing"].get(name), wanted, f"{where}: pricing.{name}")
+
+
+def _fields(entry: Any, spec: dict[str, Any], where: str) -> dict[str, Any]:
+    if not isinstance(entry, dict):
+        raise UsageError(f"{where} must be an object")
+    values = {}
+    for name, kind in spec.items():
+        value = entry.get(name)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise UsageError(f"{where}.{name} is missing or has the wrong type")
+        values[name] = value
+    return values
+
+
+# What ``optctl validate`` (``optctl.contract.semantics``) asks, always of the bundled table.
+
+@cache  # validate asks once per document; exports repeat a handful of models
+def min_cacheable_tokens(model: str) -> int | None:
+    """The model's minimum cacheable prefix in tokens, or None for a model not in the table."""
+    found = _bundled().model(model)
+    return found.min_cacheable_tokens if found else None
+
+
+def provider_supports_markers(provider: str) -> bool:
+    """Whether the deployed wrapper can cache for this provider (it injects Anthropic markers only)."""
+    return bool(_bundled().provider(provider).get("supports_markers"))
+
+
+def offered_ttls(provider: str) -> list[int]:
+    """The cache lifetimes (seconds) a provider offers; empty when it has no marker TTLs."""
+    return sorted(_bundled().ttl_seconds(provider).values())

@@ -1,0 +1,281 @@
+"""Environments: which store each environment lives in, from ``optctl.toml`` or the embedded default.
+
+Lookup order for the project file: ``--config``, then ``OPTCTL_CONFIG``, then the nearest
+``optctl.toml`` up from the working folder. With none, optctl uses the embedded default: one
+SQLite file under ``OPTCTL_HOME`` (default: the user's data folder) holding the environments
+``dev``, ``staging`` and ``production``.
+
+Credentials are never written in the project file and never taken from argv: the file names
+the environment variables or files that hold them, and they are read only when a store opens.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+from optctl.errors import EnvironmentProblem, UsageError
+
+
+PROJECT_FILE = "optctl.toml"
+EMBEDDED_FILE = "optctl.db"
+EMBEDDED_ENVIRONMENTS = ("dev", "staging", "production")
+SQLITE_SCHEME = "sqlite:///"
+ARANGO_SCHEMES = ("arangodb://", "arangodb+https://")
+
+
+@dataclass(frozen=True)
+class EnvironmentConfig:
+    """One environment's store settings. Credentials are named here, never stored here."""
+
+    name: str
+    url: str  # sqlite:///path/to/file.db | arangodb://host:8529/db | arangodb+https://host:8529/db
+    collection: str = "ai_configs"
+    history_collection: str = "optctl_history"
+    username_env: str | None = None
+    password_env: str | None = None
+    username_file: str | None = None
+    password_file: str | None = None
+    verify_tls: bool = True
+    ca_bundle: str | None = None
+    keys: dict[str, str] = field(default_factory=dict)  # service name -> document key
+
+    def key_for(self, service: str) -> str:
+        return self.keys.get(service, service)
+
+    def service_for(self, key: str) -> str:
+        for service, mapped in self.keys.items():
+            if mapped == key:
+                return service
+        return key
+
+    def credentials(self, environ: Mapping[str, str] | None = None) -> tuple[str | None, str | None]:
+        """(username, password) from the named variables or files; ``None`` where none is named."""
+        environ = os.environ if environ is None else environ
+        return (
+            _secret(self.name, "username", self.username_env, self.username_file, environ),
+            _secret(self.name, "password", self.password_env, self.password_file, environ),
+        )
+
+
+def _secret(env: str, what: str, variable: str | None, path: str | None, environ: Mapping[str, str]) -> str | None:
+    if variable:
+        if variable not in environ:
+            raise EnvironmentProblem(f"environment {env!r}: the {what} variable {variable} is not set; export it, then run again")
+        return environ[variable]
+    if path:
+        try:
+            return Path(path).expanduser().read_text(encoding="utf-8").strip()
+        except OSError as err:
+            raise EnvironmentProblem(f"environment {env!r}: cannot read the {what} file {path} ({err.strerror or err})") from None
+    return None
+
+
+ROLLOUT_STORE_FILE = "rollouts.db"
+
+
+@dataclass(frozen=True)
+class Project:
+    """All environments optctl controls, in the order the project file lists them."""
+
+    environments: dict[str, EnvironmentConfig]
+    source: Path | None  # the optctl.toml read, or None for the embedded default
+    # Where rollouts are recorded; share it (a path every operator's optctl reaches) so that
+    # everyone sees the same rollout. Default: rollouts.db under OPTCTL_HOME.
+    rollout_store: Path | None = None
+
+    def rollout_store_path(self, environ: Mapping[str, str] | None = None) -> Path:
+        return self.rollout_store or optctl_home(environ) / ROLLOUT_STORE_FILE
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.environments)
+
+    def env(self, name: str | None) -> EnvironmentConfig:
+        """One environment; without a name only a one-environment project has an obvious choice."""
+        if name is None:
+            if len(self.environments) == 1:
+                return next(iter(self.environments.values()))
+            raise UsageError(f"choose an environment with --env (or OPTCTL_ENV): {', '.join(self.names)}")
+        if name not in self.environments:
+            raise UsageError(f"no environment {name!r} in {self.describe()}; choose one of: {', '.join(self.names)}")
+        return self.environments[name]
+
+    def select(self, names: list[str] | None) -> list[EnvironmentConfig]:
+        """The named environments, or all of them."""
+        return [self.env(name) for name in names] if names else list(self.environments.values())
+
+    def describe(self) -> str:
+        return str(self.source) if self.source else "the embedded default store"
+
+
+def optctl_home(environ: Mapping[str, str] | None = None) -> Path:
+    environ = os.environ if environ is None else environ
+    if environ.get("OPTCTL_HOME"):
+        return Path(environ["OPTCTL_HOME"]).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("optctl"))
+
+
+def find_project_file(explicit: Path | None = None, environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path | None:
+    """``--config``, then ``OPTCTL_CONFIG``, then the nearest ``optctl.toml`` up from ``cwd``."""
+    environ = os.environ if environ is None else environ
+    named = explicit or (Path(environ["OPTCTL_CONFIG"]) if environ.get("OPTCTL_CONFIG") else None)
+    if named is not None:
+        if not named.is_file():
+            raise UsageError(f"{named}: no such project file; run `optctl init` to write one, or drop --config/OPTCTL_CONFIG")
+        return named
+    here = (cwd or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / PROJECT_FILE).is_file():
+            return folder / PROJECT_FILE
+    return None
+
+
+def load_project(explicit: Path | None = None, environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Project:
+    path = find_project_file(explicit, environ, cwd)
+    if path is None:
+        return embedded_project(environ)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise UsageError(f"{path}: cannot read ({err.strerror or err})") from None
+    except tomllib.TOMLDecodeError as err:
+        raise UsageError(f"{path}: invalid TOML: {err}; fix the file or run `optctl init` in an empty folder for a template") from None
+    return parse_project(data, path)
+
+
+def embedded_project(environ: Mapping[str, str] | None = None) -> Project:
+    url = sqlite_url(optctl_home(environ) / EMBEDDED_FILE)
+    return Project({name: EnvironmentConfig(name, url) for name in EMBEDDED_ENVIRONMENTS}, None)
+
+
+def sqlite_url(path: Path) -> str:
+    return SQLITE_SCHEME + str(path)
+
+
+_SETTINGS = {f.name for f in fields(EnvironmentConfig)} - {"name"}
+
+
+def parse_project(data: dict[str, Any], path: Path) -> Project:
+    """Environments from a parsed ``optctl.toml``; relative SQLite paths are relative to the file."""
+    unknown = sorted(set(data) - {"environments", "rollouts"})
+    if unknown:
+        raise UsageError(f"{path}: unknown top-level key {unknown[0]!r}; optctl.toml holds [environments.NAME] tables and [rollouts]")
+    tables = data.get("environments")
+    if not isinstance(tables, dict) or not tables:
+        raise UsageError(f"{path}: no [environments.NAME] table; add one per environment (see `optctl init`)")
+    environments = {name: _environment(name, table, path) for name, table in tables.items()}
+    return Project(environments, path, _rollout_store(data.get("rollouts"), path))
+
+
+def _rollout_store(table: Any, path: Path) -> Path | None:
+    if table is None:
+        return None
+    if not isinstance(table, dict) or set(table) != {"store"} or not isinstance(table["store"], str) \
+            or not table["store"].startswith(SQLITE_SCHEME):
+        raise UsageError(f'{path}: [rollouts] takes one key, store = "sqlite:///rollouts.db" (relative to optctl.toml, or an absolute path)')
+    return Path(_resolve_url(table["store"], path.parent, f"{path}: [rollouts]").removeprefix(SQLITE_SCHEME))
+
+
+def _environment(name: str, table: Any, path: Path) -> EnvironmentConfig:
+    where = f"{path}: [environments.{name}]"
+    if not isinstance(table, dict):
+        raise UsageError(f"{where} must be a table with at least url = \"...\"")
+    unknown = sorted(set(table) - _SETTINGS)
+    if unknown:
+        hint = "; credentials go in variables or files named by username_env/password_env/username_file/password_file" if any(
+            k in ("username", "password", "user") for k in unknown) else f"; known keys: {', '.join(sorted(_SETTINGS))}"
+        raise UsageError(f"{where}: unknown key {unknown[0]!r}{hint}")
+    if not isinstance(table.get("url"), str):
+        raise UsageError(f"{where}: url = \"sqlite:///optctl.db\" or \"arangodb://host:8529/database\" is required")
+    settings = dict(table)
+    settings["url"] = _resolve_url(settings["url"], path.parent, where)
+    keys = settings.get("keys", {})
+    if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
+        raise UsageError(f"{where}: keys must be a table of service = \"document key\"")
+    if len(set(keys.values())) != len(keys):
+        raise UsageError(f"{where}: keys maps two services to the same document key; give each its own")
+    for setting in ("collection", "history_collection", "username_env", "password_env", "username_file", "password_file", "ca_bundle"):
+        if setting in settings and not isinstance(settings[setting], str):
+            raise UsageError(f"{where}: {setting} must be a string")
+    if not isinstance(settings.get("verify_tls", True), bool):
+        raise UsageError(f"{where}: verify_tls must be true or false")
+    return EnvironmentConfig(name=name, **settings)
+
+
+def _resolve_url(url: str, base: Path, where: str) -> str:
+    if url.startswith(SQLITE_SCHEME):
+        file = Path(url.removeprefix(SQLITE_SCHEME)).expanduser()
+        if not str(file) or str(file) == ".":
+            raise UsageError(f"{where}: url {url!r} names no file; write sqlite:///optctl.db (relative to optctl.toml) or sqlite:////absolute/path.db")
+        return sqlite_url(file if file.is_absolute() else base / file)
+    if url.startswith(ARANGO_SCHEMES):
+        return url
+    raise UsageError(f"{where}: url {url!r} is neither sqlite:///... nor arangodb://... / arangodb+https://...")
+
+
+def actor(environ: Mapping[str, str] | None = None) -> str:
+    """Who is acting, for the history: ``OPTCTL_ACTOR``, else the OS user."""
+    environ = os.environ if environ is None else environ
+    if environ.get("OPTCTL_ACTOR"):
+        return environ["OPTCTL_ACTOR"]
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+PROJECT_TEMPLATE = '''\
+# optctl.toml: the environments optctl controls and where each one's documents live.
+# optctl finds this file through --config, then OPTCTL_CONFIG, then the nearest optctl.toml
+# up from the working folder. Environments are listed in promotion order.
+#
+# Credentials never go in this file (nor on the command line): name the environment
+# variables or files that hold them with username_env / password_env / username_file /
+# password_file.
+
+[environments.dev]
+# The embedded store: a SQLite file, relative to this file. No server needed.
+url = "sqlite:///optctl.db"
+
+[environments.staging]
+url = "sqlite:///optctl.db"
+
+[environments.production]
+url = "sqlite:///optctl.db"
+# PipesHub keeps its model configs in ArangoDB; point an environment at it like this:
+# url = "arangodb+https://arango.internal:8529/pipeshub"   # or arangodb://host:8529/database
+# collection = "ai_configs"                # the default
+# history_collection = "optctl_history"    # the default; optctl's audit trail
+# username_env = "OPTCTL_ARANGO_USERNAME"  # or username_file = "/run/secrets/arango-username"
+# password_file = "/run/secrets/arango-password"   # or password_env = "OPTCTL_ARANGO_PASSWORD"
+# verify_tls = true                        # the default
+# ca_bundle = "/etc/ssl/certs/internal-ca.pem"
+#
+# When a document's _key is not the service name:
+# [environments.production.keys]
+# indexing = "anthropic_indexing_config"
+
+# Where rollouts are recorded (default: rollouts.db under OPTCTL_HOME). Point every operator's
+# optctl at one shared file so that everyone sees, advances and aborts the same rollout:
+# [rollouts]
+# store = "sqlite:////srv/optctl/rollouts.db"
+'''
+
+
+def write_project_file(folder: Path) -> Path | None:
+    """Write the commented template; an existing file is never overwritten (``None`` then)."""
+    path = folder / PROJECT_FILE
+    if path.exists():
+        return None
+    try:
+        path.write_text(PROJECT_TEMPLATE, encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"{path}: cannot write ({err.strerror or err})") from None
+    return path

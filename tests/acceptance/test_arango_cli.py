@@ -1,0 +1,102 @@
+"""The real CLI on an ArangoDB environment: optctl.toml -> open_store -> ArangoStore -> python-arango.
+
+Only the socket is replaced: the transport ``ArangoStore.open`` builds for a real server
+becomes the stand-in's client (``tests/arango_server``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from optctl.cli.app import main
+from optctl.stores import arango as backend
+from tests.arango_server.client import FakeHTTPClient
+from tests.arango_server.harness import FAKE_PASSWORD, FAKE_URL, PASSWORD_VARIABLE, USER_VARIABLE, Harness, harness_for
+from tests.support.samples import ai_config
+
+SERVICES = ("agent", "indexing", "query")
+
+
+@pytest.fixture
+def project(request, tmp_path, monkeypatch) -> Harness:
+    harness = harness_for(request)
+    if harness.real:
+        pytest.skip("replaces the transport: stand-in only")
+    harness.open("production")  # creates the environment's collections
+    monkeypatch.setattr(backend, "DefaultHTTPClient", lambda **settings: FakeHTTPClient(harness.server))
+    (tmp_path / "optctl.toml").write_text(
+        "[environments.production]\n"
+        f'url = "{FAKE_URL}"\n'
+        'collection = "production_ai_configs"\n'
+        'history_collection = "production_optctl_history"\n'
+        f'username_env = "{USER_VARIABLE}"\n'
+        f'password_env = "{PASSWORD_VARIABLE}"\n'
+    )
+    (tmp_path / "services.jsonl").write_text("".join(json.dumps(ai_config(s)) + "\n" for s in SERVICES))
+    monkeypatch.chdir(tmp_path)
+    return harness
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_import_enable_show_history_rollback(project, capsys):
+    assert run(capsys, "import", "services.jsonl", "--env", "production", "-y")[0] == 0
+    assert run(capsys, "enable", "query", "indexing", "--env", "production", "-y", "--reason", "cost test")[0] == 0
+
+    code, out, _ = run(capsys, "show", "query", "--env", "production", "--output", "json")
+    shown = json.loads(out)
+    stored = project.server.documents("optctl_test", "production_ai_configs")["query"]
+    assert code == 0 and shown["revision"] == stored["_rev"] and shown["document"]["optimization"]["cache"]["enabled"] is True
+
+    code, out, _ = run(capsys, "history", "--env", "production", "--output", "json")
+    actions = [(e["service"], e["action"], e["reason"]) for e in json.loads(out)["entries"]]
+    assert code == 0 and len(actions) == 5
+    assert sorted(actions[-2:]) == [("indexing", "enable", "cost test"), ("query", "enable", "cost test")]
+
+    assert run(capsys, "rollback", "query", "--env", "production", "-y")[0] == 0
+    assert project.server.documents("optctl_test", "production_ai_configs")["query"]["optimization"]["cache"]["enabled"] is False
+
+
+def test_no_output_shows_an_api_key(project, capsys):
+    run(capsys, "import", "services.jsonl", "--env", "production", "-y")
+    outputs = [run(capsys, *argv) for argv in (
+        ("status",), ("status", "--output", "json"), ("show", "agent", "--env", "production"),
+        ("show", "agent", "--env", "production", "--output", "json"), ("export", "--env", "production"),
+        ("history", "--env", "production", "--output", "json"), ("enable", "agent", "--env", "production", "-y"),
+    )]
+    assert all(code == 0 for code, _, _ in outputs), outputs
+    assert not any("sk-ant-test" in out + err for _, out, err in outputs)
+
+
+def test_wrong_credentials_exit_2_with_one_line(project, capsys, monkeypatch):
+    monkeypatch.setenv(PASSWORD_VARIABLE, "wrong-password")
+    code, out, err = run(capsys, "status")
+    assert code == 2 and out == ""
+    assert err == ("optctl: environment 'production': ArangoDB at arangodb://arango.test:8529/optctl_test rejected the credentials "
+                   "(HTTP 401); check the username and password named by username_env/password_env or username_file/password_file\n")
+    assert "wrong-password" not in err and FAKE_PASSWORD not in err
+
+
+def test_a_connection_lost_mid_enable_exits_2_and_writes_nothing(project, capsys, monkeypatch):
+    run(capsys, "import", "services.jsonl", "--env", "production", "-y")
+    before = project.server.documents("optctl_test", "production_ai_configs")
+    clients: list[FakeHTTPClient] = []
+
+    def dropping(**settings) -> FakeHTTPClient:
+        client = FakeHTTPClient(project.server)
+        client.drop_connection(3)  # read, begin, then the UPDATE never arrives
+        clients.append(client)
+        return client
+
+    monkeypatch.setattr(backend, "DefaultHTTPClient", dropping)
+    code, _, err = run(capsys, "enable", *SERVICES, "--env", "production", "-y")
+
+    assert code == 2 and err.count("\n") == 1 and "connection lost" in err and "nothing was written" in err
+    assert project.server.documents("optctl_test", "production_ai_configs") == before
+    assert project.server.running_transactions() == []

@@ -1,0 +1,60 @@
+"""The control store: compare-and-swap saves, one active rollout per service, events in order."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from optctl.errors import ConflictError, EnvironmentProblem, NotFoundError
+from optctl.rollout import machine
+from optctl.rollout.record_store import ControlStore, Event
+from optctl.rollout.plan import Plan
+
+T0 = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+PLAN = Plan.model_validate({"name": "p", "stages": [{"environment": "dev", "services": ["a", "b"]}]})
+
+
+def rollout(rollout_id, services=("a", "b")):
+    return machine.start(rollout_id, PLAN, [list(services)], "alice", T0)
+
+
+@pytest.fixture
+def two_handles(tmp_path):
+    first, second = ControlStore(tmp_path / "rollouts.db"), ControlStore(tmp_path / "rollouts.db")
+    yield first, second
+    first.close()
+    second.close()
+
+
+def test_of_two_saves_from_the_same_version_exactly_one_wins(two_handles):
+    first, second = two_handles
+    created = first.create(rollout("r1"), [Event("t0", "alice", "started")])
+    mine, theirs = first.get("r1"), second.get("r1")
+    first.save(machine.pause(mine, "mine", T0), [Event("t1", "alice", "paused")])
+    with pytest.raises(ConflictError, match=r"r1 changed since it was read \(by alice at t1: paused\); nothing was done"):
+        second.save(machine.pause(theirs, "theirs", T0), [Event("t1", "bob", "paused")])
+    assert second.get("r1").reason == "mine" and second.get("r1").version == created.version + 1
+    assert [e.actor for e in second.events("r1")] == ["alice", "alice"]
+
+
+def test_an_active_rollout_holds_its_services_until_it_ends(two_handles):
+    first, second = two_handles
+    first.create(rollout("r1"), [])
+    with pytest.raises(ConflictError, match="b in dev is in active rollout r1"):
+        second.create(rollout("r2", ("b", "c")), [])
+    second.create(rollout("r3", ("d",)), [])
+    ended = first.get("r1")
+    first.save(machine.finish_rollback(machine.begin_rollback(ended, "aborted", "alice", "x", False, T0), T0))
+    second.create(rollout("r2", ("b", "c")), [])
+    assert {r.id for r in second.list(["running"])} == {"r2", "r3"}
+
+
+def test_unknown_rollouts_and_unusable_files_say_what_to_do(tmp_path):
+    store = ControlStore(tmp_path / "rollouts.db")
+    with pytest.raises(NotFoundError, match="rollout list"):
+        store.get("nope")
+    store.close()
+    (tmp_path / "file").write_text("")
+    with pytest.raises(EnvironmentProblem, match="cannot open the rollout control store"):
+        ControlStore(tmp_path / "file" / "rollouts.db")
