@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generator, Iterable, Iterator
 
-from optctl.documents import positions
+from optctl.documents import guards, positions
 from optctl.errors import UsageError
 
 MAX_SINGLE_DOCUMENT_BYTES = 64 * 1024 * 1024
@@ -333,11 +333,20 @@ def _decode(text: str, pos: int) -> tuple[Any, int, bool]:
         found = re.compile(rf"-?{err.args[0]}").search(text, pos)
         raise _Problem(found.start() if found else pos, "not-json-number", f"{err.args[0]} is not a JSON number; use a finite number or null") from None
     except RecursionError:
-        raise _Problem(pos, "too-deep", "nesting is too deep to read; no optimization document is nested like this") from None
+        raise _Problem(pos, "too-deep", guards.depth_message()) from None
+    except ValueError:  # an integer literal longer than Python converts
+        offset = guards.long_integer_offset(text, pos)
+        if offset is None:
+            raise
+        raise _Problem(offset, "number-too-long", guards.long_integer_message(text, offset)) from None
 
 
 def _checked(document: SourceDocument, has_duplicates: bool) -> Iterator[SourceDocument | ParseProblem]:
-    """Report keys given twice: the wrapper would keep the last one without a word."""
+    """Report keys given twice (the wrapper would keep the last one without a word) and what guards refuse."""
+    refused = _refused(document)
+    if refused is not None:
+        yield refused
+        return
     duplicates = list(_find_duplicates(document.data, "")) if has_duplicates else []
     for pointer in duplicates:
         line, column = document.position(pointer, key=True) or (document.line, document.column)
@@ -349,6 +358,25 @@ def _checked(document: SourceDocument, has_duplicates: bool) -> Iterator[SourceD
         )
     if not duplicates:
         yield document
+
+
+def _refused(document: SourceDocument) -> ParseProblem | None:
+    """Nesting too deep, or a lone surrogate: see ``guards``."""
+    pointer = guards.deeper_than(document.data)
+    if pointer is not None:
+        code, message = "too-deep", guards.depth_message()
+    else:
+        pointer = guards.lone_surrogate(document.data, document.text)
+        if pointer is None:
+            return None
+        code, message = "lone-surrogate", guards.surrogate_message(pointer)
+        offset = guards.lone_surrogate_offset(document.text)
+        if offset is not None:
+            line, column = _line_col(document.text, offset)
+            line, column = document.line + line - 1, (document.column + column - 1 if line == 1 else column)
+            return ParseProblem(document.path, line, column, code, message, document.index)
+    line, column = document.position(pointer) or (document.line, document.column)
+    return ParseProblem(document.path, line, column, code, message, document.index)
 
 
 def _find_duplicates(value: Any, pointer: str) -> Iterator[str]:
@@ -369,6 +397,11 @@ def _yaml_documents(path: str, text: str) -> Iterator[SourceDocument | ParseProb
     import yaml
 
     try:
+        alias = guards.yaml_alias(text, positions.yaml_loader())
+        if alias is not None:
+            mark, index = alias
+            yield ParseProblem(path, mark.line + 1, mark.column + 1, "yaml-alias", guards.alias_message(), index if index > 0 else None)
+            return
         nodes = list(yaml.compose_all(text, Loader=positions.yaml_loader()))
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -389,13 +422,20 @@ def _yaml_documents(path: str, text: str) -> Iterator[SourceDocument | ParseProb
             yield ParseProblem(path, mark.line + 1, mark.column + 1, "duplicate-key",
                                f"key {name!r} appears more than once; keep one (the last one wins silently)", index if multi else None)
             continue
+        doc_text = text[node.start_mark.index:node.end_mark.index]
         try:
             data = positions.yaml_loader()(text).construct_document(node)
         except (yaml.YAMLError, ValueError, RecursionError) as err:
-            yield ParseProblem(path, node.start_mark.line + 1, 1, "syntax", f"invalid YAML value: {err}", index if multi else None)
+            offset = guards.long_integer_offset(doc_text)
+            if offset is not None:
+                line, column = _line_col(doc_text, offset)
+                yield ParseProblem(path, node.start_mark.line + line, column if line > 1 else node.start_mark.column + column,
+                                   "number-too-long", guards.long_integer_message(doc_text, offset), index if multi else None)
+            else:
+                yield ParseProblem(path, node.start_mark.line + 1, 1, "syntax", f"invalid YAML value: {err}", index if multi else None)
             continue
-        doc_text = text[node.start_mark.index:node.end_mark.index]
-        yield SourceDocument(path, index if multi else None, data, doc_text, node.start_mark.line + 1, node.start_mark.column + 1, "yaml")
+        document = SourceDocument(path, index if multi else None, data, doc_text, node.start_mark.line + 1, node.start_mark.column + 1, "yaml")
+        yield _refused(document) or document
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:

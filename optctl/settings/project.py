@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -141,13 +142,29 @@ def load_project(explicit: Path | None = None, environ: Mapping[str, str] | None
     path = find_project_file(explicit, environ, cwd)
     if path is None:
         return embedded_project(environ)
+    return parse_project(read_toml(path), path)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """The parsed file, or one line naming it and what to do (exit 2): never a traceback."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except OSError as err:
         raise UsageError(f"{path}: cannot read ({err.strerror or err})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        raise UsageError(f"{path}:{line}: not UTF-8 text (byte 0x{raw[err.start]:02x}); TOML files are UTF-8, save it as UTF-8") from None
+    hint = "fix the file or run `optctl init` in an empty folder for a template"
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise UsageError(f"{path}: invalid TOML: {err}; fix the file or run `optctl init` in an empty folder for a template") from None
-    return parse_project(data, path)
+        raise UsageError(f"{path}: invalid TOML: {err}; {hint}") from None
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        raise UsageError(f"{path}: invalid TOML: arrays or inline tables nested too deep to read; {hint}") from None
+    except ValueError:  # an integer literal longer than Python converts
+        raise UsageError(f"{path}: invalid TOML: an integer over {sys.get_int_max_str_digits():,} digits; {hint}") from None
 
 
 def embedded_project(environ: Mapping[str, str] | None = None) -> Project:

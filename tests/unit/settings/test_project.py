@@ -80,6 +80,20 @@ def test_a_bad_project_file_is_one_line_naming_the_file_and_place(tmp_path, text
     assert str(path) in str(raised.value) and "hunter2" not in str(raised.value)
 
 
+@pytest.mark.parametrize(("raw", "message"), [
+    (b'[environments.dev]\nurl = "sqlite:///caf\xe9.db"\n', r"optctl.toml:2: not UTF-8 text \(byte 0xe9\)"),
+    (b"a = " + b"9" * 5000 + b"\n", "an integer over 4,300 digits"),
+    (b"a = " + b"[" * 1000 + b"]" * 1000 + b"\n", "nested too deep"),
+    (b"a = " + b"{b = " * 600 + b"1" + b"}" * 600 + b"\n", "nested too deep"),
+])
+def test_a_project_file_python_cannot_decode_is_one_line_not_a_crash(tmp_path, raw, message):
+    path = tmp_path / "optctl.toml"
+    path.write_bytes(raw)
+    with pytest.raises(UsageError, match=message) as raised:
+        config.load_project(path, environ={})
+    assert str(raised.value).startswith(str(path)) and "\n" not in str(raised.value)
+
+
 def test_credentials_come_from_the_named_variable_or_file(tmp_path):
     (tmp_path / "password").write_text("s3cret\n")
     env = config.EnvironmentConfig("production", "arangodb://h:8529/db", username_env="ARANGO_USER", password_file=str(tmp_path / "password"))
