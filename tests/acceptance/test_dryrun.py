@@ -129,7 +129,7 @@ def test_model_option_overrides_and_unknown_models_are_a_finding(capsys):
     ({"model": SONNET, "messages": [{"role": "user", "content": [
         {"type": "text", "text": f"b{i}", "cache_control": {"type": "ephemeral"}} for i in range(5)]}]}, 1, "too-many-breakpoints"),
     ({"model": SONNET, "messages": [{"role": "user", "content": "word " * 200_000}]}, 1, "prompt-too-long"),
-    ('{"model": "%s", "messages": [{"role": "user", "content": "half a pair \\ud800"}]}' % SONNET, 1, "invalid-unicode"),
+    ('{"model": "%s", "messages": [{"role": "user", "content": "half a pair \\ud800"}]}' % SONNET, 1, "unreadable"),  # refused as it is read
 ])
 def test_bad_fixtures_are_findings_naming_the_place_never_a_traceback(tmp_path, capsys, content, code_expected, finding):
     path = write(tmp_path, "bad.json", content)
