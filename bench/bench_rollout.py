@@ -46,7 +46,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     runs = []
-    for run in range(args.runs):
+    for _ in range(args.runs):
         with tempfile.TemporaryDirectory(prefix="optctl-bench-") as folder:
             runs.append(_one_run(Path(folder), args.services))
     print(f"embedded SQLite store, rollout of {args.services} services per stage, 3 stages, {args.runs} runs"

@@ -1,60 +1,40 @@
-"""``optctl enable | disable | set | apply | rollback | import``: change one environment.
+"""``optctl enable | disable | set | apply | rollback | import``: parse, call ``optctl.commands.change``, render.
 
-Every command follows one path: plan (read and decide), show the diff, confirm (a TTY asks; a
-script must pass --yes), write as one revision-checked unit, show what was recorded.
+The flow itself (plan, preview, confirm, commit) is ``optctl.commands.change.change``; this
+module adds only the terminal: the preview printed before the question, and the question.
 """
 
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, List, Optional
 
 import typer
 
 from optctl.cli.options import ConfigOpt, DryRunOpt, EnvOpt, Output, OutputOpt, ReasonOpt, YesOpt
 
 if TYPE_CHECKING:
-    from optctl.services.changes import Plan
-    from optctl.settings.project import EnvironmentConfig
-    from optctl.stores.base import Store
+    from optctl.commands.change import ChangeResult
 
 ServicesArg = typer.Argument(..., metavar="SERVICE", help="Service name(s).")
 
 
-def _run(
-    config: Path | None, env_name: str | None, output: Output, dry_run: bool, yes: bool, reason: str | None,
-    plan: "Callable[[Store, EnvironmentConfig], Plan]",
-) -> None:
-    """Plan with ``plan(store, env)``; then show, confirm and commit. Imports stay lazy."""
-    from optctl.services import actions as control
-    from optctl.settings.project import actor, load_project
+def _run(command: "Callable[..., ChangeResult]", *args: Any, output: Output, config: Path | None, env: str | None,
+         reason: str | None, dry_run: bool, yes: bool) -> None:
+    """Call the command with the terminal's edges, render its result, exit with its code."""
+    from optctl.cli.terminal import ask
+    from optctl.commands.change import WriteOptions
+    from optctl.commands.edges import Edges, show_nothing
     from optctl.render import services as render
+    from optctl.render.console import stderr, stdout
 
-    env = load_project(config).env(env_name)
-    with control.opened(env) as store:
-        planned = plan(store, env)
-        text = output is Output.text
-        if text:
-            render.plan_text(planned, dry_run)
-        written = []
-        if planned.changes and not dry_run:
-            _confirm(yes, f"write {len(planned.changes)} change(s) to {env.name}?")
-            written = control.commit(store, planned, actor(), reason)
+    text = output is Output.text
+    console = stdout()
+    edges = Edges(confirm=ask, preview=(lambda planned: render.change_preview(planned, console)) if text else show_nothing)
+    result = command(*args, options=WriteOptions(env, config, reason, dry_run, yes), edges=edges)
     if text:
-        render.written_text(env.name, written)
+        render.change_text(result, console, stderr())
     else:
-        render.plan_json(planned, dry_run, written)
-
-
-def _confirm(yes: bool, question: str) -> None:
-    from optctl.errors import UsageError
-
-    if yes:
-        return
-    if not sys.stdin.isatty():
-        raise UsageError("not a terminal, so nothing to ask: pass --yes to write, or --dry-run to only look; nothing was written")
-    if not typer.confirm(question, default=False, err=True):
-        typer.echo("cancelled; nothing was written", err=True)
-        raise typer.Exit(1)
+        render.change_json(result, console)
+    raise typer.Exit(result.exit_code)
 
 
 def enable(
@@ -62,9 +42,9 @@ def enable(
     yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """Turn prompt caching on (cache.enabled = true)."""
-    from optctl.services.actions import plan_flip
+    from optctl.commands import change
 
-    _run(config, env, output, dry_run, yes, reason, lambda store, _: plan_flip(store, services, True))
+    _run(change.enable, services, output=output, config=config, env=env, reason=reason, dry_run=dry_run, yes=yes)
 
 
 def disable(
@@ -72,9 +52,9 @@ def disable(
     yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """Turn prompt caching off (cache.enabled = false): the migration guide's rollback."""
-    from optctl.services.actions import plan_flip
+    from optctl.commands import change
 
-    _run(config, env, output, dry_run, yes, reason, lambda store, _: plan_flip(store, services, False))
+    _run(change.disable, services, output=output, config=config, env=env, reason=reason, dry_run=dry_run, yes=yes)
 
 
 def set_(
@@ -84,9 +64,9 @@ def set_(
     yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """Typed, validated edits of optimization fields."""
-    from optctl.services.actions import plan_set
+    from optctl.commands import change
 
-    _run(config, env, output, dry_run, yes, reason, lambda store, _: plan_set(store, service, assignments))
+    _run(change.set_fields, service, assignments, output=output, config=config, env=env, reason=reason, dry_run=dry_run, yes=yes)
 
 
 def apply(
@@ -96,9 +76,9 @@ def apply(
     yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """Write optimization objects from a file (how a service first gets one)."""
-    from optctl.services.actions import plan_apply
+    from optctl.commands import change
 
-    _run(config, env, output, dry_run, yes, reason, lambda store, e: plan_apply(store, e, file, service or ()))
+    _run(change.apply, file, service or (), output=output, config=config, env=env, reason=reason, dry_run=dry_run, yes=yes)
 
 
 def rollback(
@@ -108,9 +88,9 @@ def rollback(
     yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """Restore the optimization object as it was before the last change (recorded as a change)."""
-    from optctl.services.actions import plan_rollback
+    from optctl.commands import change
 
-    _run(config, env, output, dry_run, yes, reason, lambda store, _: plan_rollback(store, service, to))
+    _run(change.rollback, service, to, output=output, config=config, env=env, reason=reason, dry_run=dry_run, yes=yes)
 
 
 def import_(
@@ -119,9 +99,9 @@ def import_(
     yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """Load whole ai-config documents into an environment (validated; unchanged ones skipped)."""
-    from optctl.services.actions import plan_import
+    from optctl.commands import change
 
-    _run(config, env, output, dry_run, yes, reason, lambda store, e: plan_import(store, e, file))
+    _run(change.import_documents, file, output=output, config=config, env=env, reason=reason, dry_run=dry_run, yes=yes)
 
 
 def register(app: typer.Typer) -> None:

@@ -61,7 +61,7 @@ def diff(env: EnvsOpt = None, output: OutputOpt = Output.text, config: ConfigOpt
     if not env or len(env) != 2:
         raise UsageError("diff compares two environments: give --env A --env B")
     found = control.environment_diff(load_project(config), *env)
-    (render.env_diff_json if output is Output.json else render.env_diff_text)(*env, found)
+    (render.env_diff_json if output is Output.json else render.env_diff_text)(env[0], env[1], found)
     if found:
         raise typer.Exit(1)
 

@@ -80,7 +80,7 @@ def _schema_findings(err) -> list[Finding]:
     value = _shown(err.instance, pointer)
     if keyword == "type":
         types = expected if isinstance(expected, list) else [expected]
-        wanted = " or ".join(_JSON_TYPES.get(t, t) for t in types)
+        wanted = " or ".join(_JSON_TYPES.get(t, str(t)) for t in types)
         hint = None
         if "boolean" in types and err.instance in ("true", "false"):
             hint = f"write {err.instance} without quotes"
@@ -98,7 +98,7 @@ def _schema_findings(err) -> list[Finding]:
     if keyword == "const":
         return [Finding("not-allowed", "error", pointer, f"must be {json.dumps(expected)}", None, value)]
     if keyword in ("minLength", "minItems"):
-        return [Finding("too-short", "error", pointer, f"must not be empty" if expected == 1 else err.message, None, value)]
+        return [Finding("too-short", "error", pointer, "must not be empty" if expected == 1 else err.message, None, value)]
     return [Finding(keyword or "schema", "error", pointer, err.message if value is not None else _first_clause(err.message), None, value)]
 
 

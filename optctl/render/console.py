@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import IO, Any
 
 from rich.console import Console
 
@@ -22,7 +22,8 @@ def stderr() -> Console:
     return Console(file=sys.stderr, highlight=False, soft_wrap=True)
 
 
-def emit_json(payload: Any) -> None:
-    """Machine output: one JSON document on stdout, nothing else."""
-    sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
-    sys.stdout.write("\n")
+def emit_json(payload: Any, file: IO[str] | None = None) -> None:
+    """Machine output: one JSON document on stdout (or ``file``, a console's), nothing else."""
+    out = sys.stdout if file is None else file
+    out.write(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+    out.write("\n")

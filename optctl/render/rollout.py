@@ -174,7 +174,7 @@ def _next_text(rollout: Rollout, action: Action, now: datetime) -> str:
         if rollout.state == "paused":
             return f"paused; `optctl rollout resume {rollout.id}` to go on, or abort it"
         return {"completed": "nothing: the rollout is complete",
-                "failed": f"nothing: the rollout failed and was rolled back; `optctl rollout list`, then a new plan",
+                "failed": "nothing: the rollout failed and was rolled back; `optctl rollout list`, then a new plan",
                 "aborted": "nothing: the rollout was aborted"}.get(rollout.state, action.reason)
     if action.kind == "wait" and action.until is not None:
         return f"{action.reason}: stage {action.stage + 1} can move in {format_seconds((action.until - now).total_seconds())}; then `optctl rollout advance`"

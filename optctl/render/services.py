@@ -15,7 +15,10 @@ from optctl.documents.redact import redact
 from optctl.render.console import emit_json, stdout
 
 if TYPE_CHECKING:
-    from optctl.services.changes import Difference, Plan
+    from rich.console import Console
+
+    from optctl.commands.change import ChangeResult
+    from optctl.services.changes import Difference
     from optctl.services.actions import ServiceDifference
     from optctl.services.status import Cell, Row
     from optctl.stores.base import HistoryEntry, StoredDocument
@@ -41,7 +44,9 @@ def _difference(d: Difference) -> Line:
 # --- plans (enable, disable, set, apply, rollback, import) -----------------------------
 
 
-def plan_text(plan: Plan, dry_run: bool) -> None:
+def change_preview(result: ChangeResult, console: Console) -> None:
+    """What a change command would write, shown before it asks (and on a dry run)."""
+    plan = result.plan
     lines: list[Line] = []
     for planned in plan.changes:
         revision = f"revision {planned.revision}" if planned.revision else "new"
@@ -49,31 +54,35 @@ def plan_text(plan: Plan, dry_run: bool) -> None:
         lines += [[("  ", None), *_difference(d)] for d in planned.differences]
         lines += [[("  warning: ", "yellow"), (warning, None)] for warning in planned.warnings]
     lines += [[(service, "bold"), (f" in {plan.env}: {why}", None)] for service, why in plan.unchanged]
-    if dry_run and plan.changes:
+    if result.dry_run and plan.changes:
         lines.append([(f"dry run: {len(plan.changes)} change(s) to {plan.env} shown, nothing written", None)])
     if lines:
-        _print_lines(lines)
+        _print_columns(console, columns([[[line]] for line in lines]))
 
 
 def _print_lines(lines: list[Line]) -> None:
     _print_columns(stdout(), columns([[[line]] for line in lines]))
 
 
-def written_text(env: str, entries: Sequence[HistoryEntry]) -> None:
-    if entries:
-        revisions = ", ".join(f"{e.service}@{e.revision}" for e in entries)
-        stdout().print(f"wrote {len(entries)} change(s) to {env}: {revisions}")
+def change_text(result: ChangeResult, console: Console, errors: Console) -> None:
+    """After the preview: what was recorded, or that a person said no."""
+    if result.cancelled:
+        errors.print("cancelled; nothing was written")
+    if result.written:
+        revisions = ", ".join(f"{e.service}@{e.revision}" for e in result.written)
+        console.print(f"wrote {len(result.written)} change(s) to {result.plan.env}: {revisions}")
 
 
-def plan_json(plan: Plan, dry_run: bool, written: Sequence[HistoryEntry] = ()) -> None:
+def change_json(result: ChangeResult, console: Console) -> None:
+    plan = result.plan
     emit_json(redact({
         "schema_version": SCHEMA_VERSION,
         "env": plan.env,
-        "dry_run": dry_run,
+        "dry_run": result.dry_run,
         "changes": [planned.to_json() for planned in plan.changes],
         "unchanged": [{"service": service, "why": why} for service, why in plan.unchanged],
-        "written": [entry.to_json() for entry in written],
-    }))
+        "written": [entry.to_json() for entry in result.written],
+    }), console.file)
 
 
 def _redacted(d: Difference) -> Difference:

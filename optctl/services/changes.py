@@ -278,7 +278,9 @@ def _refuse_errors(value: Any, kind: str, where: str, prefix: str = "", within: 
         place = (prefix + finding.pointer).replace("/", ".").lstrip(".")
         return f"{place or 'document'}: {finding.message}" + (f" ({finding.hint})" if finding.hint else "")
 
-    findings = [f for f in check_document(value, kind_named(kind)) if f.pointer.startswith(within)]
+    known = kind_named(kind)
+    assert known is not None, kind  # callers name one of the contract's own kinds
+    findings = [f for f in check_document(value, known) if f.pointer.startswith(within)]
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""

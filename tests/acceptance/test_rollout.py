@@ -192,7 +192,6 @@ def test_status_watch_returns_once_the_rollout_has_ended(capsys):
 
 
 def test_the_example_plan_starts_on_the_example_services(capsys, tmp_path):
-    from pathlib import Path
 
     example = paths.EXAMPLES / "plans" / "enable-prompt-caching.yaml"
     code, out, _ = run(capsys, "rollout", "start", str(example), "-o", "json")

@@ -1,10 +1,9 @@
 """Reading documents: every format, positions in the file, problems that do not hide each other."""
 
-import json
 
 import pytest
 
-from optctl.documents.reader import ParseProblem, SourceDocument, iter_paths, read_documents
+from optctl.documents.reader import ParseProblem, iter_paths, read_documents
 from optctl.errors import UsageError
 
 

@@ -13,7 +13,6 @@ from optctl.rollout.record_store import ControlStore
 from optctl.rollout import operations
 from optctl.rollout.operations import Runtime
 from optctl.rollout.plan import Plan
-from tests.support.stores import store_factory  # noqa: F401  (the fixture: once per store backend)
 
 SERVICES = ["agent", "indexing", "query"]
 

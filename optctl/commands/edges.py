@@ -1,0 +1,44 @@
+"""What a command reaches outside itself for, bundled so that a unit test can replace each piece.
+
+A command function takes plain arguments and one ``Edges``; the defaults are the real thing
+(the project file, the stores, the OS user). The CLI only adds the terminal: ``confirm``
+asks a person, ``preview`` shows what a write would do before the question is asked.
+"""
+
+from __future__ import annotations
+
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from optctl.settings.project import EnvironmentConfig, Project, actor, load_project
+from optctl.stores.base import Store
+from optctl.stores.factory import open_store
+
+# The answer to a yes/no question: True or False, or None when there is nobody to ask
+# (not a terminal); the command then decides what that means (a write needs --yes).
+Confirm = Callable[[str], "bool | None"]
+
+
+def nobody_to_ask(question: str) -> None:
+    """The default ``confirm``: no terminal, so no answer."""
+    return None
+
+
+def show_nothing(planned: Any) -> None:
+    """The default ``preview``: scripts read the result, not the preview."""
+
+
+@dataclass(frozen=True)
+class Edges:
+    load_project: Callable[[Path | None], Project] = load_project
+    open_store: Callable[[EnvironmentConfig], Store] = open_store
+    confirm: Confirm = nobody_to_ask
+    preview: Callable[[Any], None] = show_nothing
+    actor: Callable[[], str] = actor
+
+    @contextmanager
+    def opened(self, env: EnvironmentConfig) -> Iterator[Store]:
+        with closing(self.open_store(env)) as store:
+            yield store
