@@ -49,7 +49,8 @@ def long_integer_offset(text: str, start: int = 0) -> int | None:
 
 
 def long_integer_message(text: str, offset: int) -> str:
-    digits = len(re.match(r"-?(\d*)", text[offset:]).group(1))
+    run = re.match(r"-?(\d*)", text[offset:])  # always matches: every part is optional
+    digits = len(run.group(1)) if run else 0
     return (f"a number of {digits:,} digits is longer than the {integer_limit():,} digits optctl reads; "
             "no field takes a number this long, so shorten it (or quote it if it is text)")
 
