@@ -9,7 +9,7 @@ atomic unit, so the history and the documents can never disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence, runtime_checkable
+from typing import Any, Iterator, Protocol, Sequence, runtime_checkable
 
 from optctl.errors import ConflictError, NotFoundError
 
@@ -122,8 +122,22 @@ class Store(Protocol):
     ) -> list[HistoryEntry]:
         """Insert or replace whole ai-config documents (import), recorded as ``import``."""
 
-    def history(self, service: str | None = None, limit: int | None = None) -> list[HistoryEntry]:
-        """Audit entries, oldest first; with ``limit``, the newest ``limit`` of them."""
+    def history(
+        self, service: str | None = None, limit: int | None = None, since: str | None = None, until: str | None = None
+    ) -> list[HistoryEntry]:
+        """Audit entries, oldest first; with ``limit``, the newest ``limit`` of them.
+
+        ``since`` and ``until`` bound the entries' ``at`` (``since <= at < until``); both are UTC
+        timestamps in the ``at`` format (``window.timestamp`` makes one), compared as text.
+        """
+
+    def iter_history(
+        self, service: str | None = None, since: str | None = None, until: str | None = None
+    ) -> Iterator[HistoryEntry]:
+        """The same entries, oldest first, read in batches: memory stays flat however long the history."""
+
+    def last_changes(self) -> dict[str, HistoryEntry]:
+        """The newest entry of each service, reading one entry per service (``status`` runs this)."""
 
     def close(self) -> None:
         """Release connections and file handles."""

@@ -16,16 +16,18 @@ import json
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from optctl.settings.project import SQLITE_SCHEME, EnvironmentConfig
 from optctl.errors import ConflictError, EnvironmentProblem, UsageError
 from optctl.stores.base import Change, HistoryEntry, StoredDocument, changed_since_read, no_such_service, without_system_fields
-from optctl.stores.sqlite_connection import connect, immediate, query
+from optctl.stores.sqlite_connection import connect, immediate, iterate, query
 
 __all__ = ["SqliteStore"]
 
-SCHEMA_VERSION = 1  # PRAGMA user_version of a file this optctl has set up
+# PRAGMA user_version of a file this optctl has set up. 2 added history_by_time; a version-1
+# file is brought up to date on open (the statements below are all IF NOT EXISTS).
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -50,8 +52,10 @@ CREATE TABLE IF NOT EXISTS history (
     rollout TEXT
 );
 CREATE INDEX IF NOT EXISTS history_by_key ON history (env, key, id);
+CREATE INDEX IF NOT EXISTS history_by_time ON history (env, at);
 """
 _HISTORY_COLUMNS = "revision, at, actor, action, service, env, before, after, reason, rollout"
+_QUALIFIED_HISTORY_COLUMNS = ", ".join(f"h.{column}" for column in _HISTORY_COLUMNS.split(", "))
 
 
 def utc_now() -> str:
@@ -114,19 +118,37 @@ class SqliteStore:
         documents = (StoredDocument(self._config.service_for(key), key, str(revision), json.loads(body)) for key, revision, body in rows)
         return {doc.service: doc for doc in sorted(documents, key=lambda d: d.service)}
 
-    def history(self, service: str | None = None, limit: int | None = None) -> list[HistoryEntry]:
-        where, params = "env = ?", [self.env]
-        if service is not None:
-            where, params = where + " AND key = ?", params + [self._config.key_for(service)]
+    def history(self, service: str | None = None, limit: int | None = None,
+                since: str | None = None, until: str | None = None) -> list[HistoryEntry]:
+        where, params = self._history_filter(service, since, until)
         sql = f"SELECT {_HISTORY_COLUMNS} FROM history WHERE {where} ORDER BY id DESC"
         if limit is not None:
             sql, params = sql + " LIMIT ?", params + [limit]
         return [_entry(row) for row in reversed(self._query(sql, params))]
 
+    def iter_history(self, service: str | None = None, since: str | None = None, until: str | None = None) -> Iterator[HistoryEntry]:
+        where, params = self._history_filter(service, since, until)
+        rows = iterate(self._conn, f"SELECT {_HISTORY_COLUMNS} FROM history WHERE {where} ORDER BY id", params, self._busy)
+        return map(_entry, rows)
+
+    def _history_filter(self, service: str | None, since: str | None, until: str | None) -> tuple[str, list[Any]]:
+        clauses, params = ["env = ?"], [self.env]
+        for clause, value in (("key = ?", None if service is None else self._config.key_for(service)), ("at >= ?", since), ("at < ?", until)):
+            if value is not None:
+                clauses.append(clause)
+                params.append(value)
+        return " AND ".join(clauses), params
+
     def last_changes(self) -> dict[str, HistoryEntry]:
-        """The newest history entry of every service, in one indexed query (for ``status``)."""
+        """The newest history entry of every service: one ``history_by_key`` lookup per document.
+
+        Each service's newest entry is found by a descending search of the index, so the cost
+        grows with the number of services, not with the length of the history.
+        """
         rows = self._query(
-            f"SELECT {_HISTORY_COLUMNS} FROM history WHERE id IN (SELECT MAX(id) FROM history WHERE env = ? GROUP BY key)",
+            f"SELECT {_QUALIFIED_HISTORY_COLUMNS} FROM documents AS d JOIN history AS h ON h.id = ("
+            "SELECT id FROM history WHERE env = d.env AND key = d.key ORDER BY id DESC LIMIT 1"
+            ") WHERE d.env = ?",
             (self.env,),
         )
         return {entry.service: entry for entry in map(_entry, rows)}

@@ -51,3 +51,14 @@ def query(conn: sqlite3.Connection, sql: str, params: Sequence[Any], unavailable
         return conn.execute(sql, params).fetchall()
     except sqlite3.OperationalError as err:
         raise unavailable(err) from None
+
+
+def iterate(conn: sqlite3.Connection, sql: str, params: Sequence[Any], unavailable: Unavailable,
+            batch: int = 1000) -> Iterator[tuple]:
+    """Rows a batch at a time, for results too long to hold (the whole history)."""
+    try:
+        cursor = conn.execute(sql, params)
+        while rows := cursor.fetchmany(batch):
+            yield from rows
+    except sqlite3.OperationalError as err:
+        raise unavailable(err) from None

@@ -69,3 +69,47 @@ def test_last_changes_agrees_with_the_whole_history(tmp_path):
     assert {s: e.actor for s, e in store.last_changes().items()} == {"a": "carol", "b": "alice"}
     store.close()
     other.close()
+
+
+def _steps(store: SqliteStore, work) -> int:
+    """SQLite virtual-machine steps (in hundreds) that ``work`` costs: rows read, not seconds."""
+    counted = [0]
+
+    def step() -> int:
+        counted[0] += 1
+        return 0
+
+    store._conn.set_progress_handler(step, 100)
+    try:
+        work()
+    finally:
+        store._conn.set_progress_handler(None, 0)
+    return counted[0]
+
+
+def test_status_reads_one_history_entry_per_service_however_long_the_history(tmp_path):
+    from optctl.stores.base import Change
+    from tests.support.samples import ai_config
+
+    store = _open(tmp_path / "optctl.db")
+    store.put_documents([ai_config(f"s{i}") for i in range(20)], actor="alice")
+    short = _steps(store, store.last_changes)
+    for round in range(50):
+        current = store.read_many()
+        store.write([Change(s, d.revision, {"cache": {"enabled": round % 2 == 0}}, "set") for s, d in current.items()], actor="bob")
+    assert len(store.history()) == 20 * 51
+    assert _steps(store, store.last_changes) <= short + 2  # 51 times the history, the same reads
+    assert {e.actor for e in store.last_changes().values()} == {"bob"}
+    store.close()
+
+
+def test_a_version_1_store_gains_the_time_index_on_open(tmp_path):
+    path = tmp_path / "optctl.db"
+    _open(path).close()
+    with sqlite3.connect(path) as raw:
+        raw.execute("DROP INDEX history_by_time")
+        raw.execute("PRAGMA user_version = 1")
+    _open(path).close()
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone() == (2,)
+        assert raw.execute("SELECT name FROM sqlite_master WHERE name = 'history_by_time'").fetchone()
