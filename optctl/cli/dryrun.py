@@ -59,7 +59,7 @@ def dry_run(
     settings = dry.choose_settings(optimization, config, env, service, as_configured)
     rules = table.load(models_file)
     strategies = dry.strategies(strategy.value, compare)
-    counter = dry.make_counter(tokenizer.value, dry.input_chars(paths, glob))
+    counter = dry.make_counter(tokenizer.value)
     reports = list(dry.run(paths, settings=settings, rules=rules, counter=counter, strategies=strategies, calls=calls,
                            model=model, emit=emit_request, glob=glob))
     options = dict(strategy=strategy.value, strategies=strategies, tokenizer=counter.name, calls=calls, source=settings.source)

@@ -8,7 +8,6 @@ analysed in batches, so memory stays flat however many there are.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -107,26 +106,18 @@ def strategies(first: str, compare: bool) -> list[str]:
     return [first, *(s for s in STRATEGIES if s != first)] if compare else [first]
 
 
-def make_counter(name: str, chars: int) -> Counter:
-    """The counter named by --tokenizer; the Rust engine up front when the input is large."""
-    from optctl.caching.tokens import bpe
+def make_counter(name: str) -> Counter:
+    """The counter named by --tokenizer."""
     from optctl.caching.tokens import counters as tokens
 
     if name == "chars4":
         return tokens.CharsPerFour()
-    offline = tokens.Offline(prefer_rust=chars > bpe.RUST_AFTER_CHARS)
+    offline = tokens.Offline()
     if name == "anthropic":
         from optctl.caching.tokens.count_api import AnthropicCountTokens
 
         return AnthropicCountTokens(offline=offline)
     return offline
-
-
-def input_chars(paths: Sequence[str], glob: str | None = None) -> int:
-    """Bytes of input on disk, to choose the tokenizer engine before reading (stdin: unknown)."""
-    from optctl.documents.reader import STDIN, iter_paths
-
-    return sum(os.path.getsize(p) for p in iter_paths(paths, glob) if p != STDIN)
 
 
 def run(

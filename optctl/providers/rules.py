@@ -51,6 +51,22 @@ class Model:
     tokenizer: str
     as_of: str
     source: str
+    status: str = "available"  # or "retired" (on the first-party API; status_note says where it still runs)
+    status_note: str | None = None
+    # Of the input price; None: the provider's (``pricing.<provider>``).
+    cache_multipliers: dict[str, float] | None = None
+    # [{"above_prompt_tokens": N, "input_per_mtok": x, "output_per_mtok": y}]: prices for larger prompts.
+    price_tiers: tuple[dict[str, Any], ...] = ()
+    # [{"before": "YYYY-MM-DD", "cache_multipliers": {...}}]: what applied before a dated change.
+    price_changes: tuple[dict[str, Any], ...] = ()
+    # Every value quoted for the minimum, [{"tokens", "source"}], and why min_cacheable_tokens is the one used.
+    min_cacheable_sources: tuple[dict[str, Any], ...] = ()
+    min_cacheable_choice: str | None = None
+    context_window_source: str | None = None
+
+    @property
+    def retired(self) -> bool:
+        return self.status == "retired"
 
 
 @dataclass(frozen=True)
@@ -132,6 +148,11 @@ _MODEL_FIELDS = {
     "family": str, "match": list, "provider": str, "min_cacheable_tokens": int, "input_per_mtok": (int, float, type(None)),
     "output_per_mtok": (int, float, type(None)), "context_window": (int, type(None)), "tokenizer": str, "as_of": str, "source": str,
 }
+_OPTIONAL_MODEL_FIELDS = {
+    "status": str, "status_note": str, "cache_multipliers": dict, "price_tiers": list, "price_changes": list,
+    "min_cacheable_sources": list, "min_cacheable_choice": str, "context_window_source": str,
+}
+_STATUSES = ("available", "retired")
 _TOKENIZER_FIELDS = {"base_encoding": str, "prose_factor": (int, float), "code_factor": (int, float),
                      "code_symbol_share": (int, float), "chars_per_token": (int, float)}
 
@@ -155,8 +176,40 @@ def _parse(raw: Any, where: str) -> Rules:
         if values["tokenizer"] not in tokenizers:
             raise UsageError(f"{where}: models[{i}].tokenizer {values['tokenizer']!r} is not in the tokenizers section")
         values["match"] = tuple(str(m).lower() for m in values["match"])
+        values.update(_optional_model_fields(entry, f"{where}: models[{i}]"))
         models.append(Model(**values))
     return Rules(where, raw, tuple(models), tokenizers)
+
+
+def _optional_model_fields(entry: dict[str, Any], here: str) -> dict[str, Any]:
+    """Status, per-model multipliers, price tiers and changes, the minimum's sources: checked, as tuples."""
+    values = {}
+    for name, kind in _OPTIONAL_MODEL_FIELDS.items():
+        if entry.get(name) is None:
+            continue
+        if not isinstance(entry[name], kind):
+            raise UsageError(f"{here}.{name} has the wrong type; see `optctl models -o json` for the shape")
+        values[name] = tuple(entry[name]) if kind is list else entry[name]
+    if values.get("status", "available") not in _STATUSES:
+        raise UsageError(f"{here}.status must be one of {', '.join(_STATUSES)}")
+    _multipliers(values.get("cache_multipliers", {}), f"{here}.cache_multipliers")
+    for j, tier in enumerate(values.get("price_tiers", ())):
+        _fields(tier, {"above_prompt_tokens": int, "input_per_mtok": (int, float), "output_per_mtok": (int, float, type(None))},
+                f"{here}.price_tiers[{j}]")
+    for j, change in enumerate(values.get("price_changes", ())):
+        _fields(change, {"before": str, "cache_multipliers": dict}, f"{here}.price_changes[{j}]")
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", change["before"]):
+            raise UsageError(f"{here}.price_changes[{j}].before must be a date, YYYY-MM-DD")
+        _multipliers(change["cache_multipliers"], f"{here}.price_changes[{j}].cache_multipliers")
+    for j, quoted in enumerate(values.get("min_cacheable_sources", ())):
+        _fields(quoted, {"tokens": int, "source": str}, f"{here}.min_cacheable_sources[{j}]")
+    return values
+
+
+def _multipliers(multipliers: dict[str, Any], here: str) -> None:
+    for key, value in multipliers.items():
+        if not (key == "cache_read" or key.startswith("cache_write_")) or not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise UsageError(f"{here}.{key}: expected cache_read or cache_write_<ttl>, a number")
 
 
 def _check_providers(raw: dict[str, Any], where: str) -> None:

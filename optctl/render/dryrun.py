@@ -263,21 +263,32 @@ def _usd(value: float | None, signed: bool = False, sign: bool = True) -> str:
 
 
 def models_text(rules) -> None:
+    from optctl.providers import prices
+
     console = stdout()
-    table = _table(f"models ({rules.path}; as of {rules.raw.get('as_of', '?')}); minimum cacheable prefix; USD per million input/output tokens")
+    table = _table(f"models ({rules.path}; as of {rules.raw.get('as_of', '?')}); USD per million tokens: input, "
+                   "cache write 5m and 1h, cache read, output; minimum cacheable prefix (* sources disagree); context window; "
+                   "+ retired on the first-party API")
     table.add_column("family", no_wrap=True)
-    for name in ("minimum", "in", "out", "context"):
+    for name in ("min", "in", "w5m", "w1h", "read", "out", "context"):
         table.add_column(name, justify="right", no_wrap=True)
-    for name in ("tokens", "as of", "src"):
-        table.add_column(name, no_wrap=True)
+    table.add_column("src", no_wrap=True)
     sources: dict[str, int] = {}
+    notes: list[str] = []
     for m in rules.models:
         note = sources.setdefault(m.source, len(sources) + 1)
-        table.add_row(m.family, f"{m.min_cacheable_tokens:,}", _price(m.input_per_mtok), _price(m.output_per_mtok),
-                      f"{m.context_window:,}" if m.context_window else "?", m.tokenizer, m.as_of, f"[{note}]")
+        p = prices.of_model(rules, m)
+        conflicting = len({q["tokens"] for q in m.min_cacheable_sources}) > 1
+        cells = (p.input, p.write.get("5m"), p.write.get("1h"), p.read, p.output) if p else (None,) * 5
+        table.add_row(m.family + ("+" if m.retired else ""), f"{m.min_cacheable_tokens:,}" + ("*" if conflicting else ""),
+                      *map(_price, cells), _tokens_short(m.context_window), f"[{note}]",
+                      style="dim" if m.retired else None)
+        notes += _model_notes(m)
     console.print(table)
     for source, note in sources.items():
         console.print(f"  [{note}] {source}", markup=False, highlight=False)
+    for line in notes:
+        console.print(f"  {line}", markup=False, highlight=False)
     providers = _table("providers")
     providers.add_column("provider", no_wrap=True)
     providers.add_column("markers")
@@ -286,11 +297,37 @@ def models_text(rules) -> None:
         providers.add_row(name, "yes" if p.get("supports_markers") else "no", f"{p.get('caching', '')} ({p.get('as_of', '')}; {p.get('source', '')})")
     console.print(providers)
     for name, pricing in rules.raw["pricing"].items():
-        console.print(f"{name} cache prices: write 5m x{pricing['cache_write_5m']}, write 1h x{pricing['cache_write_1h']}, "
-                      f"read x{pricing['cache_read']} of the input price ({pricing.get('source', '')})", markup=False, highlight=False)
+        console.print(f"{name} default cache prices: write 5m x{pricing['cache_write_5m']}, write 1h x{pricing['cache_write_1h']}, "
+                      f"read x{pricing['cache_read']} of the input price, where a model sets none ({pricing.get('source', '')})",
+                      markup=False, highlight=False)
     for name, t in rules.tokenizers.items():
-        console.print(f"tokenizer {name}: {t.base_encoding} x{t.prose_factor} prose, x{t.code_factor} code "
+        users = ", ".join(m.family for m in rules.models if m.tokenizer == name)
+        console.print(f"tokenizer {name}: {t.base_encoding} x{t.prose_factor} prose, x{t.code_factor} code, for {users} "
                       f"({rules.raw['tokenizers'][name].get('source', '')})", markup=False, highlight=False)
+
+
+def _tokens_short(tokens: int | None) -> str:
+    if tokens is None:
+        return "?"
+    for size, unit in ((1_000_000, "M"), (1_000, "k")):
+        if tokens >= size and tokens % size == 0:
+            return f"{tokens // size}{unit}"
+    return f"{tokens:,}"
+
+
+def _model_notes(m) -> list[str]:
+    """What a row cannot say: retirement, price tiers and changes, the minimum's sources, an unknown window."""
+    lines = [f"{m.family}: {m.status_note}"] if m.status_note else []
+    lines += [f"{m.family}: above {t['above_prompt_tokens']:,}-token prompts, input {_price(t['input_per_mtok'])}, "
+              f"output {_price(t['output_per_mtok'])} (cache prices in proportion)" for t in m.price_tiers]
+    lines += [f"{m.family}: before {c['before']}, " + ", ".join(f"{k} x{v:g}" for k, v in c["cache_multipliers"].items())
+              for c in m.price_changes]
+    if len({q["tokens"] for q in m.min_cacheable_sources}) > 1 or (m.min_cacheable_choice and not m.min_cacheable_sources):
+        quoted = "; ".join(f"{q['tokens']:,} ({q['source']})" for q in m.min_cacheable_sources)
+        lines.append(f"{m.family}: minimum {quoted + ': ' if quoted else ''}{m.min_cacheable_choice}")
+    if m.context_window is None and m.context_window_source:
+        lines.append(f"{m.family}: context window {m.context_window_source}")
+    return lines
 
 
 def _price(value: float | None) -> str:

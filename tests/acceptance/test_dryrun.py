@@ -184,6 +184,24 @@ def test_models_lists_the_table_and_a_models_file_overrides_it(tmp_path, capsys)
     assert report["fixtures"][0]["cached_tokens"] == 0 and report["fixtures"][0]["breakpoints"] == []
 
 
+def test_models_lists_todays_families_with_their_status(capsys):
+    code, out, _ = run(capsys, "models")
+    families = ["claude-opus-4-7", "claude-opus-4-8", "claude-opus-5", "claude-opus-5-5", "claude-sonnet-5", "claude-sonnet-5-5",
+                "claude-haiku-5-5", "claude-fable-5", "claude-fable-5-1", "claude-mythos-5", "claude-mythos-5-1"]
+    listed = {line.split()[0] for line in out.splitlines() if line.strip().startswith("claude-")}
+    assert code == 0 and set(families) <= listed and "claude-opus-4-1+" in listed
+    assert "claude-opus-4-1: retired on the first-party API" in out and "claude-haiku-5-5: above 100,000-token prompts" in out
+
+
+def test_a_retired_model_is_a_finding_and_a_1m_window_takes_a_long_prompt(tmp_path, capsys):
+    long = " ".join(f"clause{i % 97} of the agreement" for i in range(120_000))  # ~400k tokens
+    fixture = write(tmp_path, "long.json", {"model": "claude-sonnet-5-20261101", "messages": [{"role": "user", "content": long}]})
+    code, report = run_json(capsys, "dry-run", fixture)
+    assert "prompt-too-long" not in [f["code"] for f in report["fixtures"][0]["findings"]]
+    code, report = run_json(capsys, "dry-run", PROMPTS / "support-agent-tools.json", "--model", "claude-opus-4-1-20250805")
+    assert "model-retired" in [f["code"] for f in report["fixtures"][0]["findings"]]
+
+
 def test_validate_knows_prompt_fixtures(tmp_path, capsys):
     code, out, err = run(capsys, "validate", PROMPTS / "support-agent-tools.json", PROMPTS / "multi-turn-chat.json")
     assert code == 0, out + err

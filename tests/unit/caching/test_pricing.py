@@ -1,19 +1,22 @@
 import pytest
 
 from optctl.caching.pricing import break_even, cost
+from optctl.providers.prices import Prices
 
-PRICES = {"cache_write_5m": 1.25, "cache_write_1h": 2.0, "cache_read": 0.1}
+
+def at(input_price: float) -> Prices:
+    return Prices("test", input_price, None, {"5m": input_price * 1.25, "1h": input_price * 2.0}, input_price * 0.1)
 
 
 def test_nothing_cached_costs_the_same_every_call_and_never_breaks_even():
-    c = cost(10_000, [], 3.0, PRICES, 10)
+    c = cost(10_000, [], at(3.0), 10)
     assert c.uncached == c.first_call == c.hit == pytest.approx(0.03)
     assert c.break_even_calls is None
     assert c.saving_over_calls == pytest.approx(0)
 
 
 def test_a_5m_prefix_costs_a_write_premium_once_then_a_tenth():
-    c = cost(10_000, [(8_000, "5m")], 3.0, PRICES, 10)
+    c = cost(10_000, [(8_000, "5m")], at(3.0), 10)
     assert c.first_call == pytest.approx((8_000 * 1.25 + 2_000) * 3e-6)
     assert c.hit == pytest.approx((8_000 * 0.1 + 2_000) * 3e-6)
     assert c.break_even_calls == 2  # 1.25x once is paid back by the first 0.9x read
@@ -21,7 +24,7 @@ def test_a_5m_prefix_costs_a_write_premium_once_then_a_tenth():
 
 
 def test_mixed_ttls_bill_the_1h_part_at_2x_and_the_rest_at_1_25x():
-    c = cost(10_000, [(5_000, "1h"), (3_000, "5m")], 1.0, PRICES, 3)
+    c = cost(10_000, [(5_000, "1h"), (3_000, "5m")], at(1.0), 3)
     assert c.first_call == pytest.approx((5_000 * 2.0 + 3_000 * 1.25 + 2_000) * 1e-6)
 
 

