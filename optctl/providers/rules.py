@@ -183,7 +183,7 @@ def _parse(raw: Any, where: str) -> Rules:
 
 def _optional_model_fields(entry: dict[str, Any], here: str) -> dict[str, Any]:
     """Status, per-model multipliers, price tiers and changes, the minimum's sources: checked, as tuples."""
-    values = {}
+    values: dict[str, Any] = {}
     for name, kind in _OPTIONAL_MODEL_FIELDS.items():
         if entry.get(name) is None:
             continue
