@@ -25,8 +25,9 @@ def validate(
     """
     from optctl.render import findings as reporters
     from optctl.contract.checker import validate_paths
+    from optctl.render.progress import Bars
 
-    result = validate_paths(paths, kind=kind, glob=glob, strict=strict)
+    result = validate_paths(paths, kind=kind, glob=glob, strict=strict, progress=Bars(quiet=output is not ReportFormat.text))
     {"text": reporters.text_report, "json": reporters.json_report, "github": reporters.github_report}[output.value](result)
     raise typer.Exit(result.exit_code)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, ContextManager, Iterator
 
 from optctl.settings.project import EnvironmentConfig, Project, actor, load_project
 from optctl.stores.base import Store
@@ -19,6 +19,19 @@ from optctl.stores.factory import open_store
 # The answer to a yes/no question: True or False, or None when there is nobody to ask
 # (not a terminal); the command then decides what that means (a write needs --yes).
 Confirm = Callable[[str], "bool | None"]
+
+
+# Progress of long work: ``with edges.progress(description, total, unit) as advance: advance(n)``
+# reports n more units done (total None when unknown). The default shows nothing; the CLI passes
+# ``optctl.render.progress.Bars``, a bar on stderr when a person is watching.
+Advance = Callable[[float], None]
+Progress = Callable[[str, "float | None", str], ContextManager[Advance]]
+
+
+@contextmanager
+def no_progress(description: str, total: float | None, unit: str) -> Iterator[Advance]:
+    """The default ``progress``: nobody is watching."""
+    yield lambda amount: None
 
 
 def nobody_to_ask(question: str) -> None:
@@ -37,6 +50,7 @@ class Edges:
     confirm: Confirm = nobody_to_ask
     preview: Callable[[Any], None] = show_nothing
     actor: Callable[[], str] = actor
+    progress: Progress = no_progress
 
     @contextmanager
     def opened(self, env: EnvironmentConfig) -> Iterator[Store]:

@@ -6,13 +6,15 @@ memory whole; only the findings are kept.
 
 from __future__ import annotations
 
+import os
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, ContextManager, Iterable
 
 from optctl.contract.check import check_document
 from optctl.contract.findings import Finding
 from optctl.contract.kinds import Kind, detect_kind, kind_named, kind_names
-from optctl.documents.reader import ParseProblem, SourceDocument, UnreadableFile, iter_paths, read_documents
+from optctl.documents.reader import STDIN, ParseProblem, SourceDocument, UnreadableFile, iter_paths, read_documents
 from optctl.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError
 
 
@@ -52,20 +54,46 @@ class ValidationResult:
         return EXIT_OK if self.valid else EXIT_PROBLEMS
 
 
+# ``commands.edges.Progress``: (description, total, unit) -> a context giving ``advance(amount)``.
+Progress = Callable[[str, "float | None", str], ContextManager[Callable[[float], None]]]
+
+
 def validate_paths(
-    paths: Iterable[str], *, kind: str | None = None, glob: str | None = None, strict: bool = False
+    paths: Iterable[str], *, kind: str | None = None, glob: str | None = None, strict: bool = False,
+    progress: Progress | None = None,
 ) -> ValidationResult:
+    """Every document of every path, checked; ``progress`` hears of the bytes read as they go."""
     forced = _forced_kind(kind)
     reports: list[DocumentReport] = []
-    for path in iter_paths(paths, glob):
-        try:
-            for item in read_documents(path):
-                reports.append(_report(item, forced))
-        except UnreadableFile as err:
-            # One unreadable file must not hide the problems of the others.
-            finding = Finding("unreadable", "error", "", err.detail, None, None, err.line, err.column)
-            reports.append(DocumentReport(path, None, None, [finding], unreadable=True))
+    files = list(iter_paths(paths, glob))
+    sizes = [_size(path) for path in files] if progress else [0] * len(files)
+    with progress("validating", sum(sizes) or None, "bytes") if progress else nullcontext(_ignore) as advance:
+        for path, size in zip(files, sizes):
+            done = 0
+            try:
+                for item in read_documents(path):
+                    reports.append(_report(item, forced))
+                    if isinstance(item, SourceDocument) and done < size:
+                        step = min(len(item.text) + 1, size - done)  # characters: bytes, near enough
+                        advance(step)
+                        done += step
+            except UnreadableFile as err:
+                # One unreadable file must not hide the problems of the others.
+                finding = Finding("unreadable", "error", "", err.detail, None, None, err.line, err.column)
+                reports.append(DocumentReport(path, None, None, [finding], unreadable=True))
+            advance(size - done)
     return ValidationResult(reports, strict)
+
+
+def _size(path: str) -> int:
+    try:
+        return 0 if path == STDIN else os.path.getsize(path)
+    except OSError:
+        return 0  # reading it will say why
+
+
+def _ignore(amount: float) -> None:
+    pass
 
 
 def validate_document(document: SourceDocument, kind: Kind | None = None) -> DocumentReport:

@@ -1,0 +1,104 @@
+"""Progress bars: drawn on a terminal a person watches, never in a pipe, in CI or in JSON mode.
+
+The real CLI runs in a child process whose stderr is a pseudo-terminal (or a pipe); the bar's
+delay is set to zero through its environment variable so that the test does not depend on how
+long the work takes on a loaded machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+
+import pytest
+
+from optctl.render.progress import AFTER_VARIABLE, Bars
+
+BAR = "━"  # rich's bar glyph
+
+
+def _documents(tmp_path, count=300) -> str:
+    path = tmp_path / "export.jsonl"
+    path.write_text("".join(json.dumps({"cache": {"enabled": i % 2 == 0}}) + "\n" for i in range(count)))
+    return str(path)
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "NO_COLOR")}
+    return {**env, "TERM": "xterm-256color", AFTER_VARIABLE: "0", "COLUMNS": "100", **extra}
+
+
+def _stderr_on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    """Run optctl with stderr on a pseudo-terminal; (exit code, stdout, what the terminal showed)."""
+    master, slave = pty.openpty()
+    child = subprocess.Popen([sys.executable, "-m", "optctl", *args], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=slave, env=env)
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed its end
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    out = child.stdout.read().decode()
+    return child.wait(), out, shown.decode(errors="replace")
+
+
+def test_validate_draws_a_bar_on_a_terminal(tmp_path):
+    code, out, shown = _stderr_on_a_terminal(["validate", _documents(tmp_path)], _env())
+    assert code == 0 and "300 documents" in out
+    assert BAR in shown and "validating" in shown and "kB" in shown  # bytes done, of the total
+
+
+@pytest.mark.parametrize("why", ["json", "ci"])
+def test_no_bar_in_json_mode_or_ci_even_on_a_terminal(tmp_path, why):
+    args, env = ["validate", _documents(tmp_path)], _env()
+    if why == "json":
+        args.append("--output=json")
+    else:
+        env["CI"] = "true"
+    code, out, shown = _stderr_on_a_terminal(args, env)
+    assert code == 0 and BAR not in shown and "validating" not in shown
+
+
+def test_no_bar_in_a_pipe(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "optctl", "validate", _documents(tmp_path)],
+                          capture_output=True, text=True, env=_env())
+    assert done.returncode == 0 and done.stderr == ""
+
+
+class FakeTerminal:
+    """A stream that says it is a terminal, and a clock the test moves."""
+
+    def __init__(self):
+        self.written, self.now = [], 0.0
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.written.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_short_work_shows_nothing_long_work_shows_the_bar():
+    terminal = FakeTerminal()
+    bars = Bars(stream=terminal, environ={"TERM": "xterm"}, clock=lambda: terminal.now)
+    with bars("importing", 10, "documents") as advance:
+        advance(3)
+        terminal.now = 0.4  # under the default half second: still nothing
+        advance(3)
+        assert terminal.written == []
+        terminal.now = 0.6
+        advance(4)
+    assert any("importing" in text and "10/10" in text for text in terminal.written)
