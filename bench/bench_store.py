@@ -93,18 +93,20 @@ def main() -> None:
 
 def _in_process(home: Path, services: list[str], runs: int) -> tuple[list[float], list[float]]:
     """The library's own share, without the interpreter and CLI startup."""
-    import contextlib
     import io
 
-    from optctl.services import actions as control
+    from rich.console import Console
+
+    from optctl.commands.edges import Edges
+    from optctl.commands.inspect import status
     from optctl.render.services import status_text
+    from optctl.services import actions as control
 
     project = embedded_project({"OPTCTL_HOME": str(home)})
     status_times, flip_times = [], []
     for run in range(runs):
         start = time.perf_counter()
-        with contextlib.redirect_stdout(io.StringIO()):
-            status_text(*control.status_rows(project))
+        status_text(status(edges=Edges(load_project=lambda _: project)), Console(file=io.StringIO()))
         status_times.append(time.perf_counter() - start)
         start = time.perf_counter()
         with opened(project.env("staging")) as store:

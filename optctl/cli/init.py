@@ -1,4 +1,4 @@
-"""``optctl init [--example]``: a commented optctl.toml, and optionally example services to try."""
+"""``optctl init [--example]``: parse, call ``optctl.commands.init``, render."""
 
 from pathlib import Path
 
@@ -13,22 +13,11 @@ def init(
     config: ConfigOpt = None,
 ) -> None:
     """Write optctl.toml here (never overwriting one) and, with --example, load example services."""
-    from optctl.settings.project import actor, load_project, write_project_file
+    from optctl.commands.init import init as run
     from optctl.render.console import stdout
+    from optctl.render.project import init_text
 
-    console = stdout()
-    written = write_project_file(directory)
-    console.print(f"wrote {written}" if written else f"{directory / 'optctl.toml'} exists; left as it is")
-    if not example:
-        return
-    from optctl.services.examples import load_into_project
-
-    for env, loaded in load_into_project(load_project(config, cwd=directory), actor()).items():
-        if loaded is None:
-            console.print(f"{env}: not an embedded store; examples not loaded")
-        else:
-            console.print(f"{env}: loaded {len(loaded)} example service(s)" + ("" if loaded else " (all were there already)"))
-    console.print("next: optctl status")
+    init_text(run(directory, example, config), stdout())
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,4 @@
-"""``optctl status | show | history | diff | export``: look, never write."""
+"""``optctl status | show | history | diff | export``: parse, call ``optctl.commands.inspect``, render."""
 
 from typing import Annotated, List, Optional
 
@@ -15,12 +15,12 @@ LimitOpt = Annotated[Optional[int], typer.Option("--limit", "-n", min=1, metavar
 
 def status(env: EnvsOpt = None, output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
     """Services by environments: caching on/off, TTL, min tokens, last change."""
-    from optctl.services import actions as control
-    from optctl.settings.project import load_project
+    from optctl.commands import inspect
     from optctl.render import services as render
+    from optctl.render.console import stdout
 
-    env_names, rows = control.status_rows(load_project(config), env)
-    (render.status_json if output is Output.json else render.status_text)(env_names, rows)
+    result = inspect.status(env or (), config)
+    (render.status_json if output is Output.json else render.status_text)(result, stdout())
 
 
 def show(
@@ -28,14 +28,12 @@ def show(
     env: EnvOpt = None, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """One service's document (secrets redacted) and its revision."""
-    from optctl.services import actions as control
-    from optctl.settings.project import load_project
+    from optctl.commands import inspect
     from optctl.render import services as render
+    from optctl.render.console import stdout
 
-    environment = load_project(config).env(env)
-    with control.opened(environment) as store:
-        stored = store.read(service)
-    (render.document_json if output is Output.json else render.document_text)(stored, environment.name)
+    result = inspect.show(service, env, config)
+    (render.document_json if output is Output.json else render.document_text)(result, stdout())
 
 
 def history(
@@ -43,27 +41,23 @@ def history(
     env: EnvsOpt = None, limit: LimitOpt = None, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """Who changed what, when, from what to what, and why (oldest first)."""
-    from optctl.services import actions as control
-    from optctl.settings.project import load_project
+    from optctl.commands import inspect
     from optctl.render import services as render
+    from optctl.render.console import stdout
 
-    entries = control.history(load_project(config), service, env, limit)
-    (render.history_json if output is Output.json else render.history_text)(entries)
+    result = inspect.history(service, env or (), limit, config)
+    (render.history_json if output is Output.json else render.history_text)(result, stdout())
 
 
 def diff(env: EnvsOpt = None, output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
     """Where two environments differ (exit 1 if they do). Give --env twice."""
-    from optctl.services import actions as control
-    from optctl.settings.project import load_project
-    from optctl.errors import UsageError
+    from optctl.commands import inspect
     from optctl.render import services as render
+    from optctl.render.console import stdout
 
-    if not env or len(env) != 2:
-        raise UsageError("diff compares two environments: give --env A --env B")
-    found = control.environment_diff(load_project(config), *env)
-    (render.env_diff_json if output is Output.json else render.env_diff_text)(env[0], env[1], found)
-    if found:
-        raise typer.Exit(1)
+    result = inspect.environments_diff(env or (), config)
+    (render.env_diff_json if output is Output.json else render.env_diff_text)(result, stdout())
+    raise typer.Exit(result.exit_code)
 
 
 def export(
@@ -73,13 +67,11 @@ def export(
     config: ConfigOpt = None,
 ) -> None:
     """All documents of an environment, as `optctl import` reads them (secrets redacted by default)."""
-    from optctl.services import actions as control
-    from optctl.settings.project import load_project
+    from optctl.commands import inspect
     from optctl.render import services as render
+    from optctl.render.console import stderr, stdout
 
-    with control.opened(load_project(config).env(env)) as store:
-        documents = control.export(store, include_secrets)
-    render.documents_export(documents, jsonl)
+    render.documents_export(inspect.export(env, include_secrets, config), jsonl, stdout(), stderr())
 
 
 def register(app: typer.Typer) -> None:

@@ -1,22 +1,17 @@
-"""``optctl schema [NAME]``: print a bundled JSON schema for editors and other tools."""
+"""``optctl schema [NAME]``: parse, call ``optctl.commands.schema``, render."""
 
 from typing import Optional
 
 import typer
 
-from optctl.render.console import emit_json, stdout
-
 
 def schema(name: Optional[str] = typer.Argument(None, help="Schema name; omit to list them.")) -> None:
     """Print a bundled JSON schema (or list their names)."""
-    from optctl.contract.schemas import load_schema, schema_names
+    from optctl.commands.schema import schema as run
+    from optctl.render.console import stdout
+    from optctl.render.project import schema_output
 
-    if name is None:
-        console = stdout()
-        for known in schema_names():
-            console.print(known)
-        return
-    emit_json(load_schema(name.removesuffix(".schema.json")))
+    schema_output(run(name), stdout())
 
 
 def register(app: typer.Typer) -> None:

@@ -16,6 +16,7 @@ from optctl.commands.edges import Edges
 from optctl.errors import EXIT_OK, EXIT_PROBLEMS, UsageError
 from optctl.services import actions
 from optctl.services.changes import Plan
+from optctl.settings.context import RunContext
 from optctl.settings.project import EnvironmentConfig
 from optctl.stores.base import HistoryEntry, Store
 
@@ -37,6 +38,7 @@ class WriteOptions:
 class ChangeResult:
     """What a change command planned and what it wrote (nothing on a dry run or a "no")."""
 
+    context: RunContext
     plan: Plan
     dry_run: bool
     written: tuple[HistoryEntry, ...] = ()
@@ -74,9 +76,10 @@ def import_documents(file: str, options: WriteOptions = WriteOptions(), edges: E
 
 def change(plan: Planner, options: WriteOptions, edges: Edges) -> ChangeResult:
     """Plan with ``plan(store, env)``, preview, confirm, commit: the one path every change takes."""
-    env = edges.load_project(options.config).env(options.env)
+    project = edges.load_project(options.config)
+    env = project.env(options.env)
     with edges.opened(env) as store:
-        planned = ChangeResult(plan(store, env), options.dry_run)
+        planned = ChangeResult(RunContext.of(project, [env]), plan(store, env), options.dry_run)
         edges.preview(planned)
         if not planned.plan.changes or options.dry_run:
             return planned

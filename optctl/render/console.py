@@ -14,6 +14,11 @@ from typing import IO, Any
 from rich.console import Console
 
 
+# The version of every JSON document optctl prints (the ``schema_version`` key): raised only when
+# a key is removed or changes meaning; new keys are added without a change.
+JSON_OUTPUT_VERSION = 1
+
+
 def stdout() -> Console:
     return Console(file=sys.stdout, highlight=False, soft_wrap=False)
 

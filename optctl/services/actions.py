@@ -14,10 +14,10 @@ from typing import Any, Iterator, Sequence
 
 from optctl.services import changes
 from optctl.services import status
-from optctl.settings.project import EnvironmentConfig, Project
+from optctl.settings.project import EnvironmentConfig
 from optctl.stores.factory import open_store
 from optctl.errors import UsageError
-from optctl.stores.base import HistoryEntry, Store, StoredDocument, changed_since_read, without_system_fields
+from optctl.stores.base import HistoryEntry, Store, changed_since_read, without_system_fields
 
 
 @contextmanager
@@ -140,51 +140,7 @@ def export(store: Store, include_secrets: bool = False) -> list[dict[str, Any]]:
     return documents if include_secrets else redact(documents)
 
 
-def status_rows(project: Project, env_names: Sequence[str] | None = None) -> tuple[list[str], list[status.Row]]:
-    documents: dict[str, dict[str, StoredDocument]] = {}
-    last: dict[str, dict[str, HistoryEntry]] = {}
-    for env in project.select(list(env_names) if env_names else None):
-        with opened(env) as store:
-            documents[env.name] = store.read_many()
-            last[env.name] = _last_changes(store)
-    return list(documents), status.matrix(documents, last)
-
-
-def _last_changes(store: Store) -> dict[str, HistoryEntry]:
-    # A backend may answer this in one query (SQLite does); otherwise read the whole history.
+def last_changes(store: Store) -> dict[str, HistoryEntry]:
+    """The newest history entry per service; a backend may answer in one query (SQLite does)."""
     answer = getattr(store, "last_changes", None)
     return answer() if answer else status.last_changes(store.history())
-
-
-def history(project: Project, service: str | None, env_names: Sequence[str] | None = None, limit: int | None = None) -> list[HistoryEntry]:
-    """Entries of the chosen environments merged by time, oldest first; ``limit`` keeps the newest."""
-    entries: list[HistoryEntry] = []
-    for env in project.select(list(env_names) if env_names else None):
-        with opened(env) as store:
-            entries += store.history(service, limit)
-    entries.sort(key=lambda entry: entry.at)
-    return entries[-limit:] if limit else entries
-
-
-@dataclass(frozen=True)
-class ServiceDifference:
-    service: str
-    only_in: str | None  # the environment that has the service when the other has not
-    differences: list[changes.Difference]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"service": self.service, "only_in": self.only_in, "diff": [d.to_json() for d in self.differences]}
-
-
-def environment_diff(project: Project, first: str, second: str) -> list[ServiceDifference]:
-    with opened(project.env(first)) as a_store, opened(project.env(second)) as b_store:
-        a, b = a_store.read_many(), b_store.read_many()
-    found = []
-    for service in sorted(set(a) | set(b)):
-        if service not in b or service not in a:
-            found.append(ServiceDifference(service, first if service in a else second, []))
-            continue
-        differences = changes.document_differences(a[service], b[service])
-        if differences:
-            found.append(ServiceDifference(service, None, differences))
-    return found

@@ -14,24 +14,12 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, Iterable, Mapping, Sequence
 
-from optctl.documents.redact import REDACTED, redact, secret_values
+from optctl.documents.redact import REDACTED, secret_values
 from optctl.errors import InvalidDocumentError, NotFoundError, UsageError
+from optctl.services.diff import Difference, diff
 from optctl.stores.base import Change, HistoryEntry, StoredDocument, no_such_service, without_system_fields
 
 Optimization = dict[str, Any] | None
-
-
-@dataclass(frozen=True)
-class Difference:
-    """One leaf that differs, as a dotted path (``cache.enabled``)."""
-
-    path: str
-    kind: str  # added | removed | changed
-    before: Any = None
-    after: Any = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "kind": self.kind, "before": self.before, "after": self.after}
 
 
 @dataclass(frozen=True)
@@ -297,39 +285,3 @@ def _model_check(model: Any, value: Any, where: str, prefix: str = "") -> None:
         first = err.errors()[0]
         place = ".".join([prefix] * bool(prefix) + [str(part) for part in first["loc"]])
         raise InvalidDocumentError(f"{where}: {place or 'document'}: {first['msg']}; nothing was written") from None
-
-
-# --- differences -----------------------------------------------------------------------
-
-
-def diff(before: Any, after: Any, prefix: str = "") -> list[Difference]:
-    """Leaf differences between two JSON values, in a stable order."""
-    if isinstance(before, dict) and isinstance(after, dict):
-        found: list[Difference] = []
-        for key in list(before) + [k for k in after if k not in before]:
-            path = f"{prefix}{key}"
-            if key not in after:
-                found.append(Difference(path, "removed", before=before[key]))
-            elif key not in before:
-                found.append(Difference(path, "added", after=after[key]))
-            else:
-                found += diff(before[key], after[key], f"{path}.")
-        return found
-    if before == after and type(before) is type(after):
-        return []
-    path = prefix.rstrip(".") or "optimization"
-    if before is None:
-        return [Difference(path, "added", after=after)]
-    if after is None:
-        return [Difference(path, "removed", before=before)]
-    return [Difference(path, "changed", before, after)]
-
-
-def document_differences(a: StoredDocument | None, b: StoredDocument | None) -> list[Difference]:
-    """Where one service's documents differ between two environments (secrets never compared)."""
-    def comparable(stored: StoredDocument | None) -> Any:
-        if stored is None:
-            return None
-        return redact({k: v for k, v in without_system_fields(stored.document).items() if k != "_key"})
-
-    return diff(comparable(a), comparable(b))

@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from optctl.settings.project import SQLITE_SCHEME, Project
 from optctl.stores.base import HistoryEntry, Store
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1] / "example_services"  # installed wheel
@@ -23,23 +22,6 @@ def services_dir() -> Path:
 
 def example_documents() -> list[dict[str, Any]]:
     return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(services_dir().glob("*.json"))]
-
-
-def load_into_project(project: Project, actor: str) -> dict[str, list[HistoryEntry] | None]:
-    """Examples into every embedded (SQLite) environment; ``None`` for those left alone.
-
-    A project whose production lives in ArangoDB must never receive made-up services.
-    """
-    from optctl.services.actions import opened
-
-    loaded: dict[str, list[HistoryEntry] | None] = {}
-    for env in project.select(None):
-        if not env.url.startswith(SQLITE_SCHEME):
-            loaded[env.name] = None
-            continue
-        with opened(env) as store:
-            loaded[env.name] = load_examples(store, actor)
-    return loaded
 
 
 def load_examples(store: Store, actor: str) -> list[HistoryEntry]:

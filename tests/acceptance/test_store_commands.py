@@ -152,8 +152,10 @@ def test_rollback_undoes_the_last_change_and_is_recorded(project, capsys):
 
 def test_show_gives_the_document_redacted_with_its_revision(project, capsys):
     code, shown = run_json(capsys, "show", "summarizer", "--env", "dev")
-    assert code == 0 and set(shown) == {"schema_version", "service", "env", "revision", "document"}
+    assert code == 0 and set(shown) == {"schema_version", "service", "env", "revision", "document", "project", "store"}
     assert (shown["service"], shown["env"], shown["revision"]) == ("summarizer", "dev", "1")
+    assert shown["project"] == {"file": str(project / "optctl.toml"), "embedded_default": None}
+    assert shown["store"] == {"dev": {"backend": "sqlite", "location": str(project / "optctl.db")}}
     assert shown["document"]["configuration"]["apiKey"] == "***REDACTED***"
 
     code, _, err = run(capsys, "show", "ghost", "--env", "dev")
@@ -196,7 +198,7 @@ def test_import_refuses_an_invalid_document_and_writes_nothing(project, tmp_path
 def test_diff_shows_where_two_environments_differ(project, capsys):
     run(capsys, "enable", "indexing", "-e", "dev", "-y")
     code, found = run_json(capsys, "diff", "--env", "dev", "--env", "production")
-    assert code == 1
+    assert code == 1 and set(found.pop("store")) == {"dev", "production"} and found.pop("project")["file"].endswith("optctl.toml")
     assert found == {"schema_version": 1, "environments": ["dev", "production"], "services": [
         {"service": "indexing", "only_in": None, "diff": [
             {"path": "optimization.cache.enabled", "kind": "changed", "before": True, "after": False}]}]}

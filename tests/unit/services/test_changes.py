@@ -149,18 +149,6 @@ def test_prepare_import_validates_and_drops_arango_system_fields():
     assert "sk-ant-very-secret-key" not in str(raised.value)
 
 
-def test_diff_lists_leaves_in_a_stable_order():
-    found = changes.diff({"cache": {"enabled": False, "x": 1}, "provider": "a"}, {"cache": {"enabled": True}, "provider": "a", "batch": {"enabled": False}})
-    assert [(d.path, d.kind) for d in found] == [("cache.enabled", "changed"), ("cache.x", "removed"), ("batch", "added")]
-    assert changes.diff(None, None) == [] and changes.diff(1, True)[0].kind == "changed"
-
-
-def test_document_differences_never_compare_secrets():
-    a = StoredDocument("q", "q", "1", ai_config("q"))
-    b = StoredDocument("q", "q", "5", {**ai_config("q"), "configuration": {**ai_config("q")["configuration"], "apiKey": "other"}})
-    assert changes.document_differences(a, b) == []
-
-
 def test_a_stored_object_that_is_broken_is_named_not_crashed_on():
     broken = StoredDocument("query", "query", "1", {**ai_config("query"), "optimization": ["not", "an", "object"]})
     with pytest.raises(InvalidDocumentError, match="not an object.*optctl apply"):

@@ -1,0 +1,149 @@
+"""``status | show | history | diff | export``: look at the stores, never write.
+
+Each function reads what it needs through ``Edges`` and returns a result carrying the
+``RunContext`` (which project, which stores), so that an empty answer from the embedded default
+store, used because no project file was found, says so instead of passing for an empty production.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from optctl.commands.edges import Edges
+from optctl.errors import EXIT_OK, EXIT_PROBLEMS, NotFoundError, UsageError
+from optctl.services import actions, status as matrix
+from optctl.services.diff import Difference, ServiceDifference, diff, environment_differences
+from optctl.settings.context import RunContext
+from optctl.stores.base import HistoryEntry, StoredDocument
+
+
+@dataclass(frozen=True)
+class StatusResult:
+    context: RunContext
+    environments: list[str]
+    rows: list[matrix.Row]
+    exit_code: int = EXIT_OK
+
+    @property
+    def empty_embedded(self) -> bool:
+        """Nothing found, and only because no project file pointed elsewhere."""
+        return not self.rows and self.context.embedded
+
+
+def status(envs: Sequence[str] = (), config: Path | None = None, edges: Edges = Edges()) -> StatusResult:
+    """Every service by every chosen environment (all by default)."""
+    project = edges.load_project(config)
+    chosen = project.select(list(envs) or None)
+    documents: dict[str, dict[str, StoredDocument]] = {}
+    last: dict[str, dict[str, HistoryEntry]] = {}
+    for env in chosen:
+        with edges.opened(env) as store:
+            documents[env.name] = store.read_many()
+            last[env.name] = actions.last_changes(store)
+    return StatusResult(RunContext.of(project, chosen), list(documents), matrix.matrix(documents, last))
+
+
+@dataclass(frozen=True)
+class ShowResult:
+    context: RunContext
+    env: str
+    stored: StoredDocument
+    exit_code: int = EXIT_OK
+
+
+def show(service: str, env: str | None = None, config: Path | None = None, edges: Edges = Edges()) -> ShowResult:
+    project = edges.load_project(config)
+    environment = project.env(env)
+    context = RunContext.of(project, [environment])
+    with edges.opened(environment) as store:
+        try:
+            stored = store.read(service)
+        except NotFoundError as err:
+            if context.embedded and not store.list_services():
+                raise NotFoundError(f"{err}; {context.embedded_hint}") from None
+            raise
+    return ShowResult(context, environment.name, stored)
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One recorded change and its differences, ready to show."""
+
+    entry: HistoryEntry
+    differences: list[Difference]
+
+
+@dataclass(frozen=True)
+class HistoryResult:
+    context: RunContext
+    lines: list[HistoryLine]
+    exit_code: int = EXIT_OK
+
+    @property
+    def entries(self) -> list[HistoryEntry]:
+        return [line.entry for line in self.lines]
+
+    @property
+    def empty_embedded(self) -> bool:
+        return not self.lines and self.context.embedded
+
+
+def history(service: str | None = None, envs: Sequence[str] = (), limit: int | None = None, config: Path | None = None,
+            edges: Edges = Edges()) -> HistoryResult:
+    """Entries of the chosen environments merged by time, oldest first; ``limit`` keeps the newest."""
+    project = edges.load_project(config)
+    chosen = project.select(list(envs) or None)
+    entries: list[HistoryEntry] = []
+    for env in chosen:
+        with edges.opened(env) as store:
+            entries += store.history(service, limit)
+    entries.sort(key=lambda entry: entry.at)
+    kept = entries[-limit:] if limit else entries
+    return HistoryResult(RunContext.of(project, chosen), [HistoryLine(entry, diff(entry.before, entry.after)) for entry in kept])
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    context: RunContext
+    first: str
+    second: str
+    services: list[ServiceDifference]
+
+    @property
+    def exit_code(self) -> int:
+        """1 when the environments differ, as ``diff(1)`` does."""
+        return EXIT_PROBLEMS if self.services else EXIT_OK
+
+
+def environments_diff(envs: Sequence[str], config: Path | None = None, edges: Edges = Edges()) -> DiffResult:
+    """Where two environments differ: services only one has, and settings that differ (secrets never compared)."""
+    if len(envs) != 2:
+        raise UsageError("diff compares two environments: give --env A --env B")
+    project = edges.load_project(config)
+    first, second = project.env(envs[0]), project.env(envs[1])
+    with edges.opened(first) as a_store, edges.opened(second) as b_store:
+        a, b = a_store.read_many(), b_store.read_many()
+    return DiffResult(RunContext.of(project, [first, second]), first.name, second.name,
+                      environment_differences(first.name, a, second.name, b))
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    context: RunContext
+    documents: list[dict[str, Any]]  # redacted unless secrets were asked for
+    exit_code: int = EXIT_OK
+
+    @property
+    def empty_embedded(self) -> bool:
+        return not self.documents and self.context.embedded
+
+
+def export(env: str | None = None, include_secrets: bool = False, config: Path | None = None, edges: Edges = Edges()) -> ExportResult:
+    """All documents of one environment, as ``import`` reads them back."""
+    project = edges.load_project(config)
+    environment = project.env(env)
+    with edges.opened(environment) as store:
+        documents = actions.export(store, include_secrets)
+    return ExportResult(RunContext.of(project, [environment]), documents)
