@@ -1,56 +1,162 @@
 """Secrets never leave optctl: every value printed, logged or recorded passes through here.
 
-Model documents carry provider API keys in ``configuration.apiKey``; other platforms' fields
-may carry passwords or tokens. A key is secret by its name, wherever it appears.
+A value is replaced by ``REDACTED`` when any of these rules says it may be a secret (the
+README's security notes list them for users):
+
+1. Its key, or the key of any object above it, names a secret. Keys are compared as words,
+   whatever the style (``awsSecretAccessKey``, ``x-api-key``, ``PRIVATE_KEY_PEM``): a word
+   or run of words from ``SECRET_WORDS`` (password, passphrase, secret, token, credentials,
+   authorization, cookie, bearer, ...), or a glued name containing one of ``SECRET_PARTS``
+   (``apikey``, ``accesskey``, ``privatekey``, ...). Counts such as ``max_tokens`` are not.
+2. It is under a key named ``configuration`` (a model document's provider settings, where
+   each platform adds its own fields) and not under an allow-listed field known to hold no
+   secret (``CONFIGURATION_FIELDS``: model, temperature, base URL, ...).
+3. Whatever its key, the part of a string that looks like a secret is replaced: the userinfo
+   of a URL (``https://user:pass@host``), a ``Password=...`` (and similar) item of a connection
+   string, and values shaped like keys: ``sk-...`` (Anthropic, OpenAI), ``AKIA...``/``ASIA...``
+   (AWS), PEM blocks, ``Bearer ...``, JSON Web Tokens, GitHub, Slack and Google API keys.
+
+Booleans, null and empty strings are never secrets and are left as they are, so that a
+redacted document keeps its shape. Free text (error messages, a check's output) goes through
+``scrub``: rule 3, plus the secret values of the documents involved.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from functools import lru_cache
+from typing import Any, Iterator
 
 REDACTED = "***REDACTED***"
 
-_SECRET_KEY = re.compile(r"(api[_-]?key|password|passwd|secret|token|credential|private[_-]?key)$", re.I)
+SECRET_WORDS = frozenset({
+    "password", "passwd", "pwd", "passphrase", "secret", "secrets", "token", "credential", "credentials",
+    "authorization", "auth", "cookie", "cookies", "bearer", "jwt", "signature", "pem", "passcode", "pin",
+})
+# Runs of words that name a secret together, though each word alone does not ("api key").
+SECRET_PAIRS = frozenset({
+    ("api", "key"), ("api", "keys"), ("access", "key"), ("private", "key"), ("secret", "key"), ("signing", "key"),
+    ("encryption", "key"), ("session", "key"), ("session", "id"), ("client", "secret"), ("master", "key"),
+    ("account", "key"), ("connection", "string"),
+})
+SECRET_PARTS = ("password", "passwd", "passphrase", "secret", "apikey", "accesskey", "privatekey", "signingkey",
+                "encryptionkey", "credential", "authorization", "cookie", "bearer", "connectionstring")
+
+# Provider settings under ``configuration`` known to hold no secret (compared lower-case, without
+# ``_`` or ``-``). Their values still go through rule 3 (a base URL loses its userinfo).
+CONFIGURATION_FIELDS = frozenset({
+    "model", "models", "modelname", "modelfriendlyname", "modeltype", "provider", "temperature", "maxtokens",
+    "maxoutputtokens", "topp", "topk", "contextlength", "contextwindow", "ismultimodal", "isreasoning",
+    "isdefault", "baseurl", "endpoint", "url", "apibase", "apiversion", "deploymentname", "deployment",
+    "region", "timeout", "maxretries", "stream", "streaming",
+})
+CONFIGURATION = "configuration"
+
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+# Rule 3: each pattern's secret part is replaced, its context is kept.
+_USERINFO = r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@?#]+@"
+_CONNECTION_ITEM = r"(?P<item>(?i:\b(?:password|pwd|accountkey|sharedaccesskey|sharedaccesssignature|secret|token)\s*=\s*))[^;\s'\"]+"
+_BEARER = r"(?P<bearer>(?i:\bbearer\s+))[A-Za-z0-9._~+/=-]{8,}"
+_KEY_SHAPES = "|".join((
+    r"\bsk-[A-Za-z0-9][A-Za-z0-9_-]{15,}",          # Anthropic sk-ant-..., OpenAI sk-...
+    r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",               # AWS access key ids
+    r"-----BEGIN [A-Z0-9 ]+-----(?:.|\n)*?(?:-----END [A-Z0-9 ]+-----|\Z)",  # PEM, even cut short
+    r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*",  # JSON Web Tokens
+    r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})",  # GitHub tokens
+    r"\bxox[abposr]-[A-Za-z0-9-]{10,}",              # Slack tokens
+    r"\bAIza[0-9A-Za-z_-]{35}",                       # Google API keys
+))
+_SHAPED = re.compile(f"{_USERINFO}|{_CONNECTION_ITEM}|{_BEARER}|{_KEY_SHAPES}")
 
 
+def _replacement(match: re.Match[str]) -> str:
+    prefix = match.group("scheme") or match.group("item") or match.group("bearer") or ""
+    return f"{prefix}{REDACTED}@" if match.group("scheme") else prefix + REDACTED
+
+
+def scrub_shapes(text: str) -> str:
+    """Rule 3 on one string: URL userinfo, connection-string passwords, key-shaped values."""
+    return _SHAPED.sub(_replacement, text)
+
+
+@lru_cache(maxsize=4096)
 def is_secret_key(key: str) -> bool:
-    # "max_tokens" style names are counts, not credentials.
-    return bool(_SECRET_KEY.search(key)) and not key.lower().endswith(("_tokens", "tokens"))
+    """Rule 1: does this key name a secret? (``max_tokens`` style counts do not.)"""
+    glued = re.sub(r"[^a-z0-9]", "", key.lower())
+    if any(part in glued for part in SECRET_PARTS):
+        return True
+    words = [word.lower() for word in _WORDS.findall(key)]
+    return any(word in SECRET_WORDS for word in words) or any(pair in SECRET_PAIRS for pair in zip(words, words[1:]))
+
+
+@lru_cache(maxsize=4096)
+def _allowed_in_configuration(key: str) -> bool:
+    return re.sub(r"[^a-z0-9]", "", key.lower()) in CONFIGURATION_FIELDS
+
+
+def _hides(key: str, inside_configuration: bool) -> bool:
+    """Whether everything below ``key`` is secret (rules 1 and 2)."""
+    return is_secret_key(key) or (inside_configuration and not _allowed_in_configuration(key))
 
 
 def is_secret_pointer(pointer: str) -> bool:
-    """True if a JSON pointer passes through a secret key (``/configuration/apiKey``)."""
-    return any(is_secret_key(part) for part in pointer.split("/") if part)
+    """True if the value at a JSON pointer is secret by rule 1 or 2 (``/configuration/apiKey``)."""
+    inside = False
+    for part in (p for p in pointer.split("/") if p):
+        if part.isdigit():
+            continue
+        if _hides(part, inside):
+            return True
+        inside = inside or part == CONFIGURATION
+    return False
+
+
+def _is_hidden(value: Any) -> bool:
+    """What a secret key's value turns into ``REDACTED``: anything but a container, bool, null or ""."""
+    return not isinstance(value, (bool, dict, list)) and value not in (None, "")
 
 
 def redact(value: Any) -> Any:
-    """A deep copy with every secret-named key's value replaced."""
+    """A deep copy with every secret value replaced (the rules in this module's docstring)."""
+    return _redact(value, hidden=False, inside=False)
+
+
+def _redact(value: Any, hidden: bool, inside: bool) -> Any:
     if isinstance(value, dict):
-        return {k: (REDACTED if isinstance(k, str) and is_secret_key(k) and v not in (None, "") else redact(v)) for k, v in value.items()}
+        return {k: _redact(v, hidden or (isinstance(k, str) and _hides(k, inside)), inside or k == CONFIGURATION)
+                for k, v in value.items()}
     if isinstance(value, list):
-        return [redact(v) for v in value]
-    return value
+        return [_redact(v, hidden, inside) for v in value]
+    if hidden and _is_hidden(value):
+        return REDACTED
+    return scrub_shapes(value) if isinstance(value, str) else value
 
 
 def secret_values(value: Any) -> set[str]:
-    """Every secret string in a document, so free text (error messages) can be scrubbed too."""
-    found: set[str] = set()
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if isinstance(k, str) and is_secret_key(k) and isinstance(v, str) and v:
-                found.add(v)
+    """Every secret string in a document (whole values and key-shaped parts), to scrub free text with."""
+    return set(_secrets(value, hidden=False, inside=False))
+
+
+def _secrets(value: Any, hidden: bool, inside: bool) -> Iterator[str]:
+    stack = [(value, hidden, inside)]
+    while stack:
+        current, hide, within = stack.pop()
+        if isinstance(current, dict):
+            stack.extend((v, hide or (isinstance(k, str) and _hides(k, within)), within or k == CONFIGURATION)
+                         for k, v in current.items())
+        elif isinstance(current, list):
+            stack.extend((v, hide, within) for v in current)
+        elif isinstance(current, str) and current:
+            if hide or REDACTED in current:  # the marker: a document that was exported redacted
+                yield current if hide else REDACTED
             else:
-                found |= secret_values(v)
-    elif isinstance(value, list):
-        for v in value:
-            found |= secret_values(v)
-    return found
+                yield from (m.group(0) for m in _SHAPED.finditer(current))
 
 
-def scrub(text: str, secrets: set[str]) -> str:
-    """Replace any secret value that slipped into free text."""
+def scrub(text: str, secrets: set[str] = frozenset()) -> str:  # type: ignore[assignment]
+    """Free text with any known secret value, and anything shaped like a secret, replaced."""
     for secret in sorted(secrets, key=len, reverse=True):
-        if len(secret) >= 4:
+        if len(secret) >= 4 and secret != REDACTED:
             text = text.replace(secret, REDACTED)
-    return text
+    return scrub_shapes(text)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 from rich.text import Text
 
-from optctl.documents.redact import REDACTED, is_secret_pointer, redact
+from optctl.documents.redact import REDACTED, is_secret_pointer, redact, scrub
 from optctl.render.console import JSON_OUTPUT_VERSION, emit_json
 from optctl.render.context import print_context, with_context
 
@@ -188,7 +188,7 @@ def history_text(result: HistoryResult, console: Console) -> None:
             entry = line.entry
             change = Text("\n").join(_difference(d) for d in line.differences) if line.differences else Text("-", "dim")
             table.add_row(entry.at[:19].replace("T", " "), entry.env, entry.service, entry.revision, entry.actor, entry.action,
-                          change, entry.reason or "", entry.rollout or "")
+                          change, scrub(entry.reason or ""), entry.rollout or "")
         _print_table(console, table)
     print_context(result.context, console)
 
