@@ -1,11 +1,11 @@
 """HTTP requests the ArangoDB backend sends for ``optctl enable`` of N services (target: at most 5).
 
 Runs the real command (``optctl enable S1 ... SN --env production -y``, through
-``optctl.cli.app.main``) on an ArangoDB environment whose transport is the in-process ArangoDB
-stand-in of ``tests/arango_server`` (a test fixture): python-arango and the backend run their
-real code, only the socket is replaced, and every request that reaches the stand-in is counted.
-The count is the backend's own and holds for a real server. The wall time is the stand-in's
-(in-process, no network), so it says nothing about a real server's latency.
+``optctl.cli.app.main``) on an ArangoDB environment served by the HTTP stand-in of
+``tests/arango_server`` (a test fixture on 127.0.0.1): python-arango, its transport and the
+backend run their real code, and every request that reaches the stand-in is counted. The count
+is the backend's own and holds for a real server. The wall time is the stand-in's (loopback,
+Python server), so it says nothing about a real server's latency.
 
     python bench/bench_arango_requests.py [--services 500] [--repeat 5]
 """
@@ -28,55 +28,50 @@ sys.path.insert(0, str(ROOT))
 import pytest  # noqa: E402  (MonkeyPatch: credentials and the transport, undone afterwards)
 
 from optctl.cli.app import main as optctl  # noqa: E402
-from optctl.stores import arango as backend  # noqa: E402
-from tests.arango_server.client import FakeHTTPClient  # noqa: E402
-from tests.arango_server.harness import FAKE_URL, PASSWORD_VARIABLE, USER_VARIABLE, Harness  # noqa: E402
+from tests.arango_server.harness import PASSWORD_VARIABLE, USER_VARIABLE, Harness  # noqa: E402
 from tests.support.samples import ai_config  # noqa: E402
 
-PROJECT = f"""[environments.production]
-url = "{FAKE_URL}"
+PROJECT = """[environments.production]
+url = "{url}"
 collection = "production_ai_configs"
 history_collection = "production_optctl_history"
-username_env = "{USER_VARIABLE}"
-password_env = "{PASSWORD_VARIABLE}"
-"""
+username_env = "%s"
+password_env = "%s"
+""" % (USER_VARIABLE, PASSWORD_VARIABLE)
 
 
-def run_once(services: int, folder: Path) -> tuple[list[tuple[str, str]], float]:
+def run_once(services: int, folder: Path, coordinators: int) -> tuple[list[tuple[str, str]], float]:
     """(requests of the enable command, its wall time) on a fresh stand-in holding ``services`` services."""
     with pytest.MonkeyPatch.context() as monkeypatch:
-        harness = Harness(monkeypatch)
+        harness = Harness(monkeypatch, coordinators=coordinators)
+        assert harness.server is not None
         harness.open("production")
         monkeypatch.setenv("OPTCTL_ACTOR", "bench")
-        clients: list[FakeHTTPClient] = []
-
-        def transport(**settings: object) -> FakeHTTPClient:
-            clients.append(FakeHTTPClient(harness.server))
-            return clients[-1]
-
-        monkeypatch.setattr(backend, "DefaultHTTPClient", transport)
         names = [f"service-{i:04}" for i in range(services)]
-        (folder / "optctl.toml").write_text(PROJECT)
+        (folder / "optctl.toml").write_text(PROJECT.format(url=harness.url))
         (folder / "services.jsonl").write_text("".join(json.dumps(ai_config(name)) + "\n" for name in names))
         config = ["--config", str(folder / "optctl.toml")]
         with contextlib.redirect_stdout(io.StringIO()):
             assert optctl(["import", str(folder / "services.jsonl"), "--env", "production", "-y", *config]) == 0
-            before = len(clients)
+            before = len(harness.server.requests)
             started = time.perf_counter()
             code = optctl(["enable", *names, "--env", "production", "-y", *config])
             elapsed = time.perf_counter() - started
-        documents = harness.server.documents(harness.database, "production_ai_configs").values()
+        documents = harness.server.state.documents(harness.database, "production_ai_configs").values()
+        sent = [(seen.method, seen.path) for seen in harness.server.requests[before:]]
+        harness.close()
         assert code == 0 and all(doc["optimization"]["cache"]["enabled"] for doc in documents)
-        return [request for client in clients[before:] for request in client.requests], elapsed
+        return sent, elapsed
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--coordinators", type=int, default=1)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        runs = [run_once(args.services, Path(folder)) for _ in range(args.repeat)]
+        runs = [run_once(args.services, Path(folder), args.coordinators) for _ in range(args.repeat)]
     requests = runs[0][0]
     from arango.version import __version__ as driver
 
@@ -85,7 +80,7 @@ def main() -> int:
     for (method, path), count in Counter(requests).items():
         print(f"    {count} x {method} {path}")
     best = min(elapsed for _, elapsed in runs)
-    print(f"  wall time of the command against the in-process stand-in (no network; not a real-server figure): "
+    print(f"  wall time of the command against the loopback HTTP stand-in (not a real-server figure): "
           f"best of {args.repeat} {best * 1000:.0f} ms")
     return 0 if len(requests) <= 5 else 1
 

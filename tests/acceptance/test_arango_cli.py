@@ -1,7 +1,6 @@
 """The real CLI on an ArangoDB environment: optctl.toml -> open_store -> ArangoStore -> python-arango.
 
-Only the socket is replaced: the transport ``ArangoStore.open`` builds for a real server
-becomes the stand-in's client (``tests/arango_server``).
+Nothing is replaced: the url points at the HTTP stand-in on 127.0.0.1 (``tests/arango_server``).
 """
 
 from __future__ import annotations
@@ -11,9 +10,7 @@ import json
 import pytest
 
 from optctl.cli.app import main
-from optctl.stores import arango as backend
-from tests.arango_server.client import FakeHTTPClient
-from tests.arango_server.harness import FAKE_PASSWORD, FAKE_URL, PASSWORD_VARIABLE, USER_VARIABLE, Harness, harness_for
+from tests.arango_server.harness import FAKE_PASSWORD, PASSWORD_VARIABLE, USER_VARIABLE, Harness, harness_for
 from tests.support.samples import ai_config
 
 SERVICES = ("agent", "indexing", "query")
@@ -23,12 +20,11 @@ SERVICES = ("agent", "indexing", "query")
 def project(request, tmp_path, monkeypatch) -> Harness:
     harness = harness_for(request)
     if harness.real:
-        pytest.skip("replaces the transport: stand-in only")
+        pytest.skip("inspects the stand-in: stand-in only")
     harness.open("production")  # creates the environment's collections
-    monkeypatch.setattr(backend, "DefaultHTTPClient", lambda **settings: FakeHTTPClient(harness.server))
     (tmp_path / "optctl.toml").write_text(
         "[environments.production]\n"
-        f'url = "{FAKE_URL}"\n'
+        f'url = "{harness.url}"\n'
         'collection = "production_ai_configs"\n'
         'history_collection = "production_optctl_history"\n'
         f'username_env = "{USER_VARIABLE}"\n'
@@ -51,7 +47,7 @@ def test_import_enable_show_history_rollback(project, capsys):
 
     code, out, _ = run(capsys, "show", "query", "--env", "production", "--output", "json")
     shown = json.loads(out)
-    stored = project.server.documents("optctl_test", "production_ai_configs")["query"]
+    stored = project.server.state.documents("optctl_test", "production_ai_configs")["query"]
     assert code == 0 and shown["revision"] == stored["_rev"] and shown["document"]["optimization"]["cache"]["enabled"] is True
 
     code, out, _ = run(capsys, "history", "--env", "production", "--output", "json")
@@ -60,7 +56,7 @@ def test_import_enable_show_history_rollback(project, capsys):
     assert sorted(actions[-2:]) == [("indexing", "enable", "cost test"), ("query", "enable", "cost test")]
 
     assert run(capsys, "rollback", "query", "--env", "production", "-y")[0] == 0
-    assert project.server.documents("optctl_test", "production_ai_configs")["query"]["optimization"]["cache"]["enabled"] is False
+    assert project.server.state.documents("optctl_test", "production_ai_configs")["query"]["optimization"]["cache"]["enabled"] is False
 
 
 def test_no_output_shows_an_api_key(project, capsys):
@@ -78,25 +74,18 @@ def test_wrong_credentials_exit_2_with_one_line(project, capsys, monkeypatch):
     monkeypatch.setenv(PASSWORD_VARIABLE, "wrong-password")
     code, out, err = run(capsys, "status")
     assert code == 2 and out == ""
-    assert err == ("optctl: environment 'production': ArangoDB at arangodb://arango.test:8529/optctl_test rejected the credentials "
+    assert err == (f"optctl: environment 'production': ArangoDB at {project.url} rejected the credentials "
                    "(HTTP 401); check the username and password named by username_env/password_env or username_file/password_file\n")
     assert "wrong-password" not in err and FAKE_PASSWORD not in err
 
 
 def test_a_connection_lost_mid_enable_exits_2_and_writes_nothing(project, capsys, monkeypatch):
     run(capsys, "import", "services.jsonl", "--env", "production", "-y")
-    before = project.server.documents("optctl_test", "production_ai_configs")
-    clients: list[FakeHTTPClient] = []
+    before = project.server.state.documents("optctl_test", "production_ai_configs")
 
-    def dropping(**settings) -> FakeHTTPClient:
-        client = FakeHTTPClient(project.server)
-        client.drop_connection(3)  # read, begin, then the UPDATE never arrives
-        clients.append(client)
-        return client
-
-    monkeypatch.setattr(backend, "DefaultHTTPClient", dropping)
+    project.server.drop_reply(3, processed=False)  # read, begin, then the UPDATE never arrives
     code, _, err = run(capsys, "enable", *SERVICES, "--env", "production", "-y")
 
     assert code == 2 and err.count("\n") == 1 and "connection lost" in err and "nothing was written" in err
-    assert project.server.documents("optctl_test", "production_ai_configs") == before
-    assert project.server.running_transactions() == []
+    assert project.server.state.documents("optctl_test", "production_ai_configs") == before
+    assert project.server.state.running_transactions() == []

@@ -1,31 +1,78 @@
-"""TEST FIXTURE: an in-process stand-in for the ArangoDB HTTP API subset optctl's backend uses.
+"""TEST FIXTURE: an ArangoDB stand-in that speaks HTTP on 127.0.0.1, for the parts of the API optctl uses.
 
-No ArangoDB server can run on the machines this project is built on, so the contract suite
-runs ``optctl.stores.arango.ArangoStore`` against this stand-in instead, and against a real
-server when ``OPTCTL_TEST_ARANGO_URL`` is set. It is not ArangoDB and must never shape the
-backend: the backend is written from python-arango's and ArangoDB's documentation, and this
-fixture imitates just enough of the server for the driver's real code to run:
+No ArangoDB server can run where this project is built, so the tests run
+``optctl.stores.arango`` against this stand-in, and against a real server when
+``OPTCTL_TEST_ARANGO_URL`` is set (``harness.py``). It is not ArangoDB and must never shape
+the backend: every behaviour here is written from ArangoDB's 3.12 documentation or source,
+cited where it is implemented:
 
-- ``GET /_db/{db}/_api/document/{collection}/{key}``.
-- ``POST /_db/{db}/_api/cursor`` (and ``POST /_api/cursor/{id}`` for further batches) for the
-  AQL texts in ``optctl.stores.arango`` only: each is matched verbatim and its documented
-  semantics implemented by hand (``aql.py``). Any other query fails loudly with error 1501.
-- Stream transactions: ``POST /_api/transaction/begin``, commit ``PUT`` and abort ``DELETE``
-  on ``/_api/transaction/{id}``, the ``x-arango-trx-id`` header. Reads see the snapshot taken
-  at begin plus the transaction's own writes; writes are invisible to others until commit; a
-  write to a document another running transaction wrote, or that changed since the snapshot,
-  fails with 409 / error 1200 (RocksDB's write-write conflict).
-- Real ``_rev`` semantics: a new opaque string on every write; ``UPDATE`` with
-  ``ignoreRevs: false`` and a stale ``_rev`` fails with 409 / error 1200.
-- Basic auth (401), missing database (404 / 1228) and missing collection (404 / 1203),
-  every error in ArangoDB's body format ``{"error", "code", "errorNum", "errorMessage"}``.
+- ``http.py``: coordinators (threaded HTTP/1.1 listeners, optional TLS) sharing one state,
+  forwarding of requests about another coordinator's transaction or cursor, authentication
+  in the server's order (Basic and JWT), and faults: a reply dropped before or after the
+  request was processed, another answer (503, a body that is not JSON), a held reply.
+- ``routes.py``: the endpoints (documents, cursors, explain, stream transactions,
+  collections, indexes, version, role, permissions).
+- ``state.py``: databases, per-user grants, documents with revisions and snapshots, stream
+  transactions (key-lock waits, allowImplicit, idle timeout, size limit, final states),
+  unique indexes, cursors with ttl.
+- ``aql.py``: the query texts the backends send, matched verbatim, with their plans.
 
-It plugs into python-arango through the driver's own seam, ``ArangoClient(http_client=...)``
-(``client.py``), which also counts requests and injects dropped connections. ``harness.py``
-opens stores on it, or on a real server.
+python-arango reaches it through its own transport (requests and urllib3), so retries, host
+fallback, timeouts and TLS run as against a real deployment.
 """
 
-from tests.arango_server.client import FakeHTTPClient
-from tests.arango_server.server import FakeArangoServer
+from __future__ import annotations
 
-__all__ = ["FakeArangoServer", "FakeHTTPClient"]
+import ssl
+from typing import Any, Callable
+
+from tests.arango_server.http import Coordinator, Fault, Faults, Seen
+from tests.arango_server.state import State, User
+
+__all__ = ["ArangoStandIn", "Fault", "Seen", "State", "User"]
+
+
+class ArangoStandIn:
+    """``coordinators`` endpoints over one state; ``urls`` in the order they were started."""
+
+    def __init__(self, users: dict[str, User] | None = None, *, coordinators: int = 1,
+                 tls: ssl.SSLContext | None = None, clock: Callable[[], float] | None = None):
+        self.state = State(users, **({"clock": clock} if clock else {}))
+        self.faults = Faults()
+        self.coordinators: dict[int, Coordinator] = {}
+        for short_id in range(1, coordinators + 1):
+            self.coordinators[short_id] = Coordinator(self.state, self.faults, short_id, self.coordinators, tls)
+
+    @property
+    def urls(self) -> list[str]:
+        return [c.url for c in self.coordinators.values()]
+
+    @property
+    def requests(self) -> list[Seen]:
+        return self.faults.seen
+
+    def close(self) -> None:
+        for coordinator in self.coordinators.values():
+            coordinator.stop()
+
+    # Faults, counted across all coordinators from now on (at=1: the next request).
+
+    def drop_reply(self, at: int | None = None, *, where: Callable[[Seen], bool] | None = None,
+                   processed: bool = True, times: int = 1) -> None:
+        """Close the connection instead of replying; ``processed``: after the server acted on it."""
+        self.faults.add(Fault(self._match(at, where), "drop-after" if processed else "drop", times=times))
+
+    def answer(self, status: int, raw: bytes | str, *, at: int | None = None, where: Callable[[Seen], bool] | None = None,
+               content_type: str = "application/json", times: int = 1) -> None:
+        """Answer without processing: e.g. a 503, or a body that is not JSON."""
+        body = raw.encode() if isinstance(raw, str) else raw
+        self.faults.add(Fault(self._match(at, where), "answer", status, body, content_type, times=times))
+
+    def hold(self, release: Any, *, at: int | None = None, where: Callable[[Seen], bool] | None = None) -> None:
+        """Keep the reply until ``release`` (a threading.Event) is set."""
+        self.faults.add(Fault(self._match(at, where), "hold", release=release))
+
+    def _match(self, at: int | None, where: Callable[[Seen], bool] | None) -> Callable[[Seen], bool]:
+        if (at is None) == (where is None):
+            raise ValueError("name the request by at= or by where=")
+        return self.faults.at(at) if at is not None else where  # type: ignore[return-value]

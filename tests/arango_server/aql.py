@@ -1,35 +1,96 @@
-"""TEST FIXTURE: the AQL subset of the stand-in, one handler per query text ``optctl.stores.arango`` sends.
+"""TEST FIXTURE: the AQL subset of the stand-in, one handler per query text the backends send.
 
-Matching the exact texts keeps the subset honest: a new or edited query in the backend fails
-here with error 1501 until its semantics are written down below, from ArangoDB's
-documentation of ``UPDATE`` / ``INSERT`` options (ignoreRevs, mergeObjects, keepNull,
-overwriteMode) and the server's ``mergeObjectsForUpdate``.
+Matching exact texts keeps the subset honest: a new or edited query fails here with error
+1501 until its semantics are written down below, from ArangoDB's documentation of ``UPDATE`` /
+``INSERT`` options (``aql/high-level-operations/update.md``, ``insert.md``: ignoreRevs,
+mergeObjects, keepNull, overwriteMode) and the server's ``mergeObjectsForUpdate``.
+
+Each handler also records the plan ArangoDB's optimizer makes for its text
+(``aql/execution-and-performance/query-optimization.md``: an equality FILTER plus a SORT on
+the leading fields of a persistent index becomes an ``IndexNode``; ``_key`` lookups use the
+primary index); ``POST /_api/explain`` answers with it, using the index only if the
+collection has one with those leading fields, as the real optimizer would.
+
+Other modules' queries (the rollout records) register their handlers with ``register``.
 """
 
 from __future__ import annotations
 
 import copy
+import re
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from optctl.stores import arango as backend
-from tests.arango_server.server import ArangoError, Document, Statement, conflict
+from tests.arango_server.state import ArangoError, Document, State, Statement, conflict
 
 Bind = dict[str, Any]
+Handler = Callable[[Statement, Bind], list[Any]]
+
+
+@dataclass(frozen=True)
+class Uses:
+    """The index the optimizer picks for a query: on the collection bound to ``bind``, whose
+    leading fields are ``fields`` (``("_key",)`` is the primary index). ``None`` fields: a
+    full scan by design (the query reads every document)."""
+
+    bind: str
+    fields: tuple[str, ...] | None
+    write: bool = False
 
 
 def run(statement: Statement, query: str, bind: Bind) -> list[Any]:
     handler = _HANDLERS.get(query)
     if handler is None:
-        raise ArangoError(400, 1501, f"the in-process ArangoDB stand-in implements only optctl's queries; got: {query[:80]}")
-    try:
-        return handler(statement, bind)
-    except KeyError as err:
-        raise ArangoError(400, 1551, f"no value specified for declared bind parameter {err}") from None
+        raise ArangoError(400, 1501, f"the ArangoDB stand-in implements only optctl's queries; got: {query[:80]}")
+    return handler(statement, bind)
 
+
+def register(handlers: dict[str, Handler], uses: dict[str, tuple[Uses, ...]] | None = None) -> None:
+    """Add another module's query texts (and the plans they get) to the subset."""
+    _HANDLERS.update(handlers)
+    _USES.update(uses or {})
+
+
+def check_bind_parameters(query: str, bind: Bind) -> None:
+    """aql/fundamentals/bind-parameters.md: every declared parameter needs a value (1551), and a
+    value for a parameter the query does not declare is an error too (1552)."""
+    declared = set(re.findall(r"@(@?\w+)", query))  # "@@c" declares the parameter "@c", "@k" declares "k"
+    for name in sorted(set(bind) - declared):
+        raise ArangoError(400, 1552, f"bind parameter '{name}' was not declared in the query")
+    for name in sorted(declared - set(bind)):
+        raise ArangoError(400, 1551, f"no value specified for declared bind parameter '{name}'")
+
+
+def collections_used(query: str, bind: Bind) -> list[tuple[str, bool]]:
+    return [(bind[use.bind], use.write) for use in _USES.get(query, ()) if isinstance(bind.get(use.bind), str)]
+
+
+def plan(state: State, database: str, query: str, bind: Bind) -> dict[str, Any]:
+    """The execution plan's nodes: an IndexNode where an index with the needed fields exists."""
+    nodes: list[dict[str, Any]] = [{"type": "SingletonNode", "id": 1}]
+    for use in _USES.get(query, ()):
+        collection = state.databases[database].get(bind.get(use.bind, ""))
+        if collection is None:
+            raise ArangoError(404, 1203, f"collection or view not found: {bind.get(use.bind)}")
+        if use.fields is None or use.write and use.fields == ():
+            nodes.append({"type": "EnumerateCollectionNode" if use.fields is None else "InsertNode",
+                          "id": len(nodes) + 1, "collection": collection.name})
+            continue
+        index = next((i for i in collection.indexes if tuple(i.fields[:len(use.fields)]) == use.fields), None)
+        if index is None:
+            nodes.append({"type": "EnumerateCollectionNode", "id": len(nodes) + 1, "collection": collection.name})
+        else:
+            nodes.append({"type": "IndexNode", "id": len(nodes) + 1, "collection": collection.name,
+                          "indexes": [index.describe(collection.name)]})
+    return {"nodes": nodes, "rules": [], "collections": [], "variables": [], "estimatedCost": 1, "estimatedNrItems": 1}
+
+
+# The backend's queries.
 
 def _read_documents(st: Statement, bind: Bind) -> list[Any]:
-    keys = set(bind["keys"])
-    return [doc for doc in st.all(st.collection(bind["@collection"])) if doc["_key"] in keys]
+    collection = st.collection(bind["@collection"])
+    return [doc for key in dict.fromkeys(bind["keys"]) if isinstance(key, str) and (doc := st.get(collection, key))]
 
 
 def _read_all_documents(st: Statement, bind: Bind) -> list[Any]:
@@ -44,7 +105,7 @@ def _read_revisions(st: Statement, bind: Bind) -> list[Any]:
     return [{"key": doc["_key"], "revision": doc["_rev"]} for doc in _read_documents(st, bind)]
 
 
-def _update(merge_objects: bool, keep_null: bool, patch_of: Callable[[Bind], Document]) -> Callable[[Statement, Bind], list[Any]]:
+def _update(merge_objects: bool, keep_null: bool, patch_of: Callable[[Bind], Document]) -> Handler:
     """``FOR c IN @changes UPDATE {_key, _rev} WITH patch IN @@collection OPTIONS {ignoreRevs: false, ...}``."""
 
     def handler(st: Statement, bind: Bind) -> list[Any]:
@@ -55,7 +116,7 @@ def _update(merge_objects: bool, keep_null: bool, patch_of: Callable[[Bind], Doc
             if old is None:
                 raise ArangoError(404, 1202, "document not found")
             if old["_rev"] != change["revision"]:
-                raise conflict()
+                raise conflict(_key=old["_key"], _id=old["_id"], _rev=old["_rev"])
             new = st.put(collection, change["key"], merge_for_update(old, patch_of(change), merge_objects, keep_null))
             rows.append({"key": new["_key"], "revision": new["_rev"], "before": old.get("optimization"),
                          "after": new.get("optimization")})
@@ -109,7 +170,7 @@ def _put_documents(st: Statement, bind: Bind) -> list[Any]:
 def _insert_history(st: Statement, bind: Bind) -> list[Any]:
     collection = st.collection(bind["@history"], write=True)
     for entry in bind["entries"]:
-        st.put(collection, st.server.new_key(), copy.deepcopy(entry))
+        st.put(collection, st.state.new_key(), copy.deepcopy(entry))
     return []
 
 
@@ -126,7 +187,8 @@ def _last_changes(st: Statement, bind: Bind) -> list[Any]:
     return list(newest.values())
 
 
-_HANDLERS: dict[str, Callable[[Statement, Bind], list[Any]]] = {
+_PRIMARY = ("_key",)
+_HANDLERS: dict[str, Handler] = {
     backend.READ_DOCUMENTS: _read_documents,
     backend.READ_ALL_DOCUMENTS: _read_all_documents,
     backend.LIST_KEYS: _list_keys,
@@ -137,4 +199,16 @@ _HANDLERS: dict[str, Callable[[Statement, Bind], list[Any]]] = {
     backend.INSERT_HISTORY: _insert_history,
     backend.READ_HISTORY: _read_history,
     backend.LAST_CHANGES: _last_changes,
+}
+_USES: dict[str, tuple[Uses, ...]] = {
+    backend.READ_DOCUMENTS: (Uses("@collection", _PRIMARY),),
+    backend.READ_ALL_DOCUMENTS: (Uses("@collection", None),),
+    backend.LIST_KEYS: (Uses("@collection", None),),
+    backend.READ_REVISIONS: (Uses("@collection", _PRIMARY),),
+    backend.SET_OPTIMIZATION: (Uses("@collection", _PRIMARY, write=True),),
+    backend.REMOVE_OPTIMIZATION: (Uses("@collection", _PRIMARY, write=True),),
+    backend.PUT_DOCUMENTS: (Uses("@collection", _PRIMARY, write=True),),
+    backend.INSERT_HISTORY: (Uses("@history", (), write=True),),
+    backend.READ_HISTORY: (Uses("@history", None),),
+    backend.LAST_CHANGES: (Uses("@history", None),),
 }

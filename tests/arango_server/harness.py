@@ -1,11 +1,11 @@
-"""TEST FIXTURE: where ArangoStore tests run: the in-process stand-in, or a real server.
+"""TEST FIXTURE: where ArangoStore tests run: the HTTP stand-in on 127.0.0.1, or a real server.
 
 With ``OPTCTL_TEST_ARANGO_URL`` set (``http://root:pw@localhost:8529/optctl_test``, or
 ``https://...``), the database is created if missing and each environment's collections are
 created or truncated, so the same tests run against ArangoDB itself. Otherwise every test
-gets a fresh stand-in. Each environment gets its own pair of collections, so environments
-never see each other's documents, and the credentials travel through environment
-variables, as in production.
+gets a fresh stand-in (one coordinator unless asked for more), stopped when the test ends.
+Each environment gets its own pair of collections, so environments never see each other's
+documents, and the credentials travel through environment variables, as in production.
 """
 
 from __future__ import annotations
@@ -20,50 +20,55 @@ from arango.database import StandardDatabase
 
 from optctl.settings.project import EnvironmentConfig
 from optctl.stores.arango import ArangoStore
-from tests.arango_server.client import FakeHTTPClient
-from tests.arango_server.server import FakeArangoServer
+from tests.arango_server import ArangoStandIn, User
 
 REAL_SERVER_VARIABLE = "OPTCTL_TEST_ARANGO_URL"
 USER_VARIABLE, PASSWORD_VARIABLE = "OPTCTL_TEST_ARANGO_USER", "OPTCTL_TEST_ARANGO_PASSWORD"
 DATABASE = "optctl_test"
 FAKE_USER, FAKE_PASSWORD = "optctl", "stand-in-password-7f3a"
-FAKE_URL = f"arangodb://arango.test:8529/{DATABASE}"
 
 
 class Harness:
     """Opens ArangoStores on one server, the stand-in's or a real one."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, real_url: str | None = None):
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, real_url: str | None = None, *, coordinators: int = 1,
+                 **stand_in: Any):
         self.real = real_url is not None
-        self.server: FakeArangoServer | None = None
+        self.server: ArangoStandIn | None = None
         if real_url is None:
-            self.server = FakeArangoServer({FAKE_USER: FAKE_PASSWORD})
-            self.server.create_database(DATABASE)
-            self.url, self.database, user, password = FAKE_URL, DATABASE, FAKE_USER, FAKE_PASSWORD
+            self.server = ArangoStandIn({FAKE_USER: User(FAKE_PASSWORD), "root": User("")}, coordinators=coordinators, **stand_in)
+            self.server.state.create_database(DATABASE)
+            self._hosts = self.server.urls
+            scheme = "arangodb+https" if self._hosts[0].startswith("https") else "arangodb"
+            netloc = ",".join(host.split("://", 1)[1] for host in self._hosts)
+            self.url, self.database, user, password = f"{scheme}://{netloc}/{DATABASE}", DATABASE, FAKE_USER, FAKE_PASSWORD
         else:
-            self.url, self.database, user, password, self._hosts = _parse_real(real_url)
+            self.url, self.database, user, password, host = _parse_real(real_url)
+            self._hosts = [host]
         monkeypatch.setenv(USER_VARIABLE, user)
         monkeypatch.setenv(PASSWORD_VARIABLE, password)
         self._prepared: set[str] = set()
+
+    def close(self) -> None:
+        if self.server:
+            self.server.close()
 
     def environment(self, name: str = "dev", keys: dict[str, str] | None = None, **settings: Any) -> EnvironmentConfig:
         settings = {"collection": f"{name}_ai_configs", "history_collection": f"{name}_optctl_history", **settings}
         return EnvironmentConfig(name, settings.pop("url", self.url), username_env=USER_VARIABLE,
                                  password_env=PASSWORD_VARIABLE, keys=keys or {}, **settings)
 
-    def connect(self, env: EnvironmentConfig) -> tuple[ArangoStore, FakeHTTPClient | None]:
-        """A store (and, on the stand-in, the client that counts its requests), collections ready."""
+    def connect(self, env: EnvironmentConfig) -> ArangoStore:
+        """A store on the environment, its collections ready."""
         self._prepare(env)
-        client = FakeHTTPClient(self.server) if self.server else None
-        return ArangoStore.open(env, http_client=client), client
+        return ArangoStore.open(env)
 
     def open(self, name: str = "dev", keys: dict[str, str] | None = None) -> ArangoStore:
-        return self.connect(self.environment(name, keys))[0]
+        return self.connect(self.environment(name, keys))
 
     def other_writer(self) -> StandardDatabase:
         """python-arango on the same server and database, for a test playing another writer."""
-        client = ArangoClient(hosts="http://arango.test:8529", http_client=FakeHTTPClient(self.server)) if self.server \
-            else ArangoClient(hosts=self._hosts)
+        client = ArangoClient(hosts=self._hosts)
         return client.db(self.database, username=os.environ[USER_VARIABLE], password=os.environ[PASSWORD_VARIABLE])
 
     def _prepare(self, env: EnvironmentConfig) -> None:
@@ -73,7 +78,7 @@ class Harness:
         collections = (env.collection, env.history_collection)
         if self.server:
             for name in collections:
-                self.server.create_collection(self.database, name)
+                self.server.state.create_collection(self.database, name)
             return
         user, password = os.environ[USER_VARIABLE], os.environ[PASSWORD_VARIABLE]
         client = ArangoClient(hosts=self._hosts)
@@ -101,12 +106,14 @@ _HARNESS = pytest.StashKey[Harness]()
 
 
 def harness_for(request: pytest.FixtureRequest) -> Harness:
-    """One harness per test, shared by every store the test opens."""
+    """One harness per test, shared by every store the test opens; its stand-in stops with the test."""
     if _HARNESS not in request.node.stash:
-        request.node.stash[_HARNESS] = Harness(request.getfixturevalue("monkeypatch"), os.environ.get(REAL_SERVER_VARIABLE))
+        harness = Harness(request.getfixturevalue("monkeypatch"), os.environ.get(REAL_SERVER_VARIABLE))
+        request.node.stash[_HARNESS] = harness
+        request.addfinalizer(harness.close)
     return request.node.stash[_HARNESS]
 
 
 def open_arango(request: pytest.FixtureRequest, tmp_path: Any, env: str, keys: dict[str, str]) -> ArangoStore:
-    """The contract suite's opener (``tests/stores/conftest.py``)."""
+    """The contract suite's opener (``tests/support/stores.py``)."""
     return harness_for(request).open(env, keys)

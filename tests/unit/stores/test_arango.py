@@ -18,7 +18,6 @@ from optctl.stores import arango as backend
 from optctl.stores.arango import ArangoStore, parse_url
 from optctl.stores.base import Change
 from tests.arango_server import aql
-from tests.arango_server.client import FakeHTTPClient
 from tests.arango_server.harness import FAKE_PASSWORD, Harness, harness_for
 from tests.support.samples import ai_config
 
@@ -159,56 +158,57 @@ def test_removing_the_optimization_removes_the_field_and_keeps_nested_nulls_when
 
 @pytest.mark.parametrize("services", [500, 1500])
 def test_enabling_many_services_takes_at_most_five_requests(fake, services):
-    store, client = fake.connect(fake.environment())
+    store = fake.connect(fake.environment())
     names = [f"service-{i:04}" for i in range(services)]
     store.put_documents([ai_config(name) for name in names], "importer")
-    client.requests.clear()
+    before = len(fake.server.requests)
 
     _enable_all_from(store, store.read_many(names))  # as `optctl enable NAMES...` does
 
-    assert len(client.requests) <= 5, client.requests
+    sent = fake.server.requests[before:]
+    assert len(sent) <= 5, [(r.method, r.path) for r in sent]
     assert all(d.optimization == ENABLED for d in store.read_many().values())
     assert len(store.history()) == 2 * services
 
 
 @pytest.mark.parametrize("at", [1, 2, 3, 4])
 def test_a_connection_dropped_during_a_write_leaves_the_store_as_it_was(fake, at):
-    store, client = fake.connect(fake.environment())
+    store = fake.connect(fake.environment())
     store.put_documents([ai_config(f"svc{i}") for i in range(3)], "importer")
     before = _snapshot(store)
     documents = store.read_many()
 
-    client.drop_connection(at)
+    fake.server.drop_reply(at, processed=False)
     with pytest.raises(EnvironmentProblem) as caught:
         _enable_all_from(store, documents)
 
     message = str(caught.value)
     assert "\n" not in message and "'dev'" in message and backend.__name__ not in message
-    assert "arangodb://arango.test:8529/optctl_test" in message and "connection lost" in message
+    assert fake.url in message and "connection lost" in message
     assert _snapshot(store) == before
-    assert fake.server.running_transactions() == []
+    assert fake.server.state.running_transactions() == []
 
 
 def test_a_reply_lost_after_the_update_is_aborted_and_nothing_is_written(fake):
-    store, client = fake.connect(fake.environment())
+    store = fake.connect(fake.environment())
     store.put_documents([ai_config("svc")], "importer")
     before = _snapshot(store)
     current = store.read("svc")
 
-    client.drop_connection(2, after_processing=True)  # begin, then UPDATE: the server ran it, the reply is lost
+    fake.server.drop_reply(2)  # begin, then UPDATE: the server ran it, the reply is lost
     with pytest.raises(EnvironmentProblem, match="nothing was written"):
         store.write([Change("svc", current.revision, ENABLED, "enable")], "alice")
 
     assert _snapshot(store) == before
-    assert fake.server.running_transactions() == []
+    assert fake.server.state.running_transactions() == []
 
 
 def test_a_reply_lost_on_commit_says_the_outcome_is_unknown(fake):
-    store, client = fake.connect(fake.environment())
+    store = fake.connect(fake.environment())
     store.put_documents([ai_config("svc")], "importer")
     current = store.read("svc")
 
-    client.drop_connection(4, after_processing=True)  # begin, update, history, commit
+    fake.server.drop_reply(4)  # begin, update, history, commit
     with pytest.raises(EnvironmentProblem, match="may or may not be applied: check with `optctl history --env dev`"):
         store.write([Change("svc", current.revision, ENABLED, "enable")], "alice")
 
@@ -223,12 +223,12 @@ def _one_line_without_secrets(message: str) -> None:
 def test_wrong_credentials_are_one_line_without_the_password(fake, monkeypatch):
     store = fake.open()
     monkeypatch.setenv("OPTCTL_TEST_ARANGO_PASSWORD", "not-the-password")
-    wrong = ArangoStore.open(fake.environment(), http_client=FakeHTTPClient(fake.server))
+    wrong = ArangoStore.open(fake.environment())
 
     with pytest.raises(EnvironmentProblem) as caught:
         wrong.list_services()
 
-    assert str(caught.value) == ("environment 'dev': ArangoDB at arangodb://arango.test:8529/optctl_test rejected the credentials "
+    assert str(caught.value) == (f"environment 'dev': ArangoDB at {fake.url} rejected the credentials "
                                  "(HTTP 401); check the username and password named by username_env/password_env or "
                                  "username_file/password_file")
     assert "not-the-password" not in str(caught.value)
@@ -236,8 +236,9 @@ def test_wrong_credentials_are_one_line_without_the_password(fake, monkeypatch):
 
 
 def test_a_missing_database_is_one_line(fake):
-    store = ArangoStore.open(fake.environment(url="arangodb://arango.test:8529/nosuchdb"), http_client=FakeHTTPClient(fake.server))
-    with pytest.raises(EnvironmentProblem, match="^environment 'dev': ArangoDB at arangodb://arango.test:8529/nosuchdb has no such database; create it") as caught:
+    url = fake.url.replace("/optctl_test", "/nosuchdb")
+    store = ArangoStore.open(fake.environment(url=url))
+    with pytest.raises(EnvironmentProblem, match=f"^environment 'dev': ArangoDB at {url} has no such database; create it") as caught:
         store.read_many()
     _one_line_without_secrets(str(caught.value))
 
@@ -246,12 +247,12 @@ def test_a_missing_history_collection_is_named_and_nothing_is_written(fake):
     store = fake.open()
     store.put_documents([ai_config("svc")], "importer")
     before = _snapshot(store)
-    broken = ArangoStore.open(fake.environment(history_collection="no_history"), http_client=FakeHTTPClient(fake.server))
+    broken = ArangoStore.open(fake.environment(history_collection="no_history"))
 
     with pytest.raises(EnvironmentProblem) as caught:
         broken.write([Change("svc", broken.read("svc").revision, ENABLED, "enable")], "alice")
 
-    assert str(caught.value) == ("environment 'dev': ArangoDB at arangodb://arango.test:8529/optctl_test has no collection "
+    assert str(caught.value) == (f"environment 'dev': ArangoDB at {fake.url} has no collection "
                                  "'no_history'; create it, or fix collection/history_collection in optctl.toml; nothing was written")
     assert _snapshot(store) == before
 
