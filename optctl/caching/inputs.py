@@ -2,7 +2,7 @@
 
 The reader keeps a file holding a list of ``{role, content}`` messages as one document (one
 fixture); a JSON Lines file is one fixture a line. ``semantic_findings`` is what
-``optctl validate`` runs on a ``prompt-fixture``.
+``optctl validate`` runs on a ``prompt-fixture``, over the rules table it is given.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from optctl.contract.findings import Finding, warning
+from optctl.providers.rules import Rules
 
 
 @dataclass(frozen=True)
@@ -33,13 +34,11 @@ def load_fixtures(paths: Iterable[str], glob: str | None = None) -> Iterator[Fix
                 yield Fixture(doc.label, doc.data, size=len(doc.text))
 
 
-def semantic_findings(data: Any) -> list[Finding]:
+def semantic_findings(data: Any, rules: Rules) -> list[Finding]:
     """Problems the schema cannot see: roles, block types, markers, their TTLs and number."""
-    from optctl.providers import rules as table
     from optctl.caching.placement import caller_markers, over_the_limit
     from optctl.caching.request import normalise
 
-    rules = table.load()
     request = normalise(data, rules.markers("anthropic"))
     findings = list(request.findings)
     over = over_the_limit(request, caller_markers(request), rules.provider("anthropic")["max_breakpoints"])

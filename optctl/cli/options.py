@@ -26,4 +26,8 @@ ConfigOpt = Annotated[
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (for scripts).")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show the diff; write nothing.")]
+ModelsFileOpt = Annotated[
+    Optional[Path],
+    typer.Option("--models-file", envvar="OPTCTL_MODELS_FILE", help="Models table to use instead of the bundled one (same shape as `optctl models -o json`)."),
+]
 ReasonOpt = Annotated[Optional[str], typer.Option("--reason", "-r", help="Why: recorded in the history.")]

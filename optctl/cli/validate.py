@@ -1,9 +1,11 @@
-"""``optctl validate PATH...``: check documents against the contract, for CI and pre-commit."""
+"""``optctl validate PATH...``: parse, call ``optctl.commands.validate``, render the report."""
 
 from enum import Enum
 from typing import Annotated, List, Optional
 
 import typer
+
+from optctl.cli.options import ModelsFileOpt
 
 
 class ReportFormat(str, Enum):
@@ -18,16 +20,18 @@ def validate(
     glob: Annotated[Optional[str], typer.Option(help="In folders, read only files matching this pattern (e.g. '*.json').")] = None,
     strict: Annotated[bool, typer.Option(help="Warnings fail too.")] = False,
     output: Annotated[ReportFormat, typer.Option("--output", "-o", envvar="OPTCTL_OUTPUT", help="text, json, or github (workflow annotations).")] = ReportFormat.text,
+    models_file: ModelsFileOpt = None,
 ) -> None:
     """Validate optimization objects, ai-config documents, rollout plans and prompt fixtures.
 
     Exit status: 0 all valid, 1 problems found, 2 usage error or unreadable input.
     """
+    from optctl.commands.edges import Edges
+    from optctl.commands.validate import validate as run
     from optctl.render import findings as reporters
-    from optctl.contract.checker import validate_paths
     from optctl.render.progress import Bars
 
-    result = validate_paths(paths, kind=kind, glob=glob, strict=strict, progress=Bars(quiet=output is not ReportFormat.text))
+    result = run(paths, kind, glob, strict, models_file, Edges(progress=Bars(quiet=output is not ReportFormat.text)))
     {"text": reporters.text_report, "json": reporters.json_report, "github": reporters.github_report}[output.value](result)
     raise typer.Exit(result.exit_code)
 

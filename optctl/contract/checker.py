@@ -13,7 +13,7 @@ from typing import Callable, ContextManager, Iterable
 
 from optctl.contract.check import check_document
 from optctl.contract.findings import Finding
-from optctl.contract.kinds import Kind, detect_kind, kind_named, kind_names
+from optctl.contract.kinds import Kind, KindTable
 from optctl.documents.reader import STDIN, ParseProblem, SourceDocument, UnreadableFile, iter_paths, read_documents
 from optctl.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError
 
@@ -59,11 +59,12 @@ Progress = Callable[[str, "float | None", str], ContextManager[Callable[[float],
 
 
 def validate_paths(
-    paths: Iterable[str], *, kind: str | None = None, glob: str | None = None, strict: bool = False,
+    paths: Iterable[str], *, kinds: KindTable, kind: str | None = None, glob: str | None = None, strict: bool = False,
     progress: Progress | None = None,
 ) -> ValidationResult:
-    """Every document of every path, checked; ``progress`` hears of the bytes read as they go."""
-    forced = _forced_kind(kind)
+    """Every document of every path, checked against ``kinds`` (the table says which checks each kind gets);
+    ``progress`` hears of the bytes read as they go."""
+    forced = _forced_kind(kinds, kind)
     reports: list[DocumentReport] = []
     files = list(iter_paths(paths, glob))
     sizes = [_size(path) for path in files] if progress else [0] * len(files)
@@ -72,7 +73,7 @@ def validate_paths(
             done = 0
             try:
                 for item in read_documents(path):
-                    reports.append(_report(item, forced))
+                    reports.append(_report(item, kinds, forced))
                     if isinstance(item, SourceDocument) and done < size:
                         step = min(len(item.text) + 1, size - done)  # characters: bytes, near enough
                         advance(step)
@@ -96,13 +97,13 @@ def _ignore(amount: float) -> None:
     pass
 
 
-def validate_document(document: SourceDocument, kind: Kind | None = None) -> DocumentReport:
+def report_document(document: SourceDocument, kinds: KindTable, kind: Kind | None = None) -> DocumentReport:
     """Check one parsed document; findings carry file line and column."""
-    kind = kind or detect_kind(document.data)
+    kind = kind or kinds.detect(document.data)
     if kind is None:
         return DocumentReport(document.path, document.index, None, [Finding(
             "unknown-kind", "error", "", "cannot tell what kind of document this is",
-            f"pass --kind ({', '.join(kind_names())})", None, document.line, document.column,
+            f"pass --kind ({', '.join(kinds.names())})", None, document.line, document.column,
         )])
     findings = [
         f.at(*(document.position(f.pointer, key=f.code == "unknown-key") or (None, None)))
@@ -111,19 +112,19 @@ def validate_document(document: SourceDocument, kind: Kind | None = None) -> Doc
     return DocumentReport(document.path, document.index, kind.name, findings)
 
 
-def _report(item: SourceDocument | ParseProblem, forced: Kind | None) -> DocumentReport:
+def _report(item: SourceDocument | ParseProblem, kinds: KindTable, forced: Kind | None) -> DocumentReport:
     if isinstance(item, ParseProblem):
         return DocumentReport(item.path, item.index, None, [
             Finding(item.code, "error", "", item.message, None, None, item.line, item.column)
         ])
-    return validate_document(item, forced)
+    return report_document(item, kinds, forced)
 
 
-def _forced_kind(name: str | None) -> Kind | None:
+def _forced_kind(kinds: KindTable, name: str | None) -> Kind | None:
     if name is None:
         return None
-    kind = kind_named(name)
+    kind = kinds.named(name)
     if kind is None:
-        raise UsageError(f"--kind {name!r} is not a kind optctl knows; choose one of: {', '.join(kind_names())}")
+        raise UsageError(f"--kind {name!r} is not a kind optctl knows; choose one of: {', '.join(kinds.names())}")
     return kind
 

@@ -1,19 +1,21 @@
-"""The kinds of document optctl validates, how each is recognised, and its extra checks.
+"""The kinds of document optctl validates, how each is recognised, and the table of their checks.
 
-A kind names its bundled schema and, optionally, a semantic-check function given as
-``"module:function"`` (imported only when a document of that kind is seen, so validating
-optimization objects never imports the rollout or caching packages). The function takes the
-parsed document and returns a list of ``Finding``.
+Every kind names its bundled schema and how to recognise it. Its semantic checks (a function
+from the parsed document to findings) are given to the table by whoever builds it: the contract
+supplies those of ai-config documents and optimization objects, over the rules table it is
+handed; ``optctl.commands.validate`` adds the rollout plan's and the prompt fixture's, which
+live in the layers above. So the contract never imports ``rollout`` or ``caching``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
-from importlib import import_module
-from typing import Any, Callable
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Mapping
 
 from optctl.contract.findings import Finding
+from optctl.providers.rules import Rules
+
+SemanticCheck = Callable[[Any], list[Finding]]
 
 
 @dataclass(frozen=True)
@@ -21,16 +23,14 @@ class Kind:
     name: str
     schema: str
     detect: Callable[[Any], bool]
-    checks: str | None = None
+    checks: SemanticCheck | None = None
     # A pydantic model proven to give the schema's verdict (tests/contract/test_schema_agreement.py):
     # valid documents, the common case, are then checked at pydantic's speed, and jsonschema
-    # runs only to explain a document the model rejects.
-    model: str | None = None
+    # runs only to explain a document the model rejects. A function, so pydantic loads on first use.
+    model: Callable[[], Any] | None = None
 
     def semantic_findings(self, data: Any) -> list[Finding]:
-        if self.checks is None:
-            return []
-        return _load(self.checks)(data)
+        return self.checks(data) if self.checks is not None else []
 
     def model_accepts(self, data: Any) -> bool:
         if self.model is None:
@@ -38,16 +38,22 @@ class Kind:
         from pydantic import ValidationError
 
         try:
-            _load(self.model).model_validate(data)
+            self.model().model_validate(data)
         except ValidationError:
             return False
         return True
 
 
-@cache
-def _load(reference: str) -> Any:
-    module, _, name = reference.partition(":")
-    return getattr(import_module(module), name)
+def _ai_config_model() -> Any:
+    from optctl.contract.models import AIConfigDocument
+
+    return AIConfigDocument
+
+
+def _optimization_model() -> Any:
+    from optctl.contract.models import OptimizationConfig
+
+    return OptimizationConfig
 
 
 def _is_rollout_plan(data: Any) -> bool:
@@ -68,24 +74,40 @@ def _is_prompt_fixture(data: Any) -> bool:
     return isinstance(data, list) and bool(data) and all(isinstance(m, dict) and "role" in m for m in data)
 
 
-# Order matters: the first kind whose detector accepts a document is its kind.
-KINDS: list[Kind] = [
-    Kind("rollout-plan", "rollout-plan", _is_rollout_plan, "optctl.rollout.plan:semantic_findings"),
-    Kind("ai-config", "ai-config", _is_ai_config, "optctl.contract.semantics:ai_config_findings",
-         "optctl.contract.models:AIConfigDocument"),
-    Kind("optimization", "optimization", _is_optimization, "optctl.contract.semantics:optimization_findings",
-         "optctl.contract.models:OptimizationConfig"),
-    Kind("prompt-fixture", "prompt-fixture", _is_prompt_fixture, "optctl.caching.inputs:semantic_findings"),
-]
+@dataclass(frozen=True)
+class KindTable:
+    """The kinds in detection order: the first whose detector accepts a document is its kind."""
+
+    kinds: tuple[Kind, ...]
+
+    def names(self) -> list[str]:
+        return [kind.name for kind in self.kinds]
+
+    def named(self, name: str) -> Kind | None:
+        return next((kind for kind in self.kinds if kind.name == name), None)
+
+    def detect(self, data: Any) -> Kind | None:
+        return next((kind for kind in self.kinds if kind.detect(data)), None)
+
+    def with_checks(self, checks: Mapping[str, SemanticCheck]) -> KindTable:
+        """The same kinds, those named in ``checks`` with those semantic checks."""
+        return KindTable(tuple(replace(kind, checks=checks.get(kind.name, kind.checks)) for kind in self.kinds))
 
 
-def kind_names() -> list[str]:
-    return [kind.name for kind in KINDS]
+# Recognition only: no semantic checks (what ``apply`` needs to tell one kind from another).
+KINDS = KindTable((
+    Kind("rollout-plan", "rollout-plan", _is_rollout_plan),
+    Kind("ai-config", "ai-config", _is_ai_config, model=_ai_config_model),
+    Kind("optimization", "optimization", _is_optimization, model=_optimization_model),
+    Kind("prompt-fixture", "prompt-fixture", _is_prompt_fixture),
+))
 
 
-def kind_named(name: str) -> Kind | None:
-    return next((kind for kind in KINDS if kind.name == name), None)
+def contract_kinds(rules: Rules) -> KindTable:
+    """Every kind, with the checks the contract itself owns (ai-config, optimization) asking ``rules``."""
+    from optctl.contract import semantics
 
-
-def detect_kind(data: Any) -> Kind | None:
-    return next((kind for kind in KINDS if kind.detect(data)), None)
+    return KINDS.with_checks({
+        "ai-config": lambda document: semantics.ai_config_findings(document, rules),
+        "optimization": lambda optimization: semantics.optimization_findings(optimization, rules),
+    })

@@ -1,7 +1,8 @@
 """Checks beyond the schema: a document can be well-formed and still not do what its author meant.
 
 Provider facts (which providers take cache markers, each model's minimum cacheable prefix,
-the TTLs on offer) come from the dated rules table in ``optctl.providers.rules``, never from here.
+the TTLs on offer) come from the dated rules table the caller passes in (the bundled one, or
+``--models-file``), never from here.
 """
 
 from __future__ import annotations
@@ -10,14 +11,16 @@ import difflib
 from typing import Any
 
 from optctl.contract.findings import Finding, error, warning
+from optctl.providers.rules import Rules
 
 
-def ai_config_findings(document: dict[str, Any]) -> list[Finding]:
+def ai_config_findings(document: dict[str, Any], rules: Rules) -> list[Finding]:
     findings = _misspelt_optimization(document)
     optimization = document.get("optimization")
     if isinstance(optimization, dict):
         findings += optimization_findings(
             optimization,
+            rules,
             provider=document.get("provider"),
             model=(document.get("configuration") or {}).get("model"),
             base="/optimization",
@@ -26,10 +29,8 @@ def ai_config_findings(document: dict[str, Any]) -> list[Finding]:
 
 
 def optimization_findings(
-    optimization: dict[str, Any], *, provider: str | None = None, model: str | None = None, base: str = ""
+    optimization: dict[str, Any], rules: Rules, *, provider: str | None = None, model: str | None = None, base: str = ""
 ) -> list[Finding]:
-    from optctl.providers import rules
-
     findings: list[Finding] = []
     cache = optimization.get("cache", {})
     declared = optimization.get("provider")
@@ -40,14 +41,14 @@ def optimization_findings(
             f"set optimization.provider to {provider!r} or remove it",
         ))
     effective = declared or provider
-    if cache.get("enabled") and effective and not rules.provider_supports_markers(effective):
+    if cache.get("enabled") and effective and not rules.supports_markers(effective):
         findings.append(error(
             "cache-unsupported-provider", f"{base}/cache/enabled",
             f"caching is enabled but the wrapper cannot cache prompts for provider {effective!r}",
             "set cache.enabled to false for this provider",
         ))
     if model and cache.get("enabled"):
-        findings += _model_minimum(cache, model, base)
+        findings += _model_minimum(cache, model, base, rules)
     ttls = rules.offered_ttls(effective or "anthropic")
     for field in ("default_ttl_seconds", "domain_definitions_ttl_seconds"):
         if ttls and field in cache and cache[field] not in ttls:
@@ -66,9 +67,7 @@ def optimization_findings(
     return findings
 
 
-def _model_minimum(cache: dict[str, Any], model: str, base: str) -> list[Finding]:
-    from optctl.providers import rules
-
+def _model_minimum(cache: dict[str, Any], model: str, base: str, rules: Rules) -> list[Finding]:
     minimum = rules.min_cacheable_tokens(model)
     if minimum is None:
         return [warning(

@@ -3,14 +3,14 @@
 Prices, minimum cacheable prefixes, TTLs, breakpoint limits and tokenizer calibrations change
 with every model release, so they live in ``models.json`` next to this module (or in a file
 given with ``--models-file``), never in code. This module only reads that table and answers
-questions about it; the functions at the bottom are what ``optctl validate`` calls.
+questions about it, for dry-run and for ``optctl validate``'s semantic checks alike.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,7 @@ class Rules:
     raw: dict[str, Any]
     models: tuple[Model, ...]
     tokenizers: dict[str, Tokenizer]
+    _minimums: dict[str, int | None] = field(default_factory=dict, compare=False, repr=False)
 
     def provider(self, name: str) -> dict[str, Any]:
         return self.raw["providers"].get(name, {})
@@ -111,6 +112,23 @@ class Rules:
 
     def markers(self, provider: str) -> MarkerRules:
         return MarkerRules(self.ttl_seconds(provider), self.default_ttl(provider))
+
+    # What ``optctl validate``'s semantic checks (``optctl.contract.semantics``) ask.
+
+    def min_cacheable_tokens(self, model: str) -> int | None:
+        """The model's minimum cacheable prefix in tokens, or None for a model not in the table."""
+        if model not in self._minimums:  # validate asks once per document; exports repeat a handful of models
+            found = self.model(model)
+            self._minimums[model] = found.min_cacheable_tokens if found else None
+        return self._minimums[model]
+
+    def supports_markers(self, provider: str) -> bool:
+        """Whether the deployed wrapper can cache for this provider (it injects Anthropic markers only)."""
+        return bool(self.provider(provider).get("supports_markers"))
+
+    def offered_ttls(self, provider: str) -> list[int]:
+        """The cache lifetimes (seconds) a provider offers; empty when it has no marker TTLs."""
+        return sorted(self.ttl_seconds(provider).values())
 
 
 # A release date or "latest" after the family, and Bedrock's "-v1": nothing else, so that
@@ -236,22 +254,3 @@ def _fields(entry: Any, spec: dict[str, Any], where: str) -> dict[str, Any]:
             raise UsageError(f"{where}.{name} is missing or has the wrong type")
         values[name] = value
     return values
-
-
-# What ``optctl validate`` (``optctl.contract.semantics``) asks, always of the bundled table.
-
-@cache  # validate asks once per document; exports repeat a handful of models
-def min_cacheable_tokens(model: str) -> int | None:
-    """The model's minimum cacheable prefix in tokens, or None for a model not in the table."""
-    found = _bundled().model(model)
-    return found.min_cacheable_tokens if found else None
-
-
-def provider_supports_markers(provider: str) -> bool:
-    """Whether the deployed wrapper can cache for this provider (it injects Anthropic markers only)."""
-    return bool(_bundled().provider(provider).get("supports_markers"))
-
-
-def offered_ttls(provider: str) -> list[int]:
-    """The cache lifetimes (seconds) a provider offers; empty when it has no marker TTLs."""
-    return sorted(_bundled().ttl_seconds(provider).values())

@@ -20,7 +20,7 @@ from optctl.errors import NotFoundError, OptctlError, UsageError
 from optctl.rollout import machine
 from optctl.rollout.record_store import ControlStore, Event
 from optctl.rollout.gates import Evaluators, GateContext
-from optctl.rollout.plan import Plan
+from optctl.rollout.plan import Plan, semantic_findings
 from optctl.rollout.state import ACTIVE, Applied, Rollout, RolloutState, iso
 from optctl.stores.base import Store, StoredDocument
 
@@ -279,8 +279,9 @@ def load_plan(path: str) -> tuple[Plan, list[str]]:
     from optctl.documents.reader import SourceDocument, read_documents
     from optctl.errors import EXIT_USAGE, InvalidDocumentError
     from optctl.contract.checker import validate_paths
+    from optctl.contract.kinds import KINDS
 
-    result = validate_paths([path], kind="rollout-plan")
+    result = validate_paths([path], kinds=KINDS.with_checks({"rollout-plan": semantic_findings}), kind="rollout-plan")
     found = [(f.severity, f"{r.path}:{f.line or 1}:{f.column or 1}: {f.severity}[{f.code}] {f.pointer}: {f.message}"
               + (f"; {f.hint}" if f.hint else "")) for r in result.reports for f in r.findings]
     errors = [line for severity, line in found if severity == "error"]

@@ -43,11 +43,11 @@ def plan_rollback(store: Store, service: str, to_revision: str | None = None) ->
 
 def plan_apply(store: Store, env: EnvironmentConfig, path: str, services: Sequence[str] = ()) -> changes.Plan:
     """An optimization object for ``services``, or ai-config documents whose ``optimization`` is written."""
-    from optctl.contract.kinds import detect_kind
+    from optctl.contract.kinds import KINDS
 
     targets: dict[str, dict[str, Any]] = {}
     for label, data in read_file(path):
-        kind = detect_kind(data)
+        kind = KINDS.detect(data)
         if kind is not None and kind.name == "ai-config":
             if services:
                 raise UsageError(f"{label}: is an ai-config document, which names its own service; drop --service")

@@ -260,13 +260,12 @@ def validate_document(document: Any, where: str) -> None:
 def _refuse_errors(value: Any, kind: str, where: str, prefix: str = "", within: str = "") -> list[str]:
     """Raise on the first error (under ``within``); return the warnings there as lines."""
     from optctl.contract.check import check_document
-    from optctl.contract.kinds import kind_named
 
     def line(finding: Any) -> str:
         place = (prefix + finding.pointer).replace("/", ".").lstrip(".")
         return f"{place or 'document'}: {finding.message}" + (f" ({finding.hint})" if finding.hint else "")
 
-    known = kind_named(kind)
+    known = _kinds().named(kind)
     assert known is not None, kind  # callers name one of the contract's own kinds
     findings = [f for f in check_document(value, known) if f.pointer.startswith(within)]
     errors = [f for f in findings if f.severity == "error"]
@@ -274,6 +273,15 @@ def _refuse_errors(value: Any, kind: str, where: str, prefix: str = "", within: 
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise InvalidDocumentError(f"{where}: {line(errors[0])}{more}; nothing was written")
     return [line(f) for f in findings]
+
+
+@cache
+def _kinds() -> Any:
+    """The contract's kinds over the bundled rules table: what a write is checked against."""
+    from optctl.contract.kinds import contract_kinds
+    from optctl.providers.rules import load
+
+    return contract_kinds(load())
 
 
 def _model_check(model: Any, value: Any, where: str, prefix: str = "") -> None:

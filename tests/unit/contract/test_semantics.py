@@ -1,7 +1,14 @@
 """Semantic checks: documents that are well-formed but would not do what their author meant."""
 
 from optctl.contract.check import check_document
-from optctl.contract.kinds import kind_named
+from optctl.contract.kinds import contract_kinds
+from optctl.providers import rules as table
+
+KINDS = contract_kinds(table.load())
+
+
+def kind_named(name):
+    return KINDS.named(name)
 
 
 def doc(**optimization):
@@ -70,3 +77,20 @@ def test_schema_errors_suppress_semantic_checks_and_never_show_the_key():
     findings = check_document(document, kind_named("ai-config"))
     assert [f.code for f in findings] == ["wrong-type"]
     assert all("sk-ant-semantic-0001" not in str(f) for f in findings)
+
+
+def test_the_rules_table_is_a_parameter_so_a_models_file_changes_the_verdict(tmp_path):
+    import json
+
+    from optctl.providers.rules import BUNDLED
+
+    raw = json.loads(BUNDLED.read_text())
+    model = next(m for m in raw["models"] if "claude-sonnet-4-5" in m["match"])
+    model["min_cacheable_tokens"] = 8192
+    path = tmp_path / "models.json"
+    path.write_text(json.dumps(raw))
+    document = doc(cache={"enabled": True, "min_tokens_to_cache": 4096})
+
+    assert ("below-model-minimum", "warning", "/optimization/cache/min_tokens_to_cache") not in codes(document)
+    findings = check_document(document, contract_kinds(table.load(path)).named("ai-config"))
+    assert [f.code for f in findings] == ["below-model-minimum"] and "8192" in findings[0].message

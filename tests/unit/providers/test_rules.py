@@ -24,15 +24,15 @@ def test_unknown_models_are_none_not_a_near_miss(rules, model):
     assert rules.model(model) is None
 
 
-def test_functions_for_validate_answer_from_the_table(rules):
-    assert table.min_cacheable_tokens("claude-sonnet-4-5-20250929") == rules.model("claude-sonnet-4-5").min_cacheable_tokens
-    assert table.min_cacheable_tokens("claude-haiku-4-5") == 4096
-    assert table.min_cacheable_tokens("gpt-4o") is None
-    assert table.provider_supports_markers("anthropic") is True
-    assert table.provider_supports_markers("bedrock") is False
-    assert table.provider_supports_markers("nobody") is False
-    assert table.offered_ttls("anthropic") == [300, 3600]
-    assert table.offered_ttls("openai") == []
+def test_the_questions_validate_asks_answer_from_the_table(rules):
+    assert rules.min_cacheable_tokens("claude-sonnet-4-5-20250929") == rules.model("claude-sonnet-4-5").min_cacheable_tokens
+    assert rules.min_cacheable_tokens("claude-haiku-4-5") == 4096
+    assert rules.min_cacheable_tokens("gpt-4o") is None
+    assert rules.supports_markers("anthropic") is True
+    assert rules.supports_markers("bedrock") is False
+    assert rules.supports_markers("nobody") is False
+    assert rules.offered_ttls("anthropic") == [300, 3600]
+    assert rules.offered_ttls("openai") == []
 
 
 def test_every_entry_is_dated_and_sourced(rules):
