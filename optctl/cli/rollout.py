@@ -87,13 +87,17 @@ def plan(
     approval: bool = typer.Option(True, "--approval/--no-approval", help="Approval gates on staging and production."),
     name: str = typer.Option("enable-prompt-caching", "--name", help="Plan name."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the plan here (.json or .yaml); default: stdout."),
+    savings_gate: Optional[str] = typer.Option(None, "--savings-gate", help="A savings gate for every stage, e.g. 'min_calls=200,min_cache_read_ratio=0.3,max_cost_change=-0.1' (window=24h by default; usage_log=FILE to read a log)."),
 ) -> None:
     """Write the migration guide's plan: dev (all), staging (all), production one service at a time."""
     from optctl.errors import UsageError
     from optctl.rollout.plan import default_plan, plan_document
 
+    from optctl.savings.gate import parse_gate_spec
+
     names = [s.strip() for s in services.split(",") if s.strip()]
-    text = plan_document(default_plan(names, soak, check, approval, name), json_format=bool(out and out.suffix == ".json"))
+    gate = parse_gate_spec(savings_gate) if savings_gate else None
+    text = plan_document(default_plan(names, soak, check, approval, name, gate), json_format=bool(out and out.suffix == ".json"))
     if out is None:
         sys.stdout.write(text)
         return

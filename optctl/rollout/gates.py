@@ -31,6 +31,8 @@ class GateContext:
     stage: int  # 1-based, as people count stages
     environment: str
     services: tuple[str, ...]
+    applied_at: str | None = None  # when the stage was applied (ISO): the savings gate measures from here
+    now: str | None = None  # when the gate is evaluated (ISO), from the rollout's injected clock
 
     def environ(self) -> dict[str, str]:
         return {
@@ -80,12 +82,15 @@ class Evaluators:
     run: Callable[[str | list[str], dict[str, str], float | None], tuple[int | None, str]] = run_command
     fetch: Callable[[str, float], Any] = fetch_json
     base_environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    savings: Callable[[dict[str, Any], GateContext], Outcome] = field(default=lambda gate, context: savings_gate(gate, context))
 
     def evaluate(self, gate: dict[str, Any], context: GateContext) -> Outcome:
         if gate["kind"] == "check":
             return self.check(gate, context)
         if gate["kind"] == "metrics":
             return self.metrics(gate, context)
+        if gate["kind"] == "savings":
+            return self.savings(gate, context)
         raise ValueError(f"{gate['kind']} gates are decided by the state machine, not evaluated")
 
     def check(self, gate: dict[str, Any], context: GateContext) -> Outcome:
@@ -158,6 +163,15 @@ def _number(value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+def savings_gate(gate: dict[str, Any], context: GateContext) -> Outcome:
+    """The savings gate's edge and decision live in optctl.savings; only the window is read here."""
+    from datetime import timedelta
+
+    from optctl.savings.evaluate import savings_gate as evaluate
+
+    return evaluate(gate, context, timedelta(seconds=duration_seconds(gate.get("window", "24h"))))
 
 
 def _last_line(text: str | None) -> str:

@@ -15,7 +15,7 @@ from optctl.errors import UsageError
 from optctl.rollout.plan import Plan, duration_seconds
 from optctl.rollout.state import APPLIED_STATES, Applied, GateResult, GateStatus, Rollout, RolloutState, StageRecord, Step, iso, parse_iso
 
-EXTERNAL_GATES = ("check", "metrics")
+EXTERNAL_GATES = ("check", "metrics", "savings")
 
 ActionKind = Literal["apply", "evaluate", "promote", "rollback", "complete", "wait", "idle"]
 
@@ -139,7 +139,8 @@ def record_gates(rollout: Rollout, index: int, outcomes: dict[int, tuple[GateRes
     if failed is not None:
         stage.state = "failed"
         new.reason = f"stage {index + 1} ({stage.environment}): {failed.kind} gate {'failed' if failed.result == 'fail' else 'stayed inconclusive'}: {failed.detail}"
-        if stage.on_failure == "pause":
+        # Too little traffic to judge savings is no reason to roll back: it pauses (issue 14).
+        if stage.on_failure == "pause" or (failed.kind == "savings" and failed.result == "inconclusive"):
             new.state = "paused"
         return new
     return observe(new, now)

@@ -158,7 +158,7 @@ def _written_by_us(store: Store, documents: dict[str, StoredDocument], services:
 
 def _evaluate(rt: Runtime, rollout: Rollout, action: machine.Action) -> Rollout:
     stage = rollout.stages[action.stage]
-    context = GateContext(rollout.id, action.stage + 1, stage.environment, tuple(stage.services))
+    context = GateContext(rollout.id, action.stage + 1, stage.environment, tuple(stage.services), stage.applied_at, iso(rt.clock()))
     outcomes = {i: rt.evaluators.evaluate(stage.gates[i].gate, context) for i in action.gates}
     rt.on_step("gates:evaluated", rollout)
     detail = "; ".join(f"{stage.gates[i].kind} {result}: {why}" for i, (result, why) in outcomes.items())

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator, model_validator
 
 from optctl.contract.findings import Finding, error, warning
 from optctl.errors import UsageError
@@ -93,7 +93,30 @@ class MetricsGate(_Retried):
         return value
 
 
-Gate = Annotated[Union[SoakGate, ApprovalGate, CheckGate, MetricsGate], Field(discriminator="kind")]
+class SavingsGate(_Retried):
+    """Measured usage since the stage was applied; the decision is ``optctl.savings.gate.judge``."""
+
+    kind: Literal["savings"]
+    window: StrictStr = "24h"
+    min_calls: StrictInt | None = Field(None, ge=0)
+    min_input_tokens: StrictInt | None = Field(None, ge=0)
+    min_cache_read_ratio: float | None = Field(None, ge=0, le=1)
+    max_cost_change: float | None = Field(None, ge=-1)
+    usage_log: StrictStr | None = Field(None, min_length=1)
+    bucket_width: Literal["1m", "1h", "1d"] = "1h"
+    timeout: StrictStr = "2m"
+    retry_interval: StrictStr = "1h"
+
+    _window = field_validator("window")(_check_duration)
+
+    @model_validator(mode="after")
+    def _judges_something(self) -> "SavingsGate":
+        if self.min_cache_read_ratio is None and self.max_cost_change is None:
+            raise ValueError("a savings gate needs min_cache_read_ratio or max_cost_change (or both)")
+        return self
+
+
+Gate = Annotated[Union[SoakGate, ApprovalGate, CheckGate, MetricsGate, SavingsGate], Field(discriminator="kind")]
 OnFailure = Literal["rollback", "pause"]
 
 
@@ -120,6 +143,7 @@ def default_plan(
     check: str | None = None,
     approval: bool = True,
     name: str = "enable-prompt-caching",
+    savings: dict[str, Any] | None = None,
 ) -> Plan:
     """The migration guide's strategy: dev (all), staging (all), production one service at a time.
 
@@ -137,6 +161,8 @@ def default_plan(
         listed: list[dict[str, Any]] = [{"kind": "soak", "duration": soak}]
         if check:
             listed.append({"kind": "check", "command": check})
+        if savings:
+            listed.append(savings)
         if needs_approval and approval:
             listed.append({"kind": "approval"})
         return listed
@@ -146,7 +172,15 @@ def default_plan(
         {"environment": "staging", "services": services, "gates": gates(True)},
         *({"environment": "production", "services": [service], "gates": gates(True)} for service in services),
     ]
-    return Plan.model_validate({"name": name, "stages": stages}, strict=False)
+    try:
+        return Plan.model_validate({"name": name, "stages": stages}, strict=False)
+    except ValueError as err:  # only a --savings-gate can be wrong this late: the rest was checked above
+        raise UsageError(f"--savings-gate: {_first_error(err)}") from None
+
+
+def _first_error(err: ValueError) -> str:
+    errors = getattr(err, "errors", None)
+    return str(errors()[0].get("msg", err)) if callable(errors) and errors() else str(err)
 
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from optctl.errors import OptctlError
 from optctl.savings.enablement import Enablement
-from optctl.savings.gate import DEFAULT_WINDOW, Verdict, combine, judge
+from optctl.savings.gate import Verdict, combine, judge
 from optctl.savings.admin_api import DEFAULT_BASE_URL
 from optctl.savings.sources import Edges, Source, measure
 
@@ -31,17 +31,18 @@ class Context(Protocol):
     now: str | None
 
 
-def savings_gate(gate: dict[str, Any], context: Context, edges: Edges | None = None, project_file: Path | None = None) -> Verdict:
+def savings_gate(gate: dict[str, Any], context: Context, window: timedelta, edges: Edges | None = None,
+                 project_file: Path | None = None) -> Verdict:
+    """``window``: the gate's ``window`` as the plan parsed it (durations are the plan's to read)."""
     edges = edges or Edges(environ=dict(os.environ))
     try:
-        return _evaluate(gate, context, edges, project_file)
+        return _evaluate(gate, context, window, edges, project_file)
     except OptctlError as err:
         return "inconclusive", f"usage could not be read: {err}"
 
 
-def _evaluate(gate: dict[str, Any], context: Context, edges: Edges, project_file: Path | None) -> Verdict:
+def _evaluate(gate: dict[str, Any], context: Context, window: timedelta, edges: Edges, project_file: Path | None) -> Verdict:
     from optctl.providers import rules as table
-    from optctl.rollout.plan import duration_seconds
     from optctl.savings import report
     from optctl.savings.attribution import load_attribution
     from optctl.savings.usage import parse_time
@@ -51,7 +52,6 @@ def _evaluate(gate: dict[str, Any], context: Context, edges: Edges, project_file
         return "inconclusive", "the stage has no applied time yet"
     applied = parse_time(context.applied_at, "the stage's applied time")
     now = parse_time(context.now, "the evaluation time") if context.now else datetime.now(timezone.utc)
-    window = timedelta(seconds=duration_seconds(gate.get("window", DEFAULT_WINDOW)))
     project = load_project(project_file, edges.environ)
     source = Source(Path(gate["usage_log"]) if gate.get("usage_log") else None,
                     edges.environ.get(ADMIN_URL_VARIABLE) or DEFAULT_BASE_URL, gate.get("bucket_width", "1h"))

@@ -30,6 +30,7 @@ class Window:
     usage: Usage = field(default_factory=Usage)
     billed: float = 0.0
     without_caching: float = 0.0
+    input_without_caching: float = 0.0  # the part caching can change: output costs the same either way
     unpriced_tokens: int = 0  # usage of models the rules table does not price: not in the costs
     daily: dict[date, float] = field(default_factory=dict)  # billed cost per UTC day
 
@@ -41,6 +42,7 @@ class Window:
         billed = prices.billed(record.usage)
         self.billed += billed
         self.without_caching += prices.without_caching(record.usage)
+        self.input_without_caching += record.usage.input_tokens * prices.input
         day = record.start.date()
         self.daily[day] = self.daily.get(day, 0.0) + billed
 
@@ -58,6 +60,11 @@ class Window:
         return 100 * self.saving / self.without_caching if self.without_caching else None
 
     @property
+    def input_saving_pct(self) -> float | None:
+        """The saving as a share of input cost: what `optctl dry-run` predicts."""
+        return 100 * self.saving / self.input_without_caching if self.input_without_caching else None
+
+    @property
     def cost_change(self) -> float | None:
         """Billed against what the same traffic would have cost without caching: -0.4 is 40% cheaper."""
         return self.billed / self.without_caching - 1 if self.without_caching else None
@@ -70,7 +77,8 @@ class Window:
             "cache_read_input_tokens": u.cache_read, "cache_read_ratio": _round(self.cache_read_ratio),
             "cache_write_tokens": {"5m": u.cache_write_5m, "1h": u.cache_write_1h},
             "cost_billed": round(self.billed, 6), "cost_without_caching": round(self.without_caching, 6),
-            "saving": round(self.saving, 6), "saving_pct": _round(self.saving_pct, 2), "unpriced_tokens": self.unpriced_tokens,
+            "saving": round(self.saving, 6), "saving_pct": _round(self.saving_pct, 2),
+            "input_saving_pct": _round(self.input_saving_pct, 2), "cost_change": _round(self.cost_change), "unpriced_tokens": self.unpriced_tokens,
             "daily_cost": {day.isoformat(): round(cost, 6) for day, cost in sorted(self.daily.items())},
         }
 

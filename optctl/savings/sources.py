@@ -27,7 +27,7 @@ class Source:
     bucket_width: str = "1h"
 
     def describe(self) -> str:
-        return f"usage log {self.usage_log}" if self.usage_log else f"Admin API usage report ({self.bucket_width} buckets)"
+        return f"usage log {self.usage_log}" if self.usage_log else f"Admin API usage report at {self.admin_url} ({self.bucket_width} buckets)"
 
 
 @dataclass(frozen=True)

@@ -181,9 +181,9 @@ _SETTINGS = {f.name for f in fields(EnvironmentConfig)} - {"name"}
 
 def parse_project(data: dict[str, Any], path: Path) -> Project:
     """Environments from a parsed ``optctl.toml``; relative SQLite paths are relative to the file."""
-    unknown = sorted(set(data) - {"environments", "rollouts"})
+    unknown = sorted(set(data) - {"environments", "rollouts", "savings"})  # [savings]: optctl.savings.attribution reads it
     if unknown:
-        raise UsageError(f"{path}: unknown top-level key {unknown[0]!r}; optctl.toml holds [environments.NAME] tables and [rollouts]")
+        raise UsageError(f"{path}: unknown top-level key {unknown[0]!r}; optctl.toml holds [environments.NAME] tables, [rollouts] and [savings]")
     tables = data.get("environments")
     if not isinstance(tables, dict) or not tables:
         raise UsageError(f"{path}: no [environments.NAME] table; add one per environment (see `optctl init`)")

@@ -25,8 +25,12 @@ def test_the_demo_runs_a_whole_staged_rollout(tmp_path):
     done = subprocess.run(["bash", str(ROOT / "examples" / "demo.sh")], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    last_screen = done.stdout.rsplit("== 5.", 1)[-1]
-    assert "completed" in last_screen and "next: nothing: the rollout is complete" in last_screen
+    status_screen, savings_screen = done.stdout.rsplit("== 5.", 1)[-1].split("== 6.", 1)
+    assert "completed" in status_screen and "next: nothing: the rollout is complete" in status_screen
+    # what caching really did, from the bundled usage log: query saves, indexing never reads, agent pays for writes
+    assert "query/production: enabled 2026-11-20 00:00 UTC" in savings_screen
+    assert savings_screen.count("no-cache-reads") == 2 and savings_screen.count("caching-costs-more") == 1
+    assert "billed cost per day" in savings_screen
     status = subprocess.run(["optctl", "rollout", "status", "--output", "json"], cwd=home, env=env, capture_output=True, text=True)
     shown = json.loads(status.stdout)["rollout"]
     assert shown["state"] == "completed" and shown["started_by"] == "demo"

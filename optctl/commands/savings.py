@@ -1,0 +1,150 @@
+"""``optctl savings``: what caching really did, per service and environment, before and after its enable time.
+
+Reads the enable times from each environment's history (or takes them as given), measured usage
+from a usage log or the Admin API usage report, prices it with the rules table, and puts the
+dry-run's prediction for the service's fixtures beside the measurement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from optctl.errors import NotFoundError
+from optctl.savings.attribution import Attribution, Unattributed, load_attribution
+from optctl.savings.enablement import Enablement, enablement
+from optctl.savings.report import SCHEMA_VERSION, ServiceSavings, build
+from optctl.savings.sources import Edges, Source, measure
+from optctl.settings.project import Project, load_project
+
+PREDICTION_CALLS = 10  # calls within the TTL the dry-run prices, as `optctl dry-run` does by default
+PROBLEM_FLAGS = ("caching-costs-more", "no-cache-reads")
+
+
+@dataclass(frozen=True)
+class SavingsRequest:
+    source: Source
+    window: timedelta
+    services: tuple[str, ...] = ()  # none: every service of each environment
+    environments: tuple[str, ...] = ()  # none: every environment
+    enabled_at: dict[str, datetime] = field(default_factory=dict)  # service -> enable time given, overriding history
+    predict: bool = True
+    models_file: Path | None = None
+    config: Path | None = None
+
+
+@dataclass(frozen=True)
+class SavingsResult:
+    entries: list[ServiceSavings]
+    unattributed: list[Unattributed]
+    source: str
+    window: timedelta
+    project: str
+    generated_at: datetime
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a service's caching costs more than it saves or never reads from the cache."""
+        return 1 if any(f.code in PROBLEM_FLAGS for e in self.entries for f in e.flags) else 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION, "project": self.project, "source": self.source,
+            "window_seconds": int(self.window.total_seconds()), "generated_at": self.generated_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "services": [e.to_json() for e in self.entries],
+            "unattributed": [u.to_json() for u in self.unattributed],
+        }
+
+
+def savings(request: SavingsRequest, edges: Edges = Edges(),
+            load: Callable[..., Project] = load_project, now: datetime | None = None) -> SavingsResult:
+    from optctl.providers import rules as table
+
+    now = now or datetime.now(timezone.utc)
+    project = load(request.config, edges.environ)
+    attribution = load_attribution(project.source, project.names)
+    owners = _enablements(project, request)
+    start = min([now - request.window, *(found.enabled_at - request.window for found, _ in owners.values() if found)])
+    measured = measure(request.source, attribution, start, now, edges)
+    rules = table.load(request.models_file)
+    entries = [e for e in build(measured.records, owners, rules, request.window, now)
+               if e.enablement or e.before.usage.input_tokens or e.service in request.services]
+    if request.predict:
+        for entry in entries:
+            entry.prediction = _prediction(entry, attribution, request, rules)
+    return SavingsResult(entries, measured.unattributed, measured.source, request.window, project.describe(), now)
+
+
+def _enablements(project: Project, request: SavingsRequest) -> dict[tuple[str, str], tuple[Enablement | None, str]]:
+    from optctl.services.actions import opened
+
+    owners: dict[tuple[str, str], tuple[Enablement | None, str]] = {}
+    for env in project.select(list(request.environments)):
+        with opened(env) as store:
+            present = store.list_services()
+            for service in request.services or present:
+                if service not in present:
+                    continue
+                given = request.enabled_at.get(service)
+                if given is not None:
+                    owners[(service, env.name)] = (Enablement(given, None, "given", None), "given")
+                else:
+                    found = enablement(store.history(service))
+                    owners[(service, env.name)] = (found, "history" if found else "none")
+    missing = [s for s in request.services if not any(owner[0] == s for owner in owners)]
+    if missing:
+        raise NotFoundError(f"no service {missing[0]!r} in {' or '.join(request.environments) or 'any environment'}; `optctl status` lists them")
+    return owners
+
+
+def _prediction(entry: ServiceSavings, attribution: Attribution, request: SavingsRequest, rules) -> dict[str, Any] | None:
+    """The dry-run of the service's fixtures (as it would behave enabled), input side only."""
+    paths = [str(p) for p in attribution.fixtures.get(entry.service, [])]
+    if not paths:
+        return None
+    from optctl.commands import dryrun as dry
+
+    settings = dry.choose_settings(None, request.config, entry.environment, entry.service)
+    counter = dry.make_counter("offline", dry.input_chars(paths))
+    reports = [r for r in dry.run(paths, settings=settings, rules=rules, counter=counter, strategies=["wrapper"], calls=PREDICTION_CALLS)
+               if r.cost is not None]
+    total = sum(r.total_tokens for r in reports)
+    uncached = sum(r.cost.uncached * r.cost.calls for r in reports if r.cost)
+    saved = sum(r.cost.saving_over_calls for r in reports if r.cost)
+    cached = sum(r.cached_tokens for r in reports)
+    return {
+        "fixtures": paths, "calls_within_ttl": PREDICTION_CALLS,
+        "cache_read_ratio": round(cached * (PREDICTION_CALLS - 1) / (total * PREDICTION_CALLS), 4) if total else None,
+        "input_saving_pct": round(100 * saved / uncached, 2) if uncached else None,
+        "findings": sorted({f.code for r in reports for f in r.findings}),
+    }
+
+
+def parse_window(text: str) -> timedelta:
+    """``--window 7d`` -> 7 days, with the rollout plan's duration syntax."""
+    from optctl.errors import UsageError
+    from optctl.rollout.plan import duration_seconds
+
+    try:
+        seconds = duration_seconds(text)
+    except ValueError as err:
+        raise UsageError(f"--window: {err}") from None
+    if not seconds:
+        raise UsageError("--window must be longer than 0, e.g. 48h or 7d")
+    return timedelta(seconds=seconds)
+
+
+def parse_enabled_at(values: list[str]) -> dict[str, datetime]:
+    """``--enabled-at indexing=2026-11-20T00:00:00Z`` (repeatable) -> {service: time}."""
+    from optctl.errors import UsageError
+    from optctl.savings.usage import parse_time
+
+    given = {}
+    for value in values:
+        service, sep, when = value.partition("=")
+        if not sep or not service:
+            raise UsageError(f"--enabled-at {value!r}: write SERVICE=TIME, e.g. indexing=2026-11-20T00:00:00Z")
+        given[service] = parse_time(when, f"--enabled-at {service}")
+    return given
