@@ -28,23 +28,21 @@ def savings(
     Exit status: 0 no problems, 1 a service's caching costs more than it saves or never reads from
     the cache, 2 usage error or an unreadable source (missing or refused admin key, bad log line).
     """
-    import os
-
     from optctl.commands import savings as command
     from optctl.render import savings as render
     from optctl.render.console import stdout
-    from optctl.savings.sources import Edges, Source
+    from optctl.savings.sources import Source
 
     request = command.SavingsRequest(
         source=Source(usage_log, admin_url, bucket_width), window=command.parse_window(window),
         services=tuple(services or ()), environments=tuple(envs or ()),
         enabled_at=command.parse_enabled_at(enabled_at or []), predict=predict, models_file=models_file, config=config,
     )
-    result = command.savings(request, Edges(environ=dict(os.environ)))
+    result = command.savings(request)
     if plot is not None:
         render.plot(result, plot)
     if output is Output.json:
-        render.report_json(result)
+        render.report_json(result, stdout())
     else:
         render.report_text(result, stdout(), chart=chart)
     raise typer.Exit(result.exit_code)

@@ -10,14 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+from optctl.commands.edges import Edges
 from optctl.errors import NotFoundError
 from optctl.savings.attribution import Attribution, Unattributed, load_attribution
 from optctl.savings.enablement import Enablement, enablement
 from optctl.savings.report import SCHEMA_VERSION, ServiceSavings, build
-from optctl.savings.sources import Edges, Source, measure
-from optctl.settings.project import Project, load_project
+from optctl.savings.sources import Source, UsageEdges, measure
+from optctl.settings.context import RunContext
+from optctl.settings.project import EnvironmentConfig
 
 PREDICTION_CALLS = 10  # calls within the TTL the dry-run prices, as `optctl dry-run` does by default
 PROBLEM_FLAGS = ("caching-costs-more", "no-cache-reads")
@@ -37,11 +39,11 @@ class SavingsRequest:
 
 @dataclass(frozen=True)
 class SavingsResult:
+    context: RunContext
     entries: list[ServiceSavings]
     unattributed: list[Unattributed]
     source: str
     window: timedelta
-    project: str
     generated_at: datetime
 
     @property
@@ -51,38 +53,39 @@ class SavingsResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "schema_version": SCHEMA_VERSION, "project": self.project, "source": self.source,
+            "schema_version": SCHEMA_VERSION, "source": self.source,
             "window_seconds": int(self.window.total_seconds()), "generated_at": self.generated_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
             "services": [e.to_json() for e in self.entries],
             "unattributed": [u.to_json() for u in self.unattributed],
         }
 
 
-def savings(request: SavingsRequest, edges: Edges = Edges(),
-            load: Callable[..., Project] = load_project, now: datetime | None = None) -> SavingsResult:
+def savings(request: SavingsRequest, edges: Edges = Edges(), usage: UsageEdges | None = None,
+            now: datetime | None = None) -> SavingsResult:
+    """``usage``: what reading the usage report touches (the admin key's environment, the sleeper, the HTTP opener)."""
     from optctl.providers import rules as table
 
+    usage = usage or UsageEdges()
     now = now or datetime.now(timezone.utc)
-    project = load(request.config, edges.environ)
+    project = edges.load_project(request.config)
     attribution = load_attribution(project.source, project.names)
-    owners = _enablements(project, request)
+    environments = project.select(list(request.environments))
+    owners = _enablements(environments, request, edges)
     start = min([now - request.window, *(found.enabled_at - request.window for found, _ in owners.values() if found)])
-    measured = measure(request.source, attribution, start, now, edges)
+    measured = measure(request.source, attribution, start, now, usage)
     rules = table.load(request.models_file)
     entries = [e for e in build(measured.records, owners, rules, request.window, now)
                if e.enablement or e.before.usage.input_tokens or e.service in request.services]
     if request.predict:
         for entry in entries:
             entry.prediction = _prediction(entry, attribution, request, rules)
-    return SavingsResult(entries, measured.unattributed, measured.source, request.window, project.describe(), now)
+    return SavingsResult(RunContext.of(project, environments), entries, measured.unattributed, measured.source, request.window, now)
 
 
-def _enablements(project: Project, request: SavingsRequest) -> dict[tuple[str, str], tuple[Enablement | None, str]]:
-    from optctl.services.actions import opened
-
+def _enablements(environments: list[EnvironmentConfig], request: SavingsRequest, edges: Edges) -> dict[tuple[str, str], tuple[Enablement | None, str]]:
     owners: dict[tuple[str, str], tuple[Enablement | None, str]] = {}
-    for env in project.select(list(request.environments)):
-        with opened(env) as store:
+    for env in environments:
+        with edges.opened(env) as store:
             present = store.list_services()
             for service in request.services or present:
                 if service not in present:
@@ -107,7 +110,7 @@ def _prediction(entry: ServiceSavings, attribution: Attribution, request: Saving
     from optctl.commands import dryrun as dry
 
     settings = dry.choose_settings(None, request.config, entry.environment, entry.service)
-    counter = dry.make_counter("offline", dry.input_chars(paths))
+    counter = dry.make_counter("offline")
     reports = [r for r in dry.run(paths, settings=settings, rules=rules, counter=counter, strategies=["wrapper"], calls=PREDICTION_CALLS)
                if r.cost is not None]
     total = sum(r.total_tokens for r in reports)

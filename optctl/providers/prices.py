@@ -79,7 +79,12 @@ def usage_cost(rules: Rules, model_id: str, usage: Usage, on: str | None = None)
     The tier is chosen by the record's own prompt size (input + cache writes + cache reads).
     """
     prices = for_model(rules, model_id, usage.prompt_tokens, on)
-    if prices is None or (usage.output_tokens and prices.output is None):
+    return None if prices is None else billed(prices, usage)
+
+
+def billed(prices: Prices, usage: Usage) -> float | None:
+    """USD of ``usage`` at ``prices``; None when a price it needs is missing (an output price, a TTL)."""
+    if usage.output_tokens and prices.output is None:
         return None
     if (usage.cache_write_5m and "5m" not in prices.write) or (usage.cache_write_1h and "1h" not in prices.write):
         return None

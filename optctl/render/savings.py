@@ -15,23 +15,23 @@ from rich.table import Table
 from optctl.commands.savings import SavingsResult
 from optctl.errors import UsageError
 from optctl.render.console import emit_json
+from optctl.render.context import print_context, with_context
 from optctl.savings.report import ServiceSavings, Window
 
 BAR_WIDTH = 40
 
 
-def report_json(result: SavingsResult) -> None:
-    emit_json(result.to_json())
+def report_json(result: SavingsResult, console: Console) -> None:
+    emit_json(with_context(result.to_json(), result.context), console.file)
 
 
 def report_text(result: SavingsResult, console: Console, chart: bool = False) -> None:
     days = result.window.total_seconds() / 86400
     console.print(f"Savings measured from the {result.source}, {days:g} day(s) before and after each enable time (USD).")
-    console.print(f"Project: {result.project}. writes: 5-minute/1-hour cache writes; saved %: of the input cost, the only part caching changes; "
+    console.print("writes: 5-minute/1-hour cache writes; saved %: of the input cost, the only part caching changes; "
                   "dry-run: what `optctl dry-run` predicts for the service's fixtures.")
     if not result.entries:
         console.print("No service with usage or an enable time in the selected environments.")
-        return
     for entry in result.entries:
         console.print(f"\n[bold]{_enabled_line(entry)}[/]")
         console.print(_table(entry))
@@ -43,6 +43,7 @@ def report_text(result: SavingsResult, console: Console, chart: bool = False) ->
     if chart:
         for entry in result.entries:
             _chart(entry, console)
+    print_context(result.context, console)
 
 
 def _table(entry: ServiceSavings) -> Table:

@@ -1,49 +1,52 @@
 """What measured usage cost, as billed and as it would have cost without caching.
 
-Prices come from the rules table (``optctl.providers.rules``): the model's input and output price
-per million tokens, and the provider's cache multipliers (5-minute write, 1-hour write, read).
-Without caching every prompt token would have been billed at the plain input price; that is the
-counterfactual a saving is measured against, on the same traffic.
+Prices are the rules table's, through ``optctl.providers.prices`` (the same answer dry-run uses):
+the model's price tier for the record's own prompt size, and the price in force on the record's
+date. Without caching every prompt token would have been billed at the plain input price; that is
+the counterfactual a saving is measured against, on the same traffic.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from optctl.providers.rules import Rules
-from optctl.savings.usage import Usage
-
-PER_MILLION = 1_000_000
+from optctl.providers import prices
+from optctl.providers.rules import Model, Rules
+from optctl.savings.usage import UsageRecord
 
 
 @dataclass(frozen=True)
-class Prices:
-    """USD per token."""
+class Costs:
+    """USD."""
 
-    input: float
-    write_5m: float
-    write_1h: float
-    read: float
-    output: float
-
-    def billed(self, usage: Usage) -> float:
-        return (usage.uncached_input * self.input + usage.cache_write_5m * self.write_5m
-                + usage.cache_write_1h * self.write_1h + usage.cache_read * self.read + usage.output * self.output)
-
-    def without_caching(self, usage: Usage) -> float:
-        return usage.input_tokens * self.input + usage.output * self.output
+    billed: float
+    without_caching: float
+    input_without_caching: float  # the part caching can change: output costs the same either way
 
 
-def prices_for(rules: Rules, model: str | None, provider: str = "anthropic") -> Prices | None:
-    """The model's prices, or None when the table does not price it (the report says so)."""
-    found = rules.model(model) if model else None
-    if found is None or found.provider != provider or found.input_per_mtok is None:
-        return None
-    multipliers = rules.pricing(provider)
-    try:
-        write_5m, write_1h, read = multipliers["cache_write_5m"], multipliers["cache_write_1h"], multipliers["cache_read"]
-    except KeyError:
-        return None
-    per_token = found.input_per_mtok / PER_MILLION
-    output = (found.output_per_mtok or 0.0) / PER_MILLION
-    return Prices(per_token, per_token * write_5m, per_token * write_1h, per_token * read, output)
+class Pricer:
+    """Prices records against one rules table, looking each model id up once."""
+
+    def __init__(self, rules: Rules) -> None:
+        self.rules = rules
+        self._model = lru_cache(maxsize=None)(self._lookup)
+
+    def _lookup(self, model_id: str | None, provider: str) -> Model | None:
+        found = self.rules.model(model_id) if model_id else None
+        return found if found is not None and found.provider == provider else None
+
+    def costs(self, record: UsageRecord) -> Costs | None:
+        """None when the table does not price the record's model (or a price it needs)."""
+        model = self._model(record.model, record.provider)
+        if model is None:
+            return None
+        u = record.usage
+        usage = prices.Usage(u.uncached_input, u.cache_write_5m, u.cache_write_1h, u.cache_read, u.output)
+        price = prices.of_model(self.rules, model, usage.prompt_tokens, record.start.date().isoformat())
+        billed = prices.billed(price, usage) if price else None
+        if price is None or billed is None:
+            return None
+        plain = prices.Usage(input_tokens=u.input_tokens, output_tokens=u.output)
+        without = prices.billed(price, plain) or 0.0
+        return Costs(billed, without, prices.billed(price, prices.Usage(input_tokens=u.input_tokens)) or 0.0)

@@ -7,7 +7,6 @@ the gate inconclusive with the reason, so the rollout waits and retries instead 
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Protocol
@@ -16,7 +15,7 @@ from optctl.errors import OptctlError
 from optctl.savings.enablement import Enablement
 from optctl.savings.gate import Verdict, combine, judge
 from optctl.savings.admin_api import DEFAULT_BASE_URL
-from optctl.savings.sources import Edges, Source, measure
+from optctl.savings.sources import Source, UsageEdges, measure
 
 ADMIN_URL_VARIABLE = "OPTCTL_ANTHROPIC_ADMIN_URL"
 
@@ -31,17 +30,17 @@ class Context(Protocol):
     now: str | None
 
 
-def savings_gate(gate: dict[str, Any], context: Context, window: timedelta, edges: Edges | None = None,
+def savings_gate(gate: dict[str, Any], context: Context, window: timedelta, edges: UsageEdges | None = None,
                  project_file: Path | None = None) -> Verdict:
     """``window``: the gate's ``window`` as the plan parsed it (durations are the plan's to read)."""
-    edges = edges or Edges(environ=dict(os.environ))
+    edges = edges or UsageEdges()
     try:
         return _evaluate(gate, context, window, edges, project_file)
     except OptctlError as err:
         return "inconclusive", f"usage could not be read: {err}"
 
 
-def _evaluate(gate: dict[str, Any], context: Context, window: timedelta, edges: Edges, project_file: Path | None) -> Verdict:
+def _evaluate(gate: dict[str, Any], context: Context, window: timedelta, edges: UsageEdges, project_file: Path | None) -> Verdict:
     from optctl.providers import rules as table
     from optctl.savings import report
     from optctl.savings.attribution import load_attribution

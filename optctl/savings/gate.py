@@ -51,7 +51,7 @@ def combine(verdicts: list[Verdict]) -> Verdict:
     for wanted in ("fail", "inconclusive"):
         deciding = [detail for result, detail in verdicts if result == wanted]
         if deciding:
-            return wanted, "; ".join(deciding)  # type: ignore[return-value]
+            return wanted, "; ".join(deciding)
     return "pass", "; ".join(detail for _, detail in verdicts)
 
 

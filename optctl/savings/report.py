@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from optctl.providers.rules import Rules
-from optctl.savings.cost import Prices, prices_for
+from optctl.savings.cost import Costs, Pricer
 from optctl.savings.enablement import Enablement
 from optctl.savings.usage import Usage, UsageRecord
 
@@ -34,17 +34,16 @@ class Window:
     unpriced_tokens: int = 0  # usage of models the rules table does not price: not in the costs
     daily: dict[date, float] = field(default_factory=dict)  # billed cost per UTC day
 
-    def add(self, record: UsageRecord, prices: Prices | None) -> None:
+    def add(self, record: UsageRecord, costs: Costs | None) -> None:
         self.usage = self.usage + record.usage
-        if prices is None:
+        if costs is None:
             self.unpriced_tokens += record.usage.input_tokens + record.usage.output
             return
-        billed = prices.billed(record.usage)
-        self.billed += billed
-        self.without_caching += prices.without_caching(record.usage)
-        self.input_without_caching += record.usage.input_tokens * prices.input
+        self.billed += costs.billed
+        self.without_caching += costs.without_caching
+        self.input_without_caching += costs.input_without_caching
         day = record.start.date()
-        self.daily[day] = self.daily.get(day, 0.0) + billed
+        self.daily[day] = self.daily.get(day, 0.0) + costs.billed
 
     @property
     def cache_read_ratio(self) -> float | None:
@@ -117,20 +116,16 @@ class ServiceSavings:
 
 
 def build(
-    records: Iterable[UsageRecord], enablements: dict[tuple[str, str], tuple[Enablement | None, str]],
+    records: Iterable[UsageRecord], enablements: Mapping[tuple[str, str], tuple[Enablement | None, str]],
     rules: Rules, window: timedelta, now: datetime,
 ) -> list[ServiceSavings]:
     """One entry per (service, environment) in ``enablements``; records of others are ignored."""
     entries = {owner: _entry(owner, found, source, window, now) for owner, (found, source) in enablements.items()}
-    prices: dict[tuple[str, str | None], Prices | None] = {}
+    pricer = Pricer(rules)
     for record in records:
         entry = entries.get((record.service, record.environment))
-        if entry is None:
-            continue
-        key = (record.provider, record.model)
-        if key not in prices:
-            prices[key] = prices_for(rules, record.model, record.provider)
-        _place(entry, record, prices[key])
+        if entry is not None:
+            _place(entry, record, pricer)
     for entry in entries.values():
         entry.flags = flags(entry)
     return sorted(entries.values(), key=lambda e: (e.environment, e.service))
@@ -144,7 +139,7 @@ def _entry(owner: tuple[str, str], found: Enablement | None, source: str, window
                           Window(found.enabled_at, max(end, found.enabled_at)))
 
 
-def _place(entry: ServiceSavings, record: UsageRecord, prices: Prices | None) -> None:
+def _place(entry: ServiceSavings, record: UsageRecord, pricer: Pricer) -> None:
     if entry.after is None:
         side = entry.before
     elif not record.is_point and record.start < entry.after.start < record.end:
@@ -154,7 +149,7 @@ def _place(entry: ServiceSavings, record: UsageRecord, prices: Prices | None) ->
         ends = record.start if record.is_point else record.end
         side = entry.before if (ends < entry.after.start if record.is_point else ends <= entry.after.start) else entry.after
     if _overlaps(record, side):
-        side.add(record, prices)
+        side.add(record, pricer.costs(record))
 
 
 def _overlaps(record: UsageRecord, window: Window) -> bool:

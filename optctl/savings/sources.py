@@ -5,6 +5,7 @@ Shared by ``optctl savings`` and the savings gate so both read usage the same wa
 
 from __future__ import annotations
 
+import os
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -31,10 +32,10 @@ class Source:
 
 
 @dataclass(frozen=True)
-class Edges:
-    """The I/O a source may touch; tests inject a sleeper that records instead of sleeping."""
+class UsageEdges:
+    """The I/O a source may touch (defaults: the real thing); tests inject a sleeper that records instead of sleeping."""
 
-    environ: Mapping[str, str] = field(default_factory=dict)
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     sleeper: Callable[[float], None] = time.sleep
     opener: Callable[..., object] = urllib.request.urlopen
 
@@ -46,7 +47,7 @@ class Measured:
     source: str
 
 
-def measure(source: Source, attribution: Attribution, start: datetime, end: datetime, edges: Edges) -> Measured:
+def measure(source: Source, attribution: Attribution, start: datetime, end: datetime, edges: UsageEdges) -> Measured:
     if source.usage_log is not None:
         return Measured(list(read_usage_log(source.usage_log)), [], source.describe())
     if attribution.empty:

@@ -17,7 +17,7 @@ reads and writes are reported beside it, so the prompt's size is their sum. An O
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
@@ -47,7 +47,8 @@ class Usage:
 
     def __add__(self, other: Usage) -> Usage:
         calls = None if self.calls is None or other.calls is None else self.calls + other.calls
-        return Usage(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self) if f.name != "calls"), calls=calls)
+        return Usage(self.uncached_input + other.uncached_input, self.cache_read + other.cache_read,
+                     self.cache_write_5m + other.cache_write_5m, self.cache_write_1h + other.cache_write_1h, self.output + other.output, calls)
 
 
 @dataclass(frozen=True)
