@@ -29,7 +29,7 @@ step "1. Example services in dev, staging and production, caching off everywhere
 step "   Where everything stands" \
     optctl status
 step "   The bundled examples (services, plans, prompt fixtures) are valid documents" \
-    optctl validate "$here/services" "$here/optimization" "$here/plans" "$here/prompts"
+    optctl validate "$here"
 printf '\n== %s\n$ %s\n' "   Before enabling: what caching would do for the indexing service's prompt (no model is called)" \
     "optctl dry-run --compare --env production --service indexing $here/prompts/indexing-service.json"
 # Exit 1 here is the point: the deployed wrapper's marker on a string system prompt is dropped.
@@ -61,8 +61,8 @@ indexing = ["$here/prompts/indexing-service.json"]
 query = ["$here/prompts/caller-markers.json"]
 TOML
 printf '\n== %s\n$ %s\n' "6. What caching really did: a week before and after, from the services' usage log" \
-    "optctl savings --usage-log $here/usage/demo.jsonl --env production --enabled-at ...=2026-11-20T00:00:00Z --chart"
+    "optctl savings --usage-log $here/usage/demo.log --env production --enabled-at ...=2026-11-20T00:00:00Z --chart"
 # Exit 1 here is the point too: indexing's marker never reaches the API, agent writes caches it never reads.
-optctl savings --usage-log "$here/usage/demo.jsonl" --env production --service query --service indexing --service agent \
+optctl savings --usage-log "$here/usage/demo.log" --env production --service query --service indexing --service agent \
     --enabled-at query=2026-11-20T00:00:00Z --enabled-at indexing=2026-11-20T00:00:00Z --enabled-at agent=2026-11-20T00:00:00Z --chart \
     || echo "(exit $?: caching saves money for query only; see the flags above and runbooks/staged-rollout.md)"

@@ -4,7 +4,8 @@ Behaviours (what caching did after the enable time):
 - ``works``: the first call of each hour writes the prefix (5m TTL), every other call reads it;
 - ``never-hits``: caching is on but nothing is cached (a string system prompt lost its marker);
 - ``writes-only``: every call writes a new 1h prefix and nothing is ever read back.
-Before the enable time every call is plain input. ``examples/usage/demo.jsonl`` is ``write_example``'s output.
+Before the enable time every call is plain input. ``examples/usage/demo.log`` is ``write_example``'s
+output (JSON Lines; named ``.log`` so that ``optctl validate examples/`` leaves it alone).
 """
 
 from __future__ import annotations

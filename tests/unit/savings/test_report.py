@@ -127,4 +127,4 @@ def test_no_switch_on_in_the_history_means_no_enable_time():
 def test_the_bundled_demo_log_is_what_the_generator_writes(tmp_path):
     from tests.support.paths import EXAMPLES
 
-    assert usage_logs.write_example(tmp_path / "demo.jsonl").read_bytes() == (EXAMPLES / "usage" / "demo.jsonl").read_bytes()
+    assert usage_logs.write_example(tmp_path / "demo.log").read_bytes() == (EXAMPLES / "usage" / "demo.log").read_bytes()
