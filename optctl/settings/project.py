@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from optctl.errors import EnvironmentProblem, UsageError
+from optctl.settings import waits
 
 
 PROJECT_FILE = "optctl.toml"
@@ -44,6 +45,7 @@ class EnvironmentConfig:
     verify_tls: bool = True
     ca_bundle: str | None = None
     keys: dict[str, str] = field(default_factory=dict)  # service name -> document key
+    lock_timeout: float | None = None  # seconds; None: OPTCTL_LOCK_TIMEOUT or the default (settings/waits.py)
 
     def key_for(self, service: str) -> str:
         return self.keys.get(service, service)
@@ -223,6 +225,9 @@ def _environment(name: str, table: Any, path: Path) -> EnvironmentConfig:
             raise UsageError(f"{where}: {setting} must be a string")
     if not isinstance(settings.get("verify_tls", True), bool):
         raise UsageError(f"{where}: verify_tls must be true or false")
+    for setting in waits.DEFAULTS:
+        if setting in settings:
+            settings[setting] = waits.checked(setting, settings[setting], where)
     return EnvironmentConfig(name=name, **settings)
 
 
@@ -260,6 +265,7 @@ PROJECT_TEMPLATE = '''\
 [environments.dev]
 # The embedded store: a SQLite file, relative to this file. No server needed.
 url = "sqlite:///optctl.db"
+# lock_timeout = 30   # seconds a write waits for another's write lock (or OPTCTL_LOCK_TIMEOUT)
 
 [environments.staging]
 url = "sqlite:///optctl.db"

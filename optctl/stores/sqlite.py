@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator, Sequence
 from optctl.settings.project import SQLITE_SCHEME, EnvironmentConfig
 from optctl.errors import ConflictError, EnvironmentProblem, UsageError
 from optctl.stores.base import Change, HistoryEntry, StoredDocument, changed_since_read, no_such_service, without_system_fields
-from optctl.stores.sqlite_connection import connect, immediate, iterate, query
+from optctl.stores.sqlite_connection import connect, immediate, iterate, query, what_went_wrong
 
 __all__ = ["SqliteStore"]
 
@@ -71,11 +71,13 @@ class SqliteStore:
         self._config = env
         self._clock = clock
         try:
-            self._conn = connect(path)
+            self._conn = connect(path, env.lock_timeout)
             if self._schema_version() != SCHEMA_VERSION:
                 self._create_schema()
-        except (OSError, sqlite3.Error) as err:
-            raise EnvironmentProblem(f"environment {self.env!r}: cannot open the SQLite store {path} ({err}); check the path and its permissions") from None
+        except OSError as err:
+            raise EnvironmentProblem(f"environment {self.env!r}: cannot open the SQLite store {path} ({err.strerror or err}); check the path and its permissions") from None
+        except sqlite3.Error as err:
+            raise EnvironmentProblem(f"environment {self.env!r}: cannot open the SQLite store {path}: {what_went_wrong(err, path)}") from None
 
     def _schema_version(self) -> int:
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
@@ -219,7 +221,7 @@ class SqliteStore:
         return immediate(self._conn, self._busy)
 
     def _busy(self, err: sqlite3.Error) -> EnvironmentProblem:
-        return EnvironmentProblem(f"environment {self.env!r}: the SQLite store {self.path} is unavailable ({err}); nothing was written; run again")
+        return EnvironmentProblem(f"environment {self.env!r}: the SQLite store {self.path}: {what_went_wrong(err, self.path)}; nothing was written")
 
     def _rows_for_keys(self, columns: str, keys: list[str]) -> list[tuple]:
         rows: list[tuple] = []
