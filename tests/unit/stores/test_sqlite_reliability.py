@@ -38,8 +38,9 @@ def _flipper(path: str, barrier) -> None:
         while True:
             enabled = store.read("indexing").optimization["cache"]["enabled"]
             try:
-                control.commit(store, control.plan_flip(store, ["indexing"], not enabled), "racer")
-                break
+                # Nothing written means the other racer flipped between the two reads: a lost race too.
+                if control.commit(store, control.plan_flip(store, ["indexing"], not enabled), "racer"):
+                    break
             except ConflictError:
                 continue
     store.close()
