@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from optctl.commands.edges import Edges
 from optctl.errors import NotFoundError
@@ -18,6 +18,7 @@ from optctl.savings.attribution import Attribution, Unattributed, load_attributi
 from optctl.savings.enablement import Enablement, enablement
 from optctl.savings.report import SCHEMA_VERSION, ServiceSavings, build
 from optctl.savings.sources import Source, UsageEdges, measure
+from optctl.savings.usage import Usage, UsageRecord
 from optctl.settings.context import RunContext
 from optctl.settings.project import EnvironmentConfig
 
@@ -79,7 +80,19 @@ def savings(request: SavingsRequest, edges: Edges = Edges(), usage: UsageEdges |
     if request.predict:
         for entry in entries:
             entry.prediction = _prediction(entry, attribution, request, rules)
-    return SavingsResult(RunContext.of(project, environments), entries, measured.unattributed, measured.source, request.window, now)
+    aside = measured.unattributed + _strangers(measured.records, owners, {env.name for env in environments}, request.services)
+    return SavingsResult(RunContext.of(project, environments), entries, aside, measured.source, request.window, now)
+
+
+def _strangers(records: list[UsageRecord], owners: Mapping[tuple[str, str], Any], environments: set[str],
+               services: tuple[str, ...]) -> list[Unattributed]:
+    """Usage tagged with a service the environment does not have (a typo in the log's tags, say)."""
+    found: dict[tuple[str, str], Usage] = {}
+    for record in records:
+        owner = (record.service, record.environment)
+        if owner not in owners and record.environment in environments and (not services or record.service in services):
+            found[owner] = found.get(owner, Usage(calls=0)) + record.usage
+    return [Unattributed(f"no service {service!r} in {env}", usage) for (service, env), usage in sorted(found.items())]
 
 
 def _enablements(environments: list[EnvironmentConfig], request: SavingsRequest, edges: Edges) -> dict[tuple[str, str], tuple[Enablement | None, str]]:

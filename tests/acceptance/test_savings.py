@@ -84,6 +84,13 @@ def test_a_usage_log_against_the_history_shows_working_caching_and_caching_that_
     assert "agent" not in shown  # no usage and never enabled: not listed
 
 
+def test_usage_tagged_with_a_service_the_environment_does_not_have_is_reported_not_dropped(capsys, tmp_path):
+    usage_logs.write(tmp_path / "u.jsonl", (("query", "works"), ("qeury", "works")), "production", ENABLED)
+    code, out, _ = run(capsys, "savings", "--usage-log", "u.jsonl", "--env", "production", "--no-predict", "-o", "json")
+    [aside] = json.loads(out)["unattributed"]
+    assert aside["why"] == "no service 'qeury' in production" and aside["input_tokens"] == 140 * 6800
+
+
 def test_the_text_report_names_windows_flags_and_draws_a_chart(capsys, tmp_path):
     usage_logs.write(tmp_path / "u.jsonl", (("query", "works"), ("indexing", "never-hits")), "production", ENABLED)
     code, out, _ = run(capsys, "savings", "--usage-log", "u.jsonl", "-e", "production", "--chart")
