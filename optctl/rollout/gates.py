@@ -9,6 +9,7 @@ the condition logic is plain data in, verdict out.
 from __future__ import annotations
 
 import json
+import operator
 import os
 import signal
 import subprocess
@@ -138,14 +139,15 @@ def condition_holds(stats: dict[str, Any], condition: str) -> tuple[bool, str]:
         return False, "missing"
     expected, actual_value = _literal(raw), _number(actual)
     try:
-        held = {
-            "==": actual_value == expected, "!=": actual_value != expected,
-            ">=": actual_value >= expected, "<=": actual_value <= expected,
-            ">": actual_value > expected, "<": actual_value < expected,
-        }[op]
+        held = bool(_OPERATORS[op](actual_value, expected))  # only the operator asked for: one TypeError must not poison the others
     except TypeError:
-        held = False
+        held = False  # an order between a string and a number: never holds
     return held, json.dumps(actual)
+
+
+_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq, "!=": operator.ne, ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
+}
 
 
 def _literal(raw: str) -> Any:

@@ -71,14 +71,22 @@ def anthropic_body(request: Request) -> dict[str, Any]:
     lifted: list[Any] = []
     for message in request.messages:
         if _role(message) == "system":
-            content = message.get("content")
-            lifted += [{"type": "text", "text": content}] if isinstance(content, str) else list(content or [])
+            lifted += _text_blocks(message.get("content"))
     if lifted:
-        single = len(lifted) == 1 and set(lifted[0]) == {"type", "text"}
-        body["system"] = lifted[0]["text"] if single else lifted
+        # After the top-level system, not instead of it: both reach the model, so both are counted.
+        system = _text_blocks(body.get("system")) + lifted
+        single = len(system) == 1 and isinstance(system[0], dict) and set(system[0]) == {"type", "text"}
+        body["system"] = system[0]["text"] if single else system
     body["messages"] = [{"role": _role(m), "content": m.get("content")} for m in request.messages if _role(m) not in (None, "system")]
     body["model"] = request.model
     return body
+
+
+def _text_blocks(content: Any) -> list[Any]:
+    """System content as a list of blocks: a string is one text block."""
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}] if content else []
+    return list(content) if isinstance(content, list) else []
 
 
 def _role(message: Any) -> str | None:

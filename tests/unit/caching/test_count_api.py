@@ -76,6 +76,11 @@ def test_langchain_messages_are_sent_as_chat_anthropic_would():
     assert anthropic_body(request) == {"system": "be brief", "messages": [{"role": "user", "content": "hi"}], "model": request.model}
 
 
+def test_a_top_level_system_is_kept_when_system_messages_are_lifted_too():
+    request = request_of({"system": "you index documents", "messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}]})
+    assert anthropic_body(request)["system"] == [{"type": "text", "text": "you index documents"}, {"type": "text", "text": "be brief"}]
+
+
 def test_an_http_error_is_one_line_without_the_key(double, rules):
     CountTokensDouble.status = 404
     with pytest.raises(EnvironmentProblem) as err:

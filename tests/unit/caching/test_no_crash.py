@@ -1,4 +1,6 @@
-"""Any JSON value as a fixture gives findings, never an exception."""
+"""Any JSON value as a fixture gives a well-formed report (findings for what is wrong), never an exception."""
+
+import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,5 +29,7 @@ def test_any_json_value_is_analysed_without_an_exception(data, strategy):
                         domain_definitions_ttl_seconds=3600)
     [report] = analyse([("f", request)], cache=cache, provider=None, rules=RULES, counter=COUNTER,
                        strategies=[strategy], calls=3, emit=True)
-    report.to_json()
-    assert report.ok or report.findings
+    shown = json.loads(json.dumps(report.to_json()))  # the report is plain JSON, whatever came in
+    assert 0 <= report.cached_tokens <= report.total_tokens and shown["tokens_after_last_breakpoint"] >= 0
+    assert all(f["severity"] in ("error", "warning") and f["message"] for f in shown["findings"])
+    assert report.ok is not any(f["severity"] == "error" for f in shown["findings"])

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from optctl.rollout.gates import Evaluators, GateContext, condition_holds, judge_metrics
+from optctl.rollout.gates import Evaluators, GateContext, condition_holds, judge_metrics, run_command
 
 CONTEXT = GateContext("ro-1", 2, "staging", ("agent", "query"))
 
@@ -35,8 +36,21 @@ def test_check_that_cannot_run_fails():
 
 
 def test_check_timing_out_is_inconclusive():
-    # A shell whose child outlives it: the whole session is killed, so this returns after 1 s, not 30.
-    assert check("sleep 30; echo never", timeout="1s") == ("inconclusive", "command timed out after 1s")
+    asked = []
+
+    def timed_out(command, env, timeout):
+        asked.append(timeout)
+        return None, ""
+
+    gate = {"kind": "check", "command": "slow-check", "timeout": "1s", "retries": 3, "retry_interval": "1m"}
+    assert Evaluators(run=timed_out).evaluate(gate, CONTEXT) == ("inconclusive", "command timed out after 1s")
+    assert asked == [1]
+
+
+def test_a_timed_out_command_is_killed_with_everything_it_started():
+    # A shell whose child outlives it and holds the output open: unless the whole session is
+    # killed, reading the output would wait the 30 s out.
+    assert run_command("sleep 30; echo never", {}, timeout=0.05) == (None, "")
 
 
 class _Monitoring(BaseHTTPRequestHandler):
@@ -101,19 +115,26 @@ def test_metrics_inconclusive_when_the_endpoint_is_unhealthy(monitoring, answer)
     assert metrics(monitoring)[0] == "inconclusive"
 
 
-def test_metrics_inconclusive_when_the_endpoint_is_down(monitoring):
-    port = monitoring.server_address[1]
-    monitoring.shutdown()
-    monitoring.server_close()
-    gate = {"kind": "metrics", "url": f"http://127.0.0.1:{port}/x", "conditions": ["is_optimized == true"], "timeout": "2s", "retries": 3, "retry_interval": "1m"}
-    result, detail = Evaluators().evaluate(gate, CONTEXT)
+def test_metrics_inconclusive_when_the_endpoint_is_down():
+    # A port held bound but not listening: refused every time, and no other test can take it meanwhile.
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        port = held.getsockname()[1]
+        result, detail = _down_gate(port)
     assert result == "inconclusive" and "cannot reach" in detail
+
+
+def _down_gate(port: int):
+    gate = {"kind": "metrics", "url": f"http://127.0.0.1:{port}/x", "conditions": ["is_optimized == true"], "timeout": "2s", "retries": 3, "retry_interval": "1m"}
+    return Evaluators().evaluate(gate, CONTEXT)
 
 
 @pytest.mark.parametrize("condition, held", [
     ("is_optimized == true", True), ("is_optimized != true", False), ("hit_rate > 0.25", False),
     ("hit_rate < 0.3", True), ("cached_blocks >= 3", True), ("cached_blocks <= 2", False),
     ("missing_field == 1", False), ("name == 'agent'", True), ("nested.depth == 2", True),
+    # A string value against a number or null: equality answers, ordering never holds.
+    ("name != 0", True), ("name == 0", False), ("name != null", True), ("name >= 0", False), ("hit_rate != 'n/a'", True),
 ])
 def test_conditions(condition, held):
     row = {"is_optimized": True, "hit_rate": "25%", "cached_blocks": 3, "name": "agent", "nested": {"depth": 2}}

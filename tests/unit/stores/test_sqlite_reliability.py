@@ -27,22 +27,57 @@ def _env(path) -> EnvironmentConfig:
     return EnvironmentConfig("dev", sqlite_url(path))
 
 
-def _flipper(path: str, barrier) -> None:
-    """Flip one service FLIPS times, re-reading and retrying after every lost race."""
+def _flip_once(store) -> None:
+    """One flip of ``indexing``, re-reading and retrying after every lost race, until one is written.
+
+    The other process may flip between the read of the flag and the plan, so the plan can come
+    out empty ("already enabled"): that is a lost race too, not a flip.
+    """
     from optctl.services import actions as control
     from optctl.errors import ConflictError
 
+    while True:
+        enabled = store.read("indexing").optimization["cache"]["enabled"]
+        try:
+            if control.commit(store, control.plan_flip(store, ["indexing"], not enabled), "racer"):
+                return
+        except ConflictError:
+            continue
+
+
+def _flipper(path: str, barrier) -> None:
+    """Flip one service FLIPS times."""
     store = SqliteStore.open(EnvironmentConfig("dev", sqlite_url(path)))
     barrier.wait()
     for _ in range(FLIPS):
-        while True:
-            enabled = store.read("indexing").optimization["cache"]["enabled"]
-            try:
-                # Nothing written means the other racer flipped between the two reads: a lost race too.
-                if control.commit(store, control.plan_flip(store, ["indexing"], not enabled), "racer"):
-                    break
-            except ConflictError:
-                continue
+        _flip_once(store)
+    store.close()
+
+
+class _OtherProcessFlipsFirst:
+    """A store whose first read is stale: the other process flips just after it, before the plan."""
+
+    def __init__(self, store):
+        self._store, self._stale = store, True
+
+    def read(self, service):
+        found = self._store.read(service)
+        if self._stale:
+            self._stale = False
+            other = {**found.document, "optimization": {**found.optimization, "cache": {**found.optimization["cache"], "enabled": True}}}
+            self._store.put_documents([other], actor="other")
+        return found
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+
+def test_a_flip_that_found_its_work_done_by_the_other_process_tries_again(tmp_path):
+    store = SqliteStore.open(_env(tmp_path / "optctl.db"))
+    store.put_documents([ai_config("indexing")], actor="seed")
+    _flip_once(_OtherProcessFlipsFirst(store))
+    assert [(e.actor, e.after["cache"]["enabled"]) for e in store.history("indexing")] == [
+        ("seed", False), ("other", True), ("racer", False)]
     store.close()
 
 
