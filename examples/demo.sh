@@ -37,14 +37,14 @@ optctl dry-run --compare --env production --service indexing "$here/prompts/inde
     || echo "(exit $?: as deployed, the wrapper caches nothing for this prompt; see runbooks/dry-run-before-enable.md)"
 step "2. The migration guide's plan: dev (all), staging (all), production one at a time" \
     optctl rollout plan --services indexing,query,agent --soak 0 --no-approval \
-        --check "$here/checks/caching-enabled.sh" --name demo -o plan.yaml
+        --check "$here/checks/caching-enabled.sh" --name demo --out plan.yaml
 step "   The plan is a document optctl validates like any other" \
     optctl validate plan.yaml
 step "3. Start: checks every service exists, records the rollout, applies stage 1 (dev)" \
-    optctl rollout start plan.yaml
+    optctl rollout start plan.yaml --yes
 printf '\n== 4. Advance until done: after each stage its check gate runs, then the next stage is applied\n'
-printf '$ optctl rollout advance --wait\n'
-optctl rollout advance --wait >/dev/null  # progress shows on a terminal; the status comes at the end
+printf '$ optctl rollout advance --wait --yes\n'
+optctl rollout advance --wait --yes >/dev/null  # progress shows on a terminal; the status comes at the end
 step "   The audit trail: every write carries the rollout id" \
     optctl history agent --env production
 step "5. The rollout's status" \

@@ -1,23 +1,30 @@
 """``optctl rollout plan | start | advance | status | approve | pause | resume | list | abort``.
 
-Typer only: each command parses, calls ``optctl.rollout.operations``, renders. Exit codes:
-0 ok; 1 the rollout failed, was aborted or is stopped by a failed gate (``status``,
-``advance``), an abort left services alone, or a conflict; 2 usage or environment errors.
+Parsing only: each command calls ``optctl.commands.rollout`` and renders what it returns with
+``optctl.render.rollout``. Writes show what they will change and then ask (a terminal), need
+--yes (a script), or stop there (--dry-run).
+
+Exit codes: 0 ok; 1 a rollout failed, was aborted, is held by a failed gate, an abort left
+services alone, or a conflict; 2 usage or environment errors. ``advance --wait`` and
+``status --watch``: 0 completed, 1 failed or aborted, 4 waiting for a person (approval or
+pause), 5 timed out (``--timeout``).
 """
 
 import sys
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import typer
 
-from optctl.cli.options import ConfigOpt, Output, OutputOpt
+from optctl.cli.options import ConfigOpt, DryRunOpt, Output, OutputOpt, YesOpt, confirm_write
 
 app = typer.Typer(name="rollout", help="Staged rollouts: dev, staging, then production one service at a time, with gates.",
                   no_args_is_help=True, rich_markup_mode=None)
 
 IdArg = typer.Argument(None, help="Rollout id (default: the one active rollout).", show_default=False)
+TimeoutOpt = typer.Option(None, "--timeout", metavar="DURATION", help="Give up after this long (30s, 10m, 2h): exit 5.")
+AllOpt = typer.Option(False, "--all", help="Every active rollout.")
 
 _STEPS = {
     "loaded": "reading the rollout",
@@ -31,52 +38,54 @@ _STEPS = {
 }
 
 
+def _confirmer(output: Output, dry_run: bool, yes: bool) -> Any:
+    """The ``confirm`` edge the commands ask: show the preview, then ask, need --yes, or stop (--dry-run)."""
+    from optctl.render import rollout as render
+
+    def confirm(preview: Any) -> bool:
+        if preview.empty:
+            return True  # nothing would change: nothing to ask
+        if output is Output.text:
+            render.preview_text(preview, dry_run)
+        if dry_run:
+            return False
+        confirm_write(yes, f"{preview.command}: go ahead?")
+        return True
+
+    return confirm
+
+
 @contextmanager
-def _runtime(config: Any) -> Iterator[Any]:
-    from optctl.settings.project import actor
-    from optctl.rollout.operations import opened_runtime
-
-    with opened_runtime(config, actor()) as rt:
-        yield rt
-
-
-@contextmanager
-def _progress(rt: Any, output: Output) -> Iterator[Any]:
-    """The runtime, reporting its steps as a spinner on a TTY (never in JSON output or pipes);
-    the spinner is gone before anything is printed."""
-    from dataclasses import replace
-
+def _spinner(output: Output) -> Iterator[Any]:
+    """An ``on_step`` that shows progress on a terminal (never in JSON output or pipes)."""
     from optctl.render.console import stderr
 
     console = stderr()
     if output is Output.json or not console.is_terminal:
-        yield rt
+        yield None
         return
     with console.status("working") as spinner:
-        yield replace(rt, on_step=lambda step, rollout: spinner.update(f"{rollout.id}: {_STEPS.get(step, step)}"))
+        yield lambda step, rollout: spinner.update(f"{rollout.id}: {_STEPS.get(step, step)}")
 
 
-def _status(rt: Any, rollout_id: str, did: tuple[str, ...] = ()) -> tuple[Any, tuple]:
-    """The rollout as seen now, and the arguments of the status renderers."""
-    from optctl.rollout.machine import next_action, observe
-
-    now = rt.clock()
-    seen = observe(rt.control.get(rollout_id), now)
-    return seen, (seen, rt.control.events(rollout_id, limit=8), next_action(seen, now), now, did)
-
-
-def _show(rt: Any, rollout_id: str, output: Output, did: tuple[str, ...] = ()) -> Any:
+def _show(outcome: Any, output: Output, dry_run: bool = False) -> None:
     from optctl.render import rollout as render
 
-    seen, args = _status(rt, rollout_id, did)
-    (render.status_json if output is Output.json else render.status_text)(*args)
-    return seen
+    for note in outcome.notes:
+        typer.echo(note, err=True)
+    (render.outcome_json if output is Output.json else render.outcome_text)(outcome, dry_run)
 
 
-def _exit_for(rollout: Any) -> None:
-    """1 unless the rollout is healthy: failed, aborted, or stopped by a failed gate, so CI can gate on it."""
-    if rollout.state in ("failed", "aborted") or any(stage.state == "failed" for stage in rollout.stages):
-        raise typer.Exit(1)
+def _seconds(timeout: Optional[str]) -> Optional[float]:
+    from optctl.errors import UsageError
+    from optctl.rollout.plan import duration_seconds
+
+    if timeout is None:
+        return None
+    try:
+        return float(duration_seconds(timeout))
+    except ValueError as err:
+        raise UsageError(f"--timeout {timeout!r}: {err}") from None
 
 
 @app.command("plan")
@@ -86,157 +95,149 @@ def plan(
     check: Optional[str] = typer.Option(None, "--check", help="A check gate command for every stage (exit 0 passes)."),
     approval: bool = typer.Option(True, "--approval/--no-approval", help="Approval gates on staging and production."),
     name: str = typer.Option("enable-prompt-caching", "--name", help="Plan name."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the plan here (.json or .yaml); default: stdout."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the plan here (.json or .yaml); default: stdout."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing --out file."),
     savings_gate: Optional[str] = typer.Option(None, "--savings-gate", help="A savings gate for every stage, e.g. 'min_calls=200,min_cache_read_ratio=0.3,max_cost_change=-0.1' (window=24h by default; usage_log=FILE to read a log)."),
 ) -> None:
     """Write the migration guide's plan: dev (all), staging (all), production one service at a time."""
-    from optctl.errors import UsageError
-    from optctl.rollout.plan import default_plan, plan_document
+    from optctl.commands import rollout as commands
 
-    from optctl.savings.gate import parse_gate_spec
-
-    names = [s.strip() for s in services.split(",") if s.strip()]
-    gate = parse_gate_spec(savings_gate) if savings_gate else None
-    text = plan_document(default_plan(names, soak, check, approval, name, gate), json_format=bool(out and out.suffix == ".json"))
-    if out is None:
-        sys.stdout.write(text)
+    written = commands.write_plan(services, soak, check, approval, name, out, force, savings_gate)
+    if written.path is None:
+        sys.stdout.write(written.text)
         return
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as err:
-        raise UsageError(f"{out}: cannot write the plan ({err.strerror or err}); nothing was written") from None
-    typer.echo(f"wrote {out}; check it with `optctl validate {out}`, start it with `optctl rollout start {out}`", err=True)
+    typer.echo(f"wrote {written.path}; check it with `optctl validate {written.path}`, "
+               f"start it with `optctl rollout start {written.path}`", err=True)
 
 
 @app.command("start")
 def start(
     plan_file: str = typer.Argument(..., metavar="PLAN", help="Plan file (YAML or JSON)."),
-    output: OutputOpt = Output.text, config: ConfigOpt = None,
+    dry_run: DryRunOpt = False, yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """Check the plan against the live stores, record the rollout, apply stage 1."""
-    from optctl.rollout import operations
+    from optctl.commands import rollout as commands
 
-    plan, warnings = operations.load_plan(plan_file)
-    for line in warnings:
-        typer.echo(line, err=True)
-    with _runtime(config) as rt:
-        with _progress(rt, output) as working:
-            result = operations.start(working, plan)
-        _show(rt, result.rollout.id, output, tuple(result.did))
+    with _spinner(output) as on_step:
+        outcome = commands.start(config, plan_file, _confirmer(output, dry_run, yes), on_step)
+    _show(outcome, output, dry_run)
+    raise typer.Exit(outcome.exit_code)
 
 
 @app.command("advance")
 def advance(
-    rollout_id: Optional[str] = IdArg,
-    wait: bool = typer.Option(False, "--wait", help="Keep advancing (sleeping through soaks) until done or a person is needed."),
-    output: OutputOpt = Output.text, config: ConfigOpt = None,
+    rollout_id: Optional[str] = typer.Argument(None, help="Rollout id (default: every active rollout).", show_default=False),
+    wait: bool = typer.Option(False, "--wait", help="Keep advancing (sleeping through soaks) until done, a person is needed, or --timeout."),
+    timeout: Optional[str] = TimeoutOpt,
+    dry_run: DryRunOpt = False, yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
-    """Evaluate the current stage's gates; if they pass, apply the next stage. Safe from cron."""
+    """Evaluate the current stage's gates; if they pass, apply the next stage. Safe from cron (with --yes)."""
     import time
 
-    from optctl.rollout import operations
+    from optctl.commands import rollout as commands
 
-    def act(rt: Any, rid: str) -> Any:
-        return operations.advance_until_blocked(rt, rid, time.sleep) if wait else operations.advance(rt, rid)
-
-    _exit_for(_act(config, output, rollout_id, act, progress=True))
+    waiting = commands.Waiting(_seconds(timeout), time.sleep) if wait else None
+    with _spinner(output) as on_step:
+        outcome = commands.advance(config, rollout_id, _confirmer(output, dry_run, yes), wait=waiting, on_step=on_step)
+    _show(outcome, output, dry_run)
+    raise typer.Exit(outcome.wait_exit_code() if wait else outcome.exit_code)
 
 
 @app.command("status")
 def status(
-    rollout_id: Optional[str] = IdArg,
-    watch: bool = typer.Option(False, "--watch", "-w", help="Keep showing the status until the rollout ends."),
+    rollout_id: Optional[str] = typer.Argument(None, help="Rollout id (default: every active rollout, else the newest).", show_default=False),
+    watch: bool = typer.Option(False, "--watch", "-w", help="Keep showing the status until the rollout ends, needs a person, or --timeout."),
     interval: float = typer.Option(5.0, "--interval", help="Seconds between refreshes with --watch."),
+    timeout: Optional[str] = TimeoutOpt,
     output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """Stages, their state, each gate's last result, time left on soaks, who did what."""
-    from optctl.rollout import operations
+    from optctl.commands import rollout as commands
 
-    with _runtime(config) as rt:
-        rollout_id = operations.resolve_id(rt.control, rollout_id, latest=True)
-        if watch:
-            _exit_for(_watch(rt, rollout_id, output, interval))
-        _exit_for(_show(rt, rollout_id, output))
-
-
-def _watch(rt: Any, rollout_id: str, output: Output, interval: float) -> Any:
-    """Refresh in place on a terminal; elsewhere (pipes, JSON) print each change once."""
+    if not watch:
+        outcome = commands.status(config, rollout_id)
+        _show(outcome, output)
+        raise typer.Exit(outcome.exit_code)
     import time
+
+    outcome = _watch(config, rollout_id, output, commands.Waiting(_seconds(timeout), time.sleep, interval))
+    raise typer.Exit(outcome.wait_exit_code())
+
+
+def _watch(config: Any, rollout_id: Optional[str], output: Output, waiting: Any) -> Any:
+    """Refresh in place on a terminal; elsewhere (pipes, JSON) print each change once."""
+    from contextlib import nullcontext
 
     from rich.live import Live
 
+    from optctl.commands import rollout as commands
     from optctl.render import rollout as render
     from optctl.render.console import stdout
 
     console = stdout()
     in_place = output is Output.text and console.is_terminal
-    printed = None
+    printed: list[Any] = [None]
     with Live(console=console, auto_refresh=False) if in_place else nullcontext() as screen:
-        while True:
-            seen, args = _status(rt, rollout_id)
+        def show(outcome: Any) -> None:
             if screen is not None:
-                screen.update(render.status_view(*args), refresh=True)
-            elif (seen.version, [stage.state for stage in seen.stages]) != printed:
-                printed = (seen.version, [stage.state for stage in seen.stages])
-                (render.status_json if output is Output.json else render.status_text)(*args)
-            if seen.state not in ("running", "paused"):
-                return seen
-            time.sleep(interval)
+                screen.update(render.outcome_view(outcome), refresh=True)
+                return
+            seen = [(v.rollout.id, v.rollout.version, [s.state for s in v.rollout.stages]) for v in outcome.views]
+            if seen != printed[0]:
+                printed[0] = seen
+                (render.outcome_json if output is Output.json else render.outcome_text)(outcome)
 
-
-def _act(config: Any, output: Output, rollout_id: str | None, act: Any, progress: bool = False) -> Any:
-    """Resolve the rollout, ``act(runtime, id)`` on it (with a spinner if asked), show the result;
-    return the rollout as shown."""
-    from optctl.rollout import operations
-
-    with _runtime(config) as rt:
-        rollout_id = operations.resolve_id(rt.control, rollout_id)
-        with _progress(rt, output) if progress else nullcontext(rt) as working:
-            result = act(working, rollout_id)
-        return _show(rt, rollout_id, output, tuple(result.did))
+        return commands.watch(config, rollout_id, waiting, show)
 
 
 @app.command("approve")
-def approve(rollout_id: Optional[str] = IdArg, output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
-    """Approve the current stage (as someone other than the starter: set OPTCTL_ACTOR)."""
-    from optctl.rollout import operations
+def approve(
+    rollout_id: Optional[str] = IdArg,
+    dry_run: DryRunOpt = False, yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
+) -> None:
+    """Approve the current stage, as a principal other than the starter (see the README's security notes)."""
+    from optctl.commands import rollout as commands
 
-    _act(config, output, rollout_id, operations.approve)
+    outcome = commands.approve(config, rollout_id, _confirmer(output, dry_run, yes))
+    _show(outcome, output, dry_run)
+    raise typer.Exit(outcome.exit_code)
 
 
 @app.command("pause")
 def pause(
     rollout_id: Optional[str] = IdArg,
     reason: str = typer.Option(..., "--reason", "-r", help="Why: recorded in the rollout's history."),
-    output: OutputOpt = Output.text, config: ConfigOpt = None,
+    every: bool = AllOpt,
+    dry_run: DryRunOpt = False, yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
-    """Stop advancing (gates are not evaluated, nothing is applied) until resume."""
-    from optctl.rollout import operations
+    """Stop advancing (gates are not evaluated, nothing is applied) until resume. No active rollout: says so, exit 0."""
+    from optctl.commands import rollout as commands
 
-    _act(config, output, rollout_id, lambda rt, rid: operations.pause(rt, rid, reason))
+    outcome = commands.pause(config, rollout_id, reason, _confirmer(output, dry_run, yes), every)
+    _show(outcome, output, dry_run)
+    raise typer.Exit(outcome.exit_code)
 
 
 @app.command("resume")
-def resume(rollout_id: Optional[str] = IdArg, output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
+def resume(
+    rollout_id: Optional[str] = IdArg,
+    dry_run: DryRunOpt = False, yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
+) -> None:
     """Go on after a pause; gates that failed are evaluated afresh."""
-    from optctl.rollout import operations
+    from optctl.commands import rollout as commands
 
-    _act(config, output, rollout_id, operations.resume)
+    outcome = commands.resume(config, rollout_id, _confirmer(output, dry_run, yes))
+    _show(outcome, output, dry_run)
+    raise typer.Exit(outcome.exit_code)
 
 
 @app.command("list")
 def list_(output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
     """Every rollout, oldest first."""
-    from optctl.settings.project import load_project
+    from optctl.commands import rollout as commands
     from optctl.render import rollout as render
-    from optctl.rollout.record_store import ControlStore
 
-    control = ControlStore.for_project(load_project(config))
-    try:
-        rollouts = control.list()
-    finally:
-        control.close()
-    (render.list_json if output is Output.json else render.list_text)(rollouts)
+    (render.list_json if output is Output.json else render.list_text)(commands.list_rollouts(config))
 
 
 @app.command("abort")
@@ -244,14 +245,18 @@ def abort(
     rollout_id: Optional[str] = IdArg,
     reason: str = typer.Option(..., "--reason", "-r", help="Why: recorded in the history of every service restored."),
     force: bool = typer.Option(False, "--force", help="Also restore services changed by hand since the rollout enabled them."),
-    output: OutputOpt = Output.text, config: ConfigOpt = None,
+    every: bool = AllOpt,
+    dry_run: DryRunOpt = False, yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """Disable, newest first, everything this rollout enabled, restoring each optimization object exactly."""
-    from optctl.rollout import operations
+    from optctl.commands import rollout as commands
 
-    seen = _act(config, output, rollout_id, lambda rt, rid: operations.abort(rt, rid, reason, force), progress=True)
-    if any(stage.left_alone for stage in seen.stages):
-        raise typer.Exit(1)
+    with _spinner(output) as on_step:
+        outcome = commands.abort(config, rollout_id, reason, _confirmer(output, dry_run, yes), force=force, every=every,
+                                 on_step=on_step)
+    _show(outcome, output, dry_run)
+    left_alone = any(stage.left_alone for v in outcome.views for stage in v.rollout.stages)
+    raise typer.Exit(1 if left_alone else 0)
 
 
 def register(root: typer.Typer) -> None:

@@ -19,7 +19,8 @@ from optctl.documents.redact import redact
 from optctl.render.console import emit_json, stdout
 
 if TYPE_CHECKING:
-    from optctl.rollout.record_store import Event
+    from optctl.commands.rollout import Outcome, Preview
+    from optctl.rollout.records.base import Event
     from optctl.rollout.machine import Action
     from optctl.rollout.state import GateStatus, Rollout, StageRecord
 
@@ -202,3 +203,52 @@ def _position(rollout: Rollout) -> str:
     if index is None:
         return f"{len(rollout.stages)}/{len(rollout.stages)}"
     return f"{index + 1}/{len(rollout.stages)} {rollout.stages[index].environment} {rollout.stages[index].state}"
+
+
+# --- what a command did, and what a write will do -------------------------------------------
+
+
+def preview_view(preview: Preview, dry_run: bool) -> RenderableType:
+    parts: list[RenderableType] = [Text(f"{preview.command}{' (dry run: nothing is written)' if dry_run else ''} will:", style="bold")]
+    parts += [Text(f"  {line}") for line in preview.transitions]
+    if preview.flips:
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+        for column in ("environment", "service", "cache.enabled", "when"):
+            table.add_column(column)
+        for flip in preview.flips:
+            table.add_row(flip.environment, flip.service, f"{_flag(flip.before)} -> {_flag(flip.after)}", flip.when or "")
+        parts.append(table)
+    return Group(*parts)
+
+
+def _flag(value: bool | None) -> str:
+    return "absent" if value is None else str(value).lower()
+
+
+def preview_text(preview: Preview, dry_run: bool) -> None:
+    stdout().print(preview_view(preview, dry_run))
+
+
+def outcome_view(outcome: Outcome) -> RenderableType:
+    return Group(*(status_view(v.rollout, v.events, v.next, v.now, v.did) for v in outcome.views))
+
+
+def outcome_text(outcome: Outcome, dry_run: bool = False) -> None:
+    if dry_run:
+        return  # the preview was the answer
+    for view in outcome.views:
+        status_text(view.rollout, view.events, view.next, view.now, view.did)
+
+
+def outcome_json(outcome: Outcome, dry_run: bool = False) -> None:
+    """One rollout: the status payload (``rollout``); several: ``rollouts``; plus the preview, and
+    ``dry_run``/``timed_out`` when they apply. Fields are only ever added."""
+    payloads = [status_payload(v.rollout, v.events, v.next, v.now, v.did) for v in outcome.views]
+    shown: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+    if len(payloads) == 1:
+        shown |= payloads[0]
+    shown["rollouts"] = [p["rollout"] for p in payloads]
+    if outcome.preview is not None:
+        shown["preview"] = redact(outcome.preview.to_json())
+    shown |= {"dry_run": dry_run, "written": outcome.written, "timed_out": outcome.timed_out, "notes": list(outcome.notes)}
+    emit_json(shown)

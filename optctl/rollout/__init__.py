@@ -1,3 +1,3 @@
 """The staged rollout: a plan (``plan``), a pure state machine (``machine``), gate evaluators
-at the edge (``gates``), the rollout's own state store (``control``) and the operations that
+at the edge (``gates``), the rollout's own state store (``records``) and the operations that
 tie them to the service stores (``operations``)."""

@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from optctl.errors import UsageError
+from optctl.rollout.binding import Binding
 from optctl.rollout.plan import Plan, duration_seconds
+from optctl.rollout.records.base import normalise
 from optctl.rollout.state import APPLIED_STATES, Applied, GateResult, GateStatus, Rollout, RolloutState, StageRecord, Step, iso, parse_iso
 
 EXTERNAL_GATES = ("check", "metrics", "savings")
@@ -29,8 +31,10 @@ class Action:
     reason: str = ""
 
 
-def start(rollout_id: str, plan: Plan, services: list[list[str]], actor: str, now: datetime) -> Rollout:
-    """A new record; ``services`` is each stage's list with ``all`` already resolved."""
+def start(rollout_id: str, plan: Plan, services: list[list[str]], actor: str, now: datetime,
+          actor_key: str | None = None, bound: Binding | None = None) -> Rollout:
+    """A new record; ``services`` is each stage's list with ``all`` already resolved; ``actor_key``
+    is the starter's principal (what an approval must differ from)."""
     stages = [
         StageRecord(
             environment=stage.environment,
@@ -41,7 +45,8 @@ def start(rollout_id: str, plan: Plan, services: list[list[str]], actor: str, no
         for stage, names in zip(plan.stages, services)
     ]
     at = iso(now)
-    return Rollout(id=rollout_id, name=plan.name, started_by=actor, started_at=at, updated_at=at, stages=stages)
+    return Rollout(id=rollout_id, name=plan.name, started_by=actor, started_by_key=actor_key or normalise(actor),
+                   started_at=at, updated_at=at, stages=stages, bound=bound)
 
 
 def next_action(rollout: Rollout, now: datetime) -> Action:
@@ -160,7 +165,8 @@ def complete(rollout: Rollout, now: datetime) -> Rollout:
     return new
 
 
-def approve(rollout: Rollout, actor: str, now: datetime) -> Rollout:
+def approve(rollout: Rollout, actor: str, now: datetime, actor_key: str | None = None) -> Rollout:
+    """``actor_key`` is the approver's principal (default: the normalised label), compared with the starter's."""
     if rollout.state not in ("running", "paused"):
         raise UsageError(f"rollout {rollout.id} is {rollout.state}; there is nothing to approve")
     index = rollout.current_stage()
@@ -169,8 +175,9 @@ def approve(rollout: Rollout, actor: str, now: datetime) -> Rollout:
         raise UsageError(f"rollout {rollout.id}: the current stage has no approval gate; see `optctl rollout status {rollout.id}`")
     if stage.state not in APPLIED_STATES:
         raise UsageError(f"rollout {rollout.id}: stage {index + 1} ({stage.environment}) is {stage.state}; approve it once it is applied and soaking")
-    if actor == rollout.started_by:
-        raise UsageError(f"rollout {rollout.id} was started by {actor}; the approval must come from someone else (set OPTCTL_ACTOR to who you are)")
+    if (actor_key or normalise(actor)) == (rollout.started_by_key or normalise(rollout.started_by)):
+        raise UsageError(f"rollout {rollout.id} was started by {rollout.started_by}; the approval must come from someone else, "
+                         "authenticated as another user; nothing was done")
     new = _touched(rollout, now)
     stage = new.stages[index]
     stage.approved_by = actor

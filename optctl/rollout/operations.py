@@ -18,10 +18,11 @@ from typing import Any, Callable, Iterator
 from optctl.services import changes
 from optctl.errors import NotFoundError, OptctlError, UsageError
 from optctl.rollout import machine
-from optctl.rollout.record_store import ControlStore, Event
+from optctl.rollout.binding import Binding
+from optctl.rollout.records.base import Event, Principal, RecordStore
 from optctl.rollout.gates import Evaluators, GateContext
 from optctl.rollout.plan import Plan, semantic_findings
-from optctl.rollout.state import ACTIVE, Applied, Rollout, RolloutState, iso
+from optctl.rollout.state import Applied, Rollout, RolloutState, iso
 from optctl.stores.base import Store, StoredDocument
 
 
@@ -29,16 +30,28 @@ from optctl.stores.base import Store, StoredDocument
 class Runtime:
     """Everything an operation touches, injected: stores, clock, who acts, gate edges, hooks."""
 
-    control: ControlStore
+    records: RecordStore
     stores: Callable[[str], Store]  # environment name -> its open store
     clock: Callable[[], datetime]
-    actor: str
+    principal: Principal
     evaluators: Evaluators = field(default_factory=Evaluators)
     on_step: Callable[[str, Rollout], None] = lambda step, rollout: None  # progress; crash injection in tests
+    bind: Callable[[list[str]], Binding | None] = lambda environments: None  # the stores a new rollout is bound to
+    check_binding: Callable[[Rollout], None] = lambda rollout: None  # refuses a rollout bound to other stores
+
+    @property
+    def actor(self) -> str:
+        return self.principal.display
+
+    def load(self, rollout_id: str) -> Rollout:
+        """The rollout, once it is known that this process resolved the stores it is bound to."""
+        rollout = self.records.get(rollout_id)
+        self.check_binding(rollout)
+        return rollout
 
     def save(self, rollout: Rollout, kind: str, stage: int | None = None, detail: str | None = None) -> Rollout:
         event = Event(iso(self.clock()), self.actor, kind, None if stage is None else stage + 1, detail)
-        return self.control.save(rollout, [event])
+        return self.records.save(rollout, [event])
 
 
 @dataclass(frozen=True)
@@ -57,26 +70,48 @@ class Result:
 # --- start --------------------------------------------------------------------------------
 
 
-def start(rt: Runtime, plan: Plan) -> Result:
-    """Check the plan against the live stores, record the rollout, apply stage 1."""
-    resolved = []
+@dataclass(frozen=True)
+class Resolved:
+    """A plan checked against the live stores: each stage's services, and what was left out why."""
+
+    services: list[list[str]]
+    skipped: list[str]  # lines for people: ``services: all`` passing over a service without an optimization field
+
+
+def resolve(rt: Runtime, plan: Plan) -> Resolved:
+    """Each stage's services (``all`` expanded), refusing a plan that names what is not there."""
+    resolved, skipped = [], []
     for number, stage in enumerate(plan.stages, 1):
         store = rt.stores(stage.environment)
         documents = store.read_many(None if stage.services == "all" else stage.services)
-        names = sorted(documents) if stage.services == "all" else list(stage.services)
         where = f"plan {plan.name!r} stage {number} ({stage.environment})"
+        names = sorted(documents) if stage.services == "all" else list(stage.services)
+        if stage.services == "all":
+            bare = [s for s in names if documents[s].optimization is None]
+            if bare:
+                skipped.append(f"{where}: skipping {', '.join(bare)}: no optimization field (add one with `optctl apply` to include it)")
+            names = [s for s in names if s not in bare]
         for service in names:
             if service not in documents:
                 raise NotFoundError(f"{where}: no service {service!r} in {stage.environment}; fix the plan or import it; nothing was started")
             if documents[service].optimization is None:
                 raise UsageError(f"{where}: {service} has no optimization field; add one (caching disabled) with `optctl apply` first; nothing was started")
         if not names:
-            raise UsageError(f"{where}: the environment has no services; nothing was started")
+            raise UsageError(f"{where}: the environment has no services to roll out; nothing was started")
         resolved.append(names)
+    return Resolved(resolved, skipped)
+
+
+def start(rt: Runtime, plan: Plan, resolved: Resolved | None = None) -> Result:
+    """Record the rollout (bound to the stores it resolved), apply stage 1."""
+    resolved = resolved or resolve(rt, plan)
     now = rt.clock()
-    rollout = machine.start(f"ro-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}", plan, resolved, rt.actor, now)
-    rollout = rt.control.create(rollout, [Event(iso(now), rt.actor, "started", None, f"plan {plan.name}, {len(resolved)} stage(s)")])
-    return advance(rt, rollout.id)
+    rollout = machine.start(f"ro-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}", plan, resolved.services, rt.actor, now,
+                            rt.principal.key, rt.bind([stage.environment for stage in plan.stages]))
+    detail = f"plan {plan.name}, {len(resolved.services)} stage(s)" + "".join(f"; {line}" for line in resolved.skipped)
+    rollout = rt.records.create(rollout, [Event(iso(now), rt.actor, "started", None, detail)])
+    result = advance(rt, rollout.id)
+    return replace(result, did=resolved.skipped + result.did)
 
 
 # --- advance ------------------------------------------------------------------------------
@@ -84,7 +119,7 @@ def start(rt: Runtime, plan: Plan) -> Result:
 
 def advance(rt: Runtime, rollout_id: str) -> Result:
     """Evaluate the current stage's gates; if they pass, apply the next stage (one apply at most)."""
-    rollout = rt.control.get(rollout_id)
+    rollout = rt.load(rollout_id)
     rt.on_step("loaded", rollout)
     did: list[str] = []
     while True:
@@ -107,17 +142,6 @@ def advance(rt: Runtime, rollout_id: str) -> Result:
             did.append("rolled back after a failed gate")
         else:
             return Result(rollout, did, action)
-
-
-def advance_until_blocked(rt: Runtime, rollout_id: str, sleep: Callable[[float], None], max_wait: float = 60) -> Result:
-    """Advance again and again, sleeping through soaks and retries, until a person is needed
-    (approval, pause) or the rollout ends."""
-    while True:
-        result = advance(rt, rollout_id)
-        if result.next.kind == "wait" and result.next.until is not None:
-            sleep(max(0.0, min(max_wait, (result.next.until - rt.clock()).total_seconds())))
-        elif result.next.kind in ("idle", "wait"):
-            return result
 
 
 def _apply(rt: Runtime, rollout: Rollout, index: int) -> Rollout:
@@ -170,8 +194,8 @@ def _evaluate(rt: Runtime, rollout: Rollout, action: machine.Action) -> Rollout:
 
 def abort(rt: Runtime, rollout_id: str, reason: str, force: bool = False) -> Result:
     """Put back, newest first, everything this rollout enabled; hand-changed services only with force."""
-    _require_reason(reason)
-    rollout = rt.control.get(rollout_id)
+    require_reason(reason)
+    rollout = rt.load(rollout_id)
     rt.on_step("loaded", rollout)
     if rollout.state == "aborted" and rollout.step is None and not (force and machine.stages_to_roll_back(rollout)):
         return Result.of(rollout, ["nothing to do: already aborted"], rt.clock())
@@ -236,39 +260,24 @@ def _roll_back_stage(rt: Runtime, rollout: Rollout, index: int) -> Rollout:
 
 
 def approve(rt: Runtime, rollout_id: str) -> Result:
-    rollout = rt.control.get(rollout_id)
-    approved = rt.save(machine.approve(rollout, rt.actor, rt.clock()), "approved", rollout.current_stage())
+    rollout = rt.load(rollout_id)
+    approved = rt.save(machine.approve(rollout, rt.actor, rt.clock(), rt.principal.key), "approved", rollout.current_stage())
     return Result.of(approved, [f"approved stage {approved.current_stage() + 1}"], rt.clock())
 
 
 def pause(rt: Runtime, rollout_id: str, reason: str) -> Result:
-    _require_reason(reason)
-    paused = rt.save(machine.pause(rt.control.get(rollout_id), reason, rt.clock()), "paused", None, reason)
+    require_reason(reason)
+    paused = rt.save(machine.pause(rt.load(rollout_id), reason, rt.clock()), "paused", None, reason)
     return Result.of(paused, ["paused"], rt.clock())
 
 
 def resume(rt: Runtime, rollout_id: str) -> Result:
-    return Result.of(rt.save(machine.resume(rt.control.get(rollout_id), rt.clock()), "resumed"), ["resumed"], rt.clock())
+    return Result.of(rt.save(machine.resume(rt.load(rollout_id), rt.clock()), "resumed"), ["resumed"], rt.clock())
 
 
-def _require_reason(reason: str) -> None:
+def require_reason(reason: str) -> None:
     if not reason.strip():
         raise UsageError("--reason must say why (it goes into the history of every service touched); nothing was done")
-
-
-def resolve_id(control: ControlStore, rollout_id: str | None, *, latest: bool = False) -> str:
-    """The named rollout; without a name, the one active rollout (or, with ``latest``, the newest)."""
-    if rollout_id:
-        return rollout_id
-    active = control.list(ACTIVE)
-    if len(active) == 1:
-        return active[0].id
-    if len(active) > 1:
-        raise UsageError(f"{len(active)} rollouts are active ({', '.join(r.id for r in active)}); name one")
-    every = control.list()
-    if latest and every:
-        return every[-1].id
-    raise NotFoundError("no active rollout; `optctl rollout list` shows past ones, `optctl rollout start PLAN` starts one")
 
 
 # --- wiring for the CLI -------------------------------------------------------------------
@@ -300,13 +309,17 @@ def utc_now() -> datetime:
 
 
 @contextmanager
-def opened_runtime(config: Any, actor: str, on_step: Callable[[str, Rollout], None] | None = None) -> Iterator[Runtime]:
-    """The real edges: environments and the rollout store from the project (or the embedded default)."""
+def opened_runtime(config: Any, label: str | None, on_step: Callable[[str, Rollout], None] | None = None,
+                   project: Any = None) -> Iterator[Runtime]:
+    """The real edges: the project's environments and its rollout records (``[rollouts]``), the
+    principal the record store vouches for (``label`` is OPTCTL_ACTOR), bound to the stores resolved."""
+    from optctl.rollout import binding
+    from optctl.rollout.records import open_records
     from optctl.settings.project import load_project
     from optctl.stores.factory import open_store
 
-    project = load_project(config)
-    control = ControlStore.for_project(project)
+    project = project or load_project(config)
+    records = open_records(project)
     opened: dict[str, Store] = {}
 
     def store(env: str) -> Store:
@@ -315,8 +328,10 @@ def opened_runtime(config: Any, actor: str, on_step: Callable[[str, Rollout], No
         return opened[env]
 
     try:
-        yield Runtime(control, store, utc_now, actor, on_step=on_step or (lambda step, rollout: None))
+        yield Runtime(records, store, utc_now, records.principal(label), on_step=on_step or (lambda step, rollout: None),
+                      bind=lambda environments: binding.bind(project, environments),
+                      check_binding=lambda rollout: binding.check(rollout.id, rollout.bound, project))
     finally:
-        control.close()
+        records.close()
         for each in opened.values():
             each.close()

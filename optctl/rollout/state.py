@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from optctl.rollout.binding import Binding
+
 RolloutState = Literal["running", "paused", "completed", "failed", "aborted"]
 StageState = Literal["pending", "applying", "soaking", "awaiting_approval", "passed", "failed", "rolled_back"]
 GateResult = Literal["pass", "fail", "inconclusive"]
@@ -78,13 +80,15 @@ class Rollout(BaseModel):
     id: str
     name: str
     state: RolloutState = "running"
-    started_by: str
+    started_by: str  # for people: the label and the authenticated name
+    started_by_key: str | None = None  # the principal approvals are compared with (records.base.Principal.key)
     started_at: str
     updated_at: str
     version: int = 0
     reason: str | None = None  # why it is paused, failed or aborted
     stages: list[StageRecord]
     step: Step | None = None
+    bound: Binding | None = None  # the stores it was started on; later commands must resolve the same
 
     def claims(self) -> set[tuple[str, str]]:
         """(environment, service) pairs this rollout changes; no two active rollouts share one."""

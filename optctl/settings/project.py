@@ -78,7 +78,15 @@ def _secret(env: str, what: str, variable: str | None, path: str | None, environ
     return None
 
 
-ROLLOUT_STORE_FILE = "rollouts.db"
+@dataclass(frozen=True)
+class RolloutsConfig:
+    """Where rollout records live: in one environment's own store (``[rollouts]``), so that everyone
+    using the project file sees the same rollouts. The collections are ArangoDB's; on SQLite the
+    records are tables in that environment's file."""
+
+    environment: str
+    collection: str = "optctl_rollouts"
+    journal_collection: str = "optctl_rollout_journal"
 
 
 @dataclass(frozen=True)
@@ -87,12 +95,12 @@ class Project:
 
     environments: dict[str, EnvironmentConfig]
     source: Path | None  # the optctl.toml read, or None for the embedded default
-    # Where rollouts are recorded; share it (a path every operator's optctl reaches) so that
-    # everyone sees the same rollout. Default: rollouts.db under OPTCTL_HOME.
-    rollout_store: Path | None = None
+    rollouts: RolloutsConfig | None = None  # None: the production environment's store (else the last one's)
 
-    def rollout_store_path(self, environ: Mapping[str, str] | None = None) -> Path:
-        return self.rollout_store or optctl_home(environ) / ROLLOUT_STORE_FILE
+    def rollouts_config(self) -> RolloutsConfig:
+        if self.rollouts is not None:
+            return self.rollouts
+        return RolloutsConfig("production" if "production" in self.environments else list(self.environments)[-1])
 
     @property
     def names(self) -> list[str]:
@@ -190,16 +198,24 @@ def parse_project(data: dict[str, Any], path: Path) -> Project:
     if not isinstance(tables, dict) or not tables:
         raise UsageError(f"{path}: no [environments.NAME] table; add one per environment (see `optctl init`)")
     environments = {name: _environment(name, table, path) for name, table in tables.items()}
-    return Project(environments, path, _rollout_store(data.get("rollouts"), path))
+    return Project(environments, path, _rollouts(data.get("rollouts"), environments, path))
 
 
-def _rollout_store(table: Any, path: Path) -> Path | None:
+_ROLLOUTS_KEYS = {"environment", "collection", "journal_collection"}
+
+
+def _rollouts(table: Any, environments: dict[str, EnvironmentConfig], path: Path) -> RolloutsConfig | None:
     if table is None:
         return None
-    if not isinstance(table, dict) or set(table) != {"store"} or not isinstance(table["store"], str) \
-            or not table["store"].startswith(SQLITE_SCHEME):
-        raise UsageError(f'{path}: [rollouts] takes one key, store = "sqlite:///rollouts.db" (relative to optctl.toml, or an absolute path)')
-    return Path(_resolve_url(table["store"], path.parent, f"{path}: [rollouts]").removeprefix(SQLITE_SCHEME))
+    where = f"{path}: [rollouts]"
+    if not isinstance(table, dict) or set(table) - _ROLLOUTS_KEYS or not all(isinstance(v, str) and v for v in table.values()):
+        raise UsageError(f'{where} takes environment = "production" (whose store holds the rollout records), '
+                         'and optionally collection / journal_collection names (ArangoDB)')
+    settings = dict(table)
+    environment = settings.pop("environment", "production" if "production" in environments else list(environments)[-1])
+    if environment not in environments:
+        raise UsageError(f"{where}: environment {environment!r} is not in [environments]; choose one of: {', '.join(environments)}")
+    return RolloutsConfig(environment, **settings)
 
 
 def _environment(name: str, table: Any, path: Path) -> EnvironmentConfig:
@@ -285,10 +301,13 @@ url = "sqlite:///optctl.db"
 # [environments.production.keys]
 # indexing = "anthropic_indexing_config"
 
-# Where rollouts are recorded (default: rollouts.db under OPTCTL_HOME). Point every operator's
-# optctl at one shared file so that everyone sees, advances and aborts the same rollout:
+# Rollouts are recorded in the project's own store, beside the documents they change, so that
+# everyone using this file sees, advances and aborts the same rollout. By default in the
+# production environment's store; on ArangoDB in two collections you create once:
 # [rollouts]
-# store = "sqlite:////srv/optctl/rollouts.db"
+# environment = "production"
+# collection = "optctl_rollouts"                  # the default
+# journal_collection = "optctl_rollout_journal"   # the default
 '''
 
 

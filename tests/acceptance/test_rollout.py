@@ -36,8 +36,8 @@ def run(capsys, *args):
 
 
 def start(capsys, *plan_args):
-    assert run(capsys, "rollout", "plan", "--services", "indexing,query", "--soak", "0", "--no-approval", *plan_args, "-o", "plan.yaml")[0] == 0
-    code, out, err = run(capsys, "rollout", "start", "plan.yaml", "-o", "json")
+    assert run(capsys, "rollout", "plan", "--services", "indexing,query", "--soak", "0", "--no-approval", *plan_args, "--out", "plan.yaml")[0] == 0
+    code, out, err = run(capsys, "rollout", "start", "--yes", "plan.yaml", "-o", "json")
     assert code == 0, err
     return json.loads(out)["rollout"]
 
@@ -53,7 +53,7 @@ def test_plan_writes_the_guides_default_plan_to_stdout(capsys):
 
 
 def test_plan_to_a_json_file_validates(capsys, tmp_path):
-    assert run(capsys, "rollout", "plan", "--services", "agent", "--check", "true", "-o", "plan.json")[0] == 0
+    assert run(capsys, "rollout", "plan", "--services", "agent", "--check", "true", "--out", "plan.json")[0] == 0
     code, out, _ = run(capsys, "validate", "plan.json", "-o", "json")
     assert code == 0 and json.loads(out)["files"][0]["kind"] == "rollout-plan"
 
@@ -78,13 +78,13 @@ def test_validate_reports_plan_problems_with_their_place(capsys, tmp_path):
 
 def test_start_refuses_an_invalid_plan_with_one_line_and_starts_nothing(capsys, tmp_path):
     (tmp_path / "bad.yaml").write_text("name: p\nstages:\n- environment: dev\n  services: [indexing]\n  gates: [{kind: soak}]\n")
-    code, _, err = run(capsys, "rollout", "start", "bad.yaml")
+    code, _, err = run(capsys, "rollout", "start", "--yes", "bad.yaml")
     assert code == 1 and err.startswith("optctl: bad.yaml:5:") and "nothing was started" in err
     assert run(capsys, "rollout", "list", "-o", "json")[1].count('"id"') == 0
 
 
 def test_start_of_a_missing_file_is_a_usage_error(capsys):
-    code, _, err = run(capsys, "rollout", "start", "nope.yaml")
+    code, _, err = run(capsys, "rollout", "start", "--yes", "nope.yaml")
     assert code == 2 and "nope.yaml" in err
 
 
@@ -107,7 +107,7 @@ def test_status_json_has_the_documented_shape_and_nothing_else_on_stdout(capsys)
 
 def test_advance_wait_completes_and_status_says_so(capsys):
     start(capsys, "--check", "true")
-    code, out, _ = run(capsys, "rollout", "advance", "--wait", "-o", "json")
+    code, out, _ = run(capsys, "rollout", "advance", "--yes", "--wait", "-o", "json")
     assert code == 0 and json.loads(out)["rollout"]["state"] == "completed"
     code, out, _ = run(capsys, "rollout", "status")
     assert code == 0 and "completed" in out and "nothing: the rollout is complete" in out
@@ -115,7 +115,7 @@ def test_advance_wait_completes_and_status_says_so(capsys):
 
 def test_a_failed_check_rolls_back_and_advance_exits_1(capsys):
     start(capsys, "--check", "exit 4")
-    code, out, _ = run(capsys, "rollout", "advance", "-o", "json")
+    code, out, _ = run(capsys, "rollout", "advance", "--yes", "-o", "json")
     shown = json.loads(out)["rollout"]
     assert code == 1 and shown["state"] == "failed" and "exit 4" in shown["reason"]
     assert shown["stages"][0]["state"] == "rolled_back"
@@ -123,18 +123,18 @@ def test_a_failed_check_rolls_back_and_advance_exits_1(capsys):
 
 
 def test_approve_pause_resume_through_the_cli(capsys, monkeypatch):
-    assert run(capsys, "rollout", "plan", "--services", "indexing", "--soak", "0", "-o", "plan.yaml")[0] == 0
-    assert run(capsys, "rollout", "start", "plan.yaml")[0] == 0
-    assert run(capsys, "rollout", "advance")[0] == 0  # dev passes, staging applied
-    code, _, err = run(capsys, "rollout", "approve")
+    assert run(capsys, "rollout", "plan", "--services", "indexing", "--soak", "0", "--out", "plan.yaml")[0] == 0
+    assert run(capsys, "rollout", "start", "--yes", "plan.yaml")[0] == 0
+    assert run(capsys, "rollout", "advance", "--yes")[0] == 0  # dev passes, staging applied
+    code, _, err = run(capsys, "rollout", "approve", "--yes")
     assert code == 2 and "someone else" in err
     monkeypatch.setenv("OPTCTL_ACTOR", "bob")
-    assert run(capsys, "rollout", "approve")[0] == 0
-    assert run(capsys, "rollout", "pause", "--reason", "lunch")[0] == 0
-    code, out, _ = run(capsys, "rollout", "advance", "-o", "json")
+    assert run(capsys, "rollout", "approve", "--yes")[0] == 0
+    assert run(capsys, "rollout", "pause", "--yes", "--reason", "lunch")[0] == 0
+    code, out, _ = run(capsys, "rollout", "advance", "--yes", "-o", "json")
     assert json.loads(out)["rollout"]["stages"][1]["state"] != "passed"
-    assert run(capsys, "rollout", "resume")[0] == 0
-    code, out, _ = run(capsys, "rollout", "advance", "-o", "json")
+    assert run(capsys, "rollout", "resume", "--yes")[0] == 0
+    code, out, _ = run(capsys, "rollout", "advance", "--yes", "-o", "json")
     assert [s["state"] for s in json.loads(out)["rollout"]["stages"]] == ["passed", "passed", "awaiting_approval"]
 
 
@@ -145,11 +145,11 @@ def test_abort_reports_a_hand_changed_service_and_exits_1_until_forced(capsys):
     changed = json.loads(json.dumps(current.optimization))
     changed["cache"]["min_tokens_to_cache"] = 4096
     store.write([Change("query", current.revision, changed, "set")], "carol")
-    code, out, _ = run(capsys, "rollout", "abort", "--reason", "stop", "-o", "json")
+    code, out, _ = run(capsys, "rollout", "abort", "--yes", "--reason", "stop", "-o", "json")
     stage = json.loads(out)["rollout"]["stages"][0]
     assert code == 1 and stage["left_alone"] == ["query"] and stage["enabled"] == ["query"]
     assert store.read("indexing").optimization["cache"]["enabled"] is False
-    code, out, _ = run(capsys, "rollout", "abort", rollout["id"], "--reason", "stop", "--force")
+    code, out, _ = run(capsys, "rollout", "abort", "--yes", rollout["id"], "--reason", "stop", "--force")
     assert code == 0 and store.read("query").optimization["cache"]["enabled"] is False
     store.close()
 
@@ -177,7 +177,7 @@ def test_status_tells_the_truth_after_a_kill_and_advance_finishes(capsys):
     shown = json.loads(out)["rollout"]
     assert code == 0 and shown["interrupted"]["op"] == "apply" and shown["stages"][1]["state"] == "applying"
     assert "interrupted: an apply by cron" in run(capsys, "rollout", "status")[1]
-    code, out, _ = run(capsys, "rollout", "advance", "-o", "json")
+    code, out, _ = run(capsys, "rollout", "advance", "--yes", "-o", "json")
     shown = json.loads(out)["rollout"]
     assert code == 0 and shown["interrupted"] is None and shown["stages"][1]["enabled"] == ["indexing", "query"]
     history = json.loads(run(capsys, "history", "indexing", "--env", "staging", "-o", "json")[1])["entries"]
@@ -186,7 +186,7 @@ def test_status_tells_the_truth_after_a_kill_and_advance_finishes(capsys):
 
 def test_status_watch_returns_once_the_rollout_has_ended(capsys):
     start(capsys)
-    assert run(capsys, "rollout", "abort", "--reason", "done")[0] == 0
+    assert run(capsys, "rollout", "abort", "--yes", "--reason", "done")[0] == 0
     code, out, _ = run(capsys, "rollout", "status", "--watch", "--interval", "0")
     assert code == 1 and out.count("aborted") >= 1
 
@@ -194,7 +194,7 @@ def test_status_watch_returns_once_the_rollout_has_ended(capsys):
 def test_the_example_plan_starts_on_the_example_services(capsys, tmp_path):
 
     example = paths.EXAMPLES / "plans" / "enable-prompt-caching.yaml"
-    code, out, _ = run(capsys, "rollout", "start", str(example), "-o", "json")
+    code, out, _ = run(capsys, "rollout", "start", "--yes", str(example), "-o", "json")
     shown = json.loads(out)["rollout"]
     assert code == 0 and shown["stages"][0]["enabled"] == ["indexing", "query", "agent"]
     assert [g["kind"] for g in shown["stages"][1]["gates"]] == ["soak", "metrics", "approval"]
@@ -209,9 +209,9 @@ def test_two_processes_advancing_at_once_end_with_one_advance(capsys, tmp_path):
         "name: p\nstages:\n- {environment: dev, services: [indexing, query]}\n"
         "- environment: staging\n  services: [indexing, query]\n  gates: [{kind: soak, duration: 24h}]\n"
         "- {environment: production, services: [indexing]}\n")
-    rollout_id = json.loads(run(capsys, "rollout", "start", "plan.yaml", "-o", "json")[1])["rollout"]["id"]
+    rollout_id = json.loads(run(capsys, "rollout", "start", "--yes", "plan.yaml", "-o", "json")[1])["rollout"]["id"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    both = [subprocess.Popen([sys.executable, "-m", "optctl", "rollout", "advance", "-o", "json"], env=env,
+    both = [subprocess.Popen([sys.executable, "-m", "optctl", "rollout", "advance", "--yes", "-o", "json"], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outcomes = [(p.wait(timeout=60), p.stdout.read(), p.stderr.read()) for p in both]
     # Whatever the interleaving: staging is applied once; the other process either lost the
@@ -248,8 +248,8 @@ def test_a_metrics_gate_catches_a_service_whose_flag_is_on_but_which_is_not_opti
         f"  gates: [{{kind: metrics, url: '{url}', conditions: ['is_optimized == true', 'hit_rate >= 0.2']}}]\n"
         "- {environment: staging, services: [indexing, query]}\n")
     try:
-        assert run(capsys, "rollout", "start", "plan.yaml")[0] == 0
-        code, out, _ = run(capsys, "rollout", "advance", "-o", "json")
+        assert run(capsys, "rollout", "start", "--yes", "plan.yaml")[0] == 0
+        code, out, _ = run(capsys, "rollout", "advance", "--yes", "-o", "json")
     finally:
         server.shutdown()
         server.server_close()

@@ -52,12 +52,12 @@ def _paused_by_a_failing_gate(_):
     plan = Path("failing.yaml")
     plan.write_text("name: stuck\non_failure: pause\nstages:\n- environment: dev\n  services: [indexing]\n"
                     "  gates: [{kind: check, command: 'echo upstream 503 >&2; exit 1'}]\n- environment: staging\n  services: [indexing]\n")
-    return [f"optctl rollout start {plan}", "optctl rollout advance  # exit 1: the gate failed"]
+    return [f"optctl rollout start {plan} --yes", "optctl rollout advance --yes  # exit 1: the gate failed"]
 
 
 def _killed_mid_apply(clock):
-    _run("optctl rollout plan --services indexing,query --soak 0 --no-approval -o plan.yaml", clock)
-    _run("optctl rollout start plan.yaml", clock)
+    _run("optctl rollout plan --services indexing,query --soak 0 --no-approval --out plan.yaml", clock)
+    _run("optctl rollout start plan.yaml --yes", clock)
     kill_an_advance_after_its_write()
     return []
 
@@ -65,8 +65,9 @@ def _killed_mid_apply(clock):
 # The situation each section is written for; the default is the seeded examples only.
 SITUATIONS = {
     ("rollback.md", "1."): lambda clock: [
-        "optctl rollout plan --services indexing,query --soak 0 --no-approval -o plan.yaml",
-        "optctl rollout start plan.yaml", "optctl rollout advance", "optctl rollout advance", "optctl rollout advance"],
+        "optctl rollout plan --services indexing,query --soak 0 --no-approval --out plan.yaml",
+        "optctl rollout start plan.yaml --yes", "optctl rollout advance --yes", "optctl rollout advance --yes",
+        "optctl rollout advance --yes"],
     ("stuck-rollout.md", "A gate that never passes"): _paused_by_a_failing_gate,
     ("stuck-rollout.md", "A process that died"): _killed_mid_apply,
 }
@@ -86,13 +87,13 @@ def _caching(env: str) -> dict[str, bool]:
 
 
 def _rollout_states() -> list[str]:
-    from optctl.rollout.record_store import ControlStore
+    from optctl.rollout.records import open_records
 
-    control = ControlStore.for_project(embedded_project())
+    records = open_records(embedded_project())
     try:
-        return [r.state for r in control.list()]
+        return [r.state for r in records.list()]
     finally:
-        control.close()
+        records.close()
 
 
 # What must be true once a runbook has been followed to the end.

@@ -1,6 +1,6 @@
 """A rollout world: real stores for dev/staging/production seeded with the bundled example
 services (once per backend: SQLite, and ArangoDB through the store contract suite's openers),
-a control store, and a clock the test moves by hand."""
+rollout records, and a clock the test moves by hand."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from optctl.services.examples import load_examples
-from optctl.rollout.record_store import ControlStore
+from optctl.rollout.records.base import Principal
+from optctl.rollout.records.sqlite import SqliteRecords
 from optctl.rollout import operations
 from optctl.rollout.operations import Runtime
 from optctl.rollout.plan import Plan
@@ -57,10 +58,15 @@ def stores(store_factory):
 
 @pytest.fixture
 def runtime(stores, clock, tmp_path):
-    control = ControlStore(tmp_path / "rollouts.db")
-    rt = Runtime(control=control, stores=stores.__getitem__, clock=clock, actor="alice", evaluators=FakeEvaluators())
+    records = SqliteRecords(tmp_path / "rollouts.db")
+    rt = Runtime(records=records, stores=stores.__getitem__, clock=clock, principal=person("alice"), evaluators=FakeEvaluators())
     yield rt
-    control.close()
+    records.close()
+
+
+def person(name: str) -> Principal:
+    """Someone the embedded store knows only by OS user name."""
+    return Principal(name, None, "os-user")
 
 
 def three_stage_plan(**gates_by_stage) -> Plan:
@@ -91,4 +97,4 @@ def kill_an_advance_after_its_write(actor: str = "cron") -> None:
             raise Killed()
 
     with pytest.raises(Killed), operations.opened_runtime(None, actor, kill) as rt:
-        operations.advance(rt, operations.resolve_id(rt.control, None))
+        operations.advance(rt, rt.records.list(["running"])[0].id)

@@ -1,4 +1,4 @@
-"""The control store: compare-and-swap saves, one active rollout per service, events in order."""
+"""The SQLite rollout records: compare-and-swap saves, one active rollout per service, events in order."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 
 from optctl.errors import ConflictError, EnvironmentProblem, NotFoundError
 from optctl.rollout import machine
-from optctl.rollout.record_store import ControlStore, Event
+from optctl.rollout.records.base import Event
+from optctl.rollout.records.sqlite import SqliteRecords
 from optctl.rollout.plan import Plan
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
@@ -21,7 +22,7 @@ def rollout(rollout_id, services=("a", "b")):
 
 @pytest.fixture
 def two_handles(tmp_path):
-    first, second = ControlStore(tmp_path / "rollouts.db"), ControlStore(tmp_path / "rollouts.db")
+    first, second = SqliteRecords(tmp_path / "rollouts.db"), SqliteRecords(tmp_path / "rollouts.db")
     yield first, second
     first.close()
     second.close()
@@ -51,10 +52,10 @@ def test_an_active_rollout_holds_its_services_until_it_ends(two_handles):
 
 
 def test_unknown_rollouts_and_unusable_files_say_what_to_do(tmp_path):
-    store = ControlStore(tmp_path / "rollouts.db")
+    store = SqliteRecords(tmp_path / "rollouts.db")
     with pytest.raises(NotFoundError, match="rollout list"):
         store.get("nope")
     store.close()
     (tmp_path / "file").write_text("")
-    with pytest.raises(EnvironmentProblem, match="cannot open the rollout control store"):
-        ControlStore(tmp_path / "file" / "rollouts.db")
+    with pytest.raises(EnvironmentProblem, match="cannot open the rollout records"):
+        SqliteRecords(tmp_path / "file" / "rollouts.db")

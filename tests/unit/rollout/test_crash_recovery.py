@@ -18,10 +18,10 @@ from optctl.settings.project import embedded_project
 from optctl.stores.factory import open_store
 from optctl.services.examples import load_examples
 from optctl.rollout import operations as ops
-from optctl.rollout.record_store import ControlStore
+from optctl.rollout.records.sqlite import SqliteRecords
 from optctl.rollout.operations import Runtime
 from tests.arango_server.harness import Harness
-from tests.unit.rollout.conftest import SERVICES, FakeClock, FakeEvaluators, three_stage_plan
+from tests.unit.rollout.conftest import SERVICES, FakeClock, FakeEvaluators, person, three_stage_plan
 
 CHECK = {"kind": "check", "command": "true"}
 PLAN = three_stage_plan(dev=[CHECK], staging=[CHECK], production=[CHECK])
@@ -42,10 +42,10 @@ class World:
             self.stores = {name: harness.open(name) for name in ("dev", "staging", "production")}
         for store in self.stores.values():
             load_examples(store, "seed")
-        self.control = ControlStore(home / "rollouts.db")
+        self.records = SqliteRecords(home / "rollouts.db")
         self.steps: list[str] = []
         self.kill_at: int | None = None
-        self.runtime = Runtime(self.control, self.stores.__getitem__, FakeClock(), "alice", FakeEvaluators(), self._step)
+        self.runtime = Runtime(self.records, self.stores.__getitem__, FakeClock(), person("alice"), FakeEvaluators(), self._step)
         self.calm = replace(self.runtime, on_step=lambda step, rollout: None)
         self.originals = self.optimizations()
 
@@ -63,16 +63,16 @@ class World:
 
     def run_to_completion(self, runtime):
         rollout_id = self.rollout_id(runtime)
-        while self.control.get(rollout_id).state == "running":
+        while self.records.get(rollout_id).state == "running":
             ops.advance(runtime, rollout_id)
         return rollout_id
 
     def rollout_id(self, runtime):
-        every = self.control.list()
+        every = self.records.list()
         return every[-1].id if every else ops.start(runtime, PLAN).rollout.id
 
     def close(self):
-        self.control.close()
+        self.records.close()
         for store in self.stores.values():
             store.close()
 
@@ -81,7 +81,7 @@ def assert_record_is_truthful(world, rollout_id):
     """Every stage the record calls applied is enabled in its store (unless a rollback was caught
     mid-way, with its intent still open), pending ones are untouched, and a stage caught mid-write
     is marked applying with the intent still open."""
-    rollout = world.control.get(rollout_id)
+    rollout = world.records.get(rollout_id)
     for stage in rollout.stages:
         store = world.stores[stage.environment]
         on = {s for s in stage.services if store.read(s).optimization["cache"]["enabled"]}
@@ -133,11 +133,11 @@ def test_a_kill_at_every_step_of_a_three_stage_rollout(tmp_path, finish, backend
         assert_record_is_truthful(world, rollout_id)
         if finish == "advance":
             world.run_to_completion(world.calm)
-            assert world.control.get(rollout_id).state == "completed", world.steps[-1]
+            assert world.records.get(rollout_id).state == "completed", world.steps[-1]
             assert world.entries(rollout_id, "enable") == EXPECTED_ENABLES, world.steps[-1]
         else:
             ops.abort(world.calm, rollout_id, "killed at " + world.steps[-1])
-            assert world.control.get(rollout_id).state == "aborted"
+            assert world.records.get(rollout_id).state == "aborted"
             assert world.optimizations() == world.originals, world.steps[-1]
             enables = world.entries(rollout_id, "enable")
             assert len(set(enables)) == len(enables) and world.entries(rollout_id, "rollback") == enables
@@ -162,7 +162,7 @@ def test_a_kill_at_every_step_of_an_abort(tmp_path, backend):
             drive(world, world.runtime)
         rollout_id = world.rollout_id(world.calm)
         ops.abort(world.calm, rollout_id, "again")
-        assert world.control.get(rollout_id).state == "aborted"
+        assert world.records.get(rollout_id).state == "aborted"
         assert world.optimizations() == world.originals
         assert world.entries(rollout_id, "rollback") == EXPECTED_ENABLES
         world.close()

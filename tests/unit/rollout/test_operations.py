@@ -10,7 +10,7 @@ import pytest
 from optctl.errors import ConflictError, EnvironmentProblem, NotFoundError, UsageError
 from optctl.rollout import operations as ops
 from optctl.stores.base import Change
-from tests.unit.rollout.conftest import SERVICES, enabled, three_stage_plan
+from tests.unit.rollout.conftest import SERVICES, enabled, person, three_stage_plan
 
 SOAK = {"kind": "soak", "duration": "24h"}
 CHECK = {"kind": "check", "command": "true"}
@@ -92,7 +92,7 @@ def test_approval_by_someone_else_lets_the_rollout_go_on(runtime, stores):
     assert ops.advance(runtime, rollout_id).next.reason.startswith("awaiting approval")
     with pytest.raises(UsageError, match="someone else"):
         ops.approve(runtime, rollout_id)
-    ops.approve(replace(runtime, actor="bob"), rollout_id)
+    ops.approve(replace(runtime, principal=person("bob")), rollout_id)
     assert ops.advance(runtime, rollout_id).rollout.stages[1].state == "soaking"
 
 
@@ -101,7 +101,7 @@ def test_start_refuses_unknown_services_and_services_in_another_rollout(runtime)
     bad = plan.model_copy(update={"stages": [plan.stages[0].model_copy(update={"services": ["nope"]})]})
     with pytest.raises(NotFoundError, match="no service 'nope' in dev"):
         ops.start(runtime, bad)
-    assert runtime.control.list() == []
+    assert runtime.records.list() == []
     first = ops.start(runtime, plan).rollout.id
     with pytest.raises(ConflictError, match=f"in active rollout {first}"):
         ops.start(runtime, plan)
@@ -206,7 +206,7 @@ def test_a_store_unreachable_mid_stage_leaves_a_truthful_record_and_advance_fini
     down = replace(runtime, stores=lambda env: Unreachable(stores[env]) if env == "staging" else stores[env])
     with pytest.raises(EnvironmentProblem):
         ops.advance(down, rollout_id)
-    rollout = runtime.control.get(rollout_id)
+    rollout = runtime.records.get(rollout_id)
     assert rollout.stages[1].state == "applying"
     assert rollout.step.op == "apply" and "connection refused" in rollout.step.error
     assert not any(enabled(stores["staging"], s) for s in SERVICES)
@@ -218,7 +218,7 @@ def test_a_store_unreachable_mid_stage_leaves_a_truthful_record_and_advance_fini
 def test_two_concurrent_advances_end_with_one_advance(runtime, stores, request, tmp_path):
     import threading
 
-    from optctl.rollout.record_store import ControlStore
+    from optctl.rollout.records.sqlite import SqliteRecords
     from tests.support.stores import OPENERS
 
     backend = OPENERS[request.node.callspec.params["store_factory"]]
@@ -229,15 +229,15 @@ def test_two_concurrent_advances_end_with_one_advance(runtime, stores, request, 
 
     def operator(name):
         own = {env: backend(request, tmp_path, env, {}) for env in stores}  # this "process's" own handles
-        control = ControlStore(runtime.control.path)
-        rt = replace(runtime, control=control, stores=own.__getitem__, actor=name,
+        records = SqliteRecords(runtime.records.path)
+        rt = replace(runtime, records=records, stores=own.__getitem__, principal=person(name),
                      on_step=lambda step, _: both_loaded.wait() if step == "loaded" else None)
         try:
             outcomes.append(ops.advance(rt, rollout_id).did)
         except ConflictError as err:
             outcomes.append(str(err))
         finally:
-            control.close()
+            records.close()
             for store in own.values():
                 store.close()
 
@@ -250,4 +250,4 @@ def test_two_concurrent_advances_end_with_one_advance(runtime, stores, request, 
     refused = [o for o in outcomes if isinstance(o, str)]
     assert len(advanced) == 1 and len(refused) == 1 and "changed since it was read" in refused[0]
     assert sorted(rollout_entries(stores, rollout_id, "enable")) == sorted([("dev", s) for s in SERVICES] + [("staging", s) for s in SERVICES])
-    assert runtime.control.get(rollout_id).stages[1].state == "soaking"
+    assert runtime.records.get(rollout_id).stages[1].state == "soaking"

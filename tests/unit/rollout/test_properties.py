@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from optctl.errors import UsageError
 from optctl.rollout import operations as ops
-from tests.unit.rollout.conftest import three_stage_plan
+from tests.unit.rollout.conftest import person, three_stage_plan
 from tests.unit.rollout.test_crash_recovery import Killed, World, assert_record_is_truthful
 
 CHECK = {"kind": "check", "command": "true", "retries": 1, "retry_interval": "10m"}
@@ -45,7 +45,7 @@ def act(world: World, rollout_id: str, kind: str, arg) -> None:
         calm.clock.tick(hours=arg)
     else:
         try:
-            {"approve": lambda: ops.approve(replace(calm, actor="bob"), rollout_id),
+            {"approve": lambda: ops.approve(replace(calm, principal=person("bob")), rollout_id),
              "pause": lambda: ops.pause(calm, rollout_id, "look"),
              "resume": lambda: ops.resume(calm, rollout_id)}[kind]()
         except UsageError:
@@ -75,7 +75,7 @@ def test_any_history_keeps_the_rollouts_promises(steps):
                 assert_record_is_truthful(world, rollout_id)
                 assert_never_enabled_twice(world, rollout_id)
             ops.abort(world.calm, rollout_id, "end of the story")
-            assert world.control.get(rollout_id).state == "aborted"
+            assert world.records.get(rollout_id).state == "aborted"
             assert world.optimizations() == world.originals
             assert_never_enabled_twice(world, rollout_id)
         finally:

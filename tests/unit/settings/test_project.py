@@ -128,15 +128,19 @@ def test_open_store_dispatches_on_the_url_scheme(tmp_path):
         open_store(config.EnvironmentConfig("dev", "ftp://x"))
 
 
-def test_the_rollout_store_can_be_shared_through_the_project_file(tmp_path, monkeypatch):
+def test_rollouts_are_recorded_in_the_production_environments_store_unless_the_project_says(tmp_path):
     from optctl.settings.project import load_project
 
-    monkeypatch.setenv("OPTCTL_HOME", str(tmp_path / "home"))
     project_file = tmp_path / "optctl.toml"
-    project_file.write_text('[environments.dev]\nurl = "sqlite:///optctl.db"\n')
-    assert load_project(project_file).rollout_store_path() == tmp_path / "home" / "rollouts.db"
-    project_file.write_text('[environments.dev]\nurl = "sqlite:///optctl.db"\n[rollouts]\nstore = "sqlite:///shared/rollouts.db"\n')
-    assert load_project(project_file).rollout_store_path() == tmp_path / "shared" / "rollouts.db"
-    project_file.write_text('[environments.dev]\nurl = "sqlite:///optctl.db"\n[rollouts]\nstore = "arangodb://h:8529/db"\n')
-    with pytest.raises(UsageError, match=r"\[rollouts\] takes one key"):
+    project_file.write_text('[environments.dev]\nurl = "sqlite:///dev.db"\n[environments.production]\nurl = "sqlite:///p.db"\n')
+    assert load_project(project_file).rollouts_config().environment == "production"
+    project_file.write_text('[environments.dev]\nurl = "sqlite:///dev.db"\n[environments.live]\nurl = "sqlite:///p.db"\n')
+    assert load_project(project_file).rollouts_config().environment == "live"  # no production: the last one
+    project_file.write_text('[environments.dev]\nurl = "sqlite:///dev.db"\n[rollouts]\nenvironment = "dev"\ncollection = "ro"\n')
+    assert (load_project(project_file).rollouts_config().environment, load_project(project_file).rollouts_config().collection) == ("dev", "ro")
+    project_file.write_text('[environments.dev]\nurl = "sqlite:///dev.db"\n[rollouts]\nenvironment = "qa"\n')
+    with pytest.raises(UsageError, match=r"\[rollouts\]: environment 'qa' is not in \[environments\]"):
+        load_project(project_file)
+    project_file.write_text('[environments.dev]\nurl = "sqlite:///dev.db"\n[rollouts]\nstore = "sqlite:///r.db"\n')
+    with pytest.raises(UsageError, match=r"\[rollouts\] takes environment"):
         load_project(project_file)

@@ -1,0 +1,418 @@
+"""The rollout commands as plain functions: each resolves the project, decides, asks through the
+``confirm`` it is given, acts, and returns a result object for ``render.rollout`` to show.
+
+Every write (start, advance, approve, pause, resume, abort) first builds a ``Preview``: the
+services whose caching it will flip (environment, before -> after) and the record's own
+transitions. ``confirm(preview)`` is the caller's edge: the CLI shows it, asks on a terminal,
+refuses off one without --yes, and answers False for --dry-run; nothing is written then.
+
+Exit codes of the waiting commands (``advance --wait``, ``status --watch``) are distinct and
+documented in the README: 0 completed, 1 failed or aborted, 4 waiting for a person (an approval
+or a pause), 5 timed out.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Callable, Iterator, Literal, Sequence
+
+from optctl.errors import NotFoundError, UsageError
+from optctl.rollout import machine
+from optctl.rollout import operations as ops
+from optctl.rollout.records.base import Event
+from optctl.rollout.state import ACTIVE, Rollout
+
+EXIT_COMPLETED, EXIT_FAILED, EXIT_NEEDS_PERSON, EXIT_TIMED_OUT = 0, 1, 4, 5
+Settled = Literal["completed", "failed", "person", "moving"]
+
+
+# --- what a write will do -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Flip:
+    """One service whose ``cache.enabled`` a write changes; ``when`` qualifies a change that depends on gates."""
+
+    environment: str
+    service: str
+    before: bool | None
+    after: bool | None
+    when: str | None = None
+
+
+@dataclass
+class Preview:
+    command: str
+    rollouts: list[str] = field(default_factory=list)
+    flips: list[Flip] = field(default_factory=list)
+    transitions: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.flips and not self.transitions
+
+    def to_json(self) -> dict[str, Any]:
+        return {"command": self.command, "rollouts": self.rollouts, "transitions": self.transitions,
+                "changes": [vars(f) for f in self.flips]}
+
+
+Confirm = Callable[[Preview], bool]
+
+
+@dataclass(frozen=True)
+class View:
+    """One rollout as ``status`` shows it: observed at ``now``, its recent events, what comes next."""
+
+    rollout: Rollout
+    events: list[Event]
+    next: machine.Action
+    now: datetime
+    did: tuple[str, ...] = ()
+
+    @property
+    def settled(self) -> Settled:
+        return settled(self.rollout, self.next)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command did: the rollouts as they are now, the preview it asked about, whether it wrote."""
+
+    views: list[View]
+    preview: Preview | None = None
+    written: bool = False
+    notes: tuple[str, ...] = ()
+    timed_out: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        """For the one-shot commands: 1 if any rollout failed, was aborted or is held by a failed gate."""
+        return EXIT_FAILED if any(v.settled == "failed" for v in self.views) else 0
+
+    def wait_exit_code(self) -> int:
+        """For ``--wait`` / ``--watch``: the documented distinct codes."""
+        if any(v.settled == "failed" for v in self.views):
+            return EXIT_FAILED
+        if self.timed_out:
+            return EXIT_TIMED_OUT
+        if any(v.settled == "person" for v in self.views):
+            return EXIT_NEEDS_PERSON
+        return EXIT_COMPLETED
+
+
+def settled(rollout: Rollout, action: machine.Action) -> Settled:
+    if rollout.state == "completed":
+        return "completed"
+    if rollout.state in ("failed", "aborted") or any(stage.state == "failed" for stage in rollout.stages):
+        return "failed"
+    if rollout.state == "paused" or (action.kind == "wait" and action.until is None):
+        return "person"
+    return "moving"
+
+
+# --- the runtime for one command -----------------------------------------------------------
+
+
+@contextmanager
+def runtime(config: Path | None, on_step: Callable[[str, Rollout], None] | None = None) -> Iterator[ops.Runtime]:
+    with ops.opened_runtime(config, os.environ.get("OPTCTL_ACTOR"), on_step) as rt:
+        yield rt
+
+
+def view(rt: ops.Runtime, rollout_id: str, did: Sequence[str] = ()) -> View:
+    now = rt.clock()
+    seen = machine.observe(rt.records.get(rollout_id), now)
+    return View(seen, rt.records.events(rollout_id, limit=8), machine.next_action(seen, now), now, tuple(did))
+
+
+def targets(rt: ops.Runtime, rollout_id: str | None, every: bool = False, latest: bool = False) -> list[str]:
+    """The named rollout; ``every``: all active ones; neither: the one active rollout (several: all of
+    them for reads, a usage error naming them for writes unless ``every``)."""
+    if rollout_id:
+        return [rollout_id]
+    active = [r.id for r in rt.records.list(ACTIVE)]
+    if every or latest:
+        if active:
+            return active
+        if latest:
+            past = rt.records.list()
+            if past:
+                return [past[-1].id]
+        return []
+    if len(active) > 1:
+        raise UsageError(f"{len(active)} rollouts are active ({', '.join(active)}); name one, or use --all")
+    return active
+
+
+def _none_active() -> NotFoundError:
+    return NotFoundError("no active rollout; `optctl rollout list` shows past ones, `optctl rollout start PLAN` starts one")
+
+
+# --- previews -------------------------------------------------------------------------------
+
+
+def _enabled(optimization: dict[str, Any] | None) -> bool | None:
+    return None if optimization is None else bool((optimization.get("cache") or {}).get("enabled"))
+
+
+def _stage_flips(rt: ops.Runtime, rollout: Rollout, index: int, when: str | None = None) -> list[Flip]:
+    stage = rollout.stages[index]
+    documents = rt.stores(stage.environment).read_many(stage.services)
+    return [Flip(stage.environment, s, _enabled(documents[s].optimization) if s in documents else None, True, when)
+            for s in stage.services if s not in documents or not _enabled(documents[s].optimization)]
+
+
+def _restore_flips(rt: ops.Runtime, rollout: Rollout) -> list[Flip]:
+    flips = []
+    for index in machine.stages_to_roll_back(rollout):
+        stage = rollout.stages[index]
+        documents = rt.stores(stage.environment).read_many([a.service for a in stage.applied])
+        for applied in reversed(stage.applied):
+            current = documents.get(applied.service)
+            now = _enabled(current.optimization) if current else None
+            if current is not None and current.optimization != applied.before:
+                flips.append(Flip(stage.environment, applied.service, now, _enabled(applied.before)))
+    return flips
+
+
+def preview_advance(rt: ops.Runtime, rollout: Rollout, preview: Preview) -> None:
+    now = rt.clock()
+    action = machine.next_action(machine.observe(rollout, now), now)
+    label = f"{rollout.id}:"
+    if action.kind == "apply":
+        stage = rollout.stages[action.stage]
+        preview.transitions.append(f"{label} apply stage {action.stage + 1} ({stage.environment})"
+                                   + (" (finishing the interrupted apply)" if rollout.step else ""))
+        preview.flips += _stage_flips(rt, rollout, action.stage)
+    elif action.kind in ("evaluate", "promote"):
+        stage = rollout.stages[action.stage]
+        following = action.stage + 1 if action.stage + 1 < len(rollout.stages) else None
+        if action.kind == "evaluate":
+            kinds = ", ".join(stage.gates[i].kind for i in action.gates)
+            preview.transitions.append(f"{label} run the gates of stage {action.stage + 1} ({stage.environment}): {kinds}")
+        when = "if the gates pass" if action.kind == "evaluate" else None
+        if following is None:
+            preview.transitions.append(f"{label} stage {action.stage + 1} passes and the rollout completes" + (f" {when}" if when else ""))
+        else:
+            after = rollout.stages[following]
+            preview.transitions.append(f"{label} stage {action.stage + 1} passes, stage {following + 1} ({after.environment}) is applied"
+                                       + (f" {when}" if when else ""))
+            preview.flips += _stage_flips(rt, rollout, following, when)
+    elif action.kind == "rollback":
+        preview.transitions.append(f"{label} roll back ({action.reason})")
+        preview.flips += _restore_flips(rt, rollout)
+    elif action.kind == "complete":
+        preview.transitions.append(f"{label} running -> completed")
+    if preview.transitions:
+        preview.rollouts.append(rollout.id)
+
+
+def preview_abort(rt: ops.Runtime, rollout: Rollout, preview: Preview) -> None:
+    preview.rollouts.append(rollout.id)
+    preview.transitions.append(f"{rollout.id}: {rollout.state} -> aborted")
+    preview.flips += _restore_flips(rt, rollout)
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def start(config: Path | None, plan_file: str, confirm: Confirm, on_step: Callable | None = None) -> Outcome:
+    plan, warnings = ops.load_plan(plan_file)
+    with runtime(config, on_step) as rt:
+        resolved = ops.resolve(rt, plan)
+        preview = Preview("start")
+        first = plan.stages[0]
+        documents = rt.stores(first.environment).read_many(resolved.services[0])
+        preview.transitions.append(f"new rollout of plan {plan.name}: {len(plan.stages)} stage(s); stage 1 ({first.environment}) is applied")
+        preview.flips += [Flip(first.environment, s, _enabled(documents[s].optimization), True)
+                          for s in resolved.services[0] if not _enabled(documents[s].optimization)]
+        notes = tuple(warnings) + tuple(resolved.skipped)
+        if not confirm(preview):
+            return Outcome([], preview, notes=notes)
+        result = ops.start(rt, plan, resolved)
+        return Outcome([view(rt, result.rollout.id, result.did)], preview, True, notes)
+
+
+def advance(config: Path | None, rollout_id: str | None, confirm: Confirm, *, every: bool = False,
+            wait: Waiting | None = None, on_step: Callable | None = None) -> Outcome:
+    """Advance the named rollout (without one: every active rollout); with ``wait``, again and again
+    through soaks and retries until it ends, a person is needed, or the deadline passes."""
+    with runtime(config, on_step) as rt:
+        ids = targets(rt, rollout_id, every=True)
+        if not ids:
+            raise _none_active()
+        for rid in ids:
+            rt.load(rid)  # refuses, before anything, a rollout bound to other stores
+        preview = Preview("advance")
+        for rid in ids:
+            preview_advance(rt, rt.records.get(rid), preview)
+        if not preview.empty and not confirm(preview):
+            return Outcome([view(rt, rid) for rid in ids], preview)
+        did: dict[str, list[str]] = {rid: [] for rid in ids}
+        timed_out = False
+        for rid in ids:
+            if wait is None:
+                did[rid] += ops.advance(rt, rid).did
+            else:
+                timed_out = _advance_until_settled(rt, rid, wait, did[rid]) or timed_out
+        return Outcome([view(rt, rid, did[rid]) for rid in ids], preview, not preview.empty, timed_out=timed_out)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """How long ``--wait`` / ``--watch`` may take, and the clock and sleep they use (tests inject both)."""
+
+    timeout: float | None  # seconds; None: no deadline
+    sleep: Callable[[float], None]
+    interval: float = 60.0  # the longest single sleep
+
+    def deadline(self, now: datetime) -> datetime | None:
+        return None if self.timeout is None else now + timedelta(seconds=self.timeout)
+
+
+def _advance_until_settled(rt: ops.Runtime, rollout_id: str, wait: Waiting, did: list[str]) -> bool:
+    """True if the deadline passed first."""
+    deadline = wait.deadline(rt.clock())
+    while True:
+        result = ops.advance(rt, rollout_id)
+        did += result.did
+        if settled(result.rollout, result.next) != "moving":
+            return False
+        now = rt.clock()
+        if deadline is not None and now >= deadline:
+            return True
+        if result.next.kind != "wait":
+            continue  # something is due now (the gates of a stage just applied)
+        until = result.next.until or now + timedelta(seconds=wait.interval)
+        if deadline is not None:
+            until = min(until, deadline)
+        wait.sleep(max(0.0, min(wait.interval, (until - now).total_seconds())))
+
+
+def status(config: Path | None, rollout_id: str | None) -> Outcome:
+    """The named rollout; without one every active rollout, or the newest if none is active."""
+    with runtime(config) as rt:
+        ids = targets(rt, rollout_id, latest=True)
+        if not ids:
+            raise NotFoundError("no rollouts yet; `optctl rollout start PLAN` starts one")
+        return Outcome([view(rt, rid) for rid in ids])
+
+
+def watch(config: Path | None, rollout_id: str | None, wait: Waiting, show: Callable[[Outcome], None]) -> Outcome:
+    """``show`` the status whenever it changes until every rollout shown ends or needs a person, or the deadline."""
+    with runtime(config) as rt:
+        ids = targets(rt, rollout_id, latest=True)
+        if not ids:
+            raise NotFoundError("no rollouts yet; `optctl rollout start PLAN` starts one")
+        deadline = wait.deadline(rt.clock())
+        while True:
+            outcome = Outcome([view(rt, rid) for rid in ids])
+            show(outcome)
+            if all(v.settled != "moving" for v in outcome.views):
+                return outcome
+            if deadline is not None and rt.clock() >= deadline:
+                return Outcome(outcome.views, timed_out=True)
+            left = None if deadline is None else (deadline - rt.clock()).total_seconds()
+            wait.sleep(wait.interval if left is None else max(0.0, min(wait.interval, left)))
+
+
+def _simple(config: Path | None, rollout_id: str | None, every: bool, command: str, confirm: Confirm,
+            transition: Callable[[ops.Runtime, Rollout], str | None], act: Callable[[ops.Runtime, str], ops.Result],
+            none_active_note: str | None = None) -> Outcome:
+    """approve / pause / resume: a record-only write on one rollout (or, ``every``, all active ones)."""
+    with runtime(config) as rt:
+        ids = targets(rt, rollout_id, every=every)
+        if not ids:
+            if none_active_note is not None:
+                return Outcome([], notes=(none_active_note,))
+            raise _none_active()
+        rollouts = [rt.load(rid) for rid in ids]
+        preview = Preview(command)
+        for rollout in rollouts:
+            line = transition(rt, rollout)
+            if line:
+                preview.rollouts.append(rollout.id)
+                preview.transitions.append(f"{rollout.id}: {line}")
+        if not confirm(preview):
+            return Outcome([view(rt, rid) for rid in ids], preview)
+        did = {rid: act(rt, rid).did for rid in preview.rollouts}
+        return Outcome([view(rt, rid, did.get(rid, ())) for rid in ids], preview, True)
+
+
+def approve(config: Path | None, rollout_id: str | None, confirm: Confirm) -> Outcome:
+    def line(rt: ops.Runtime, rollout: Rollout) -> str:
+        index = rollout.current_stage()
+        where = f"stage {index + 1} ({rollout.stages[index].environment})" if index is not None else "no stage"
+        return f"{where}: approved by {rt.actor}"
+
+    return _simple(config, rollout_id, False, "approve", confirm, line, ops.approve)
+
+
+def pause(config: Path | None, rollout_id: str | None, reason: str, confirm: Confirm, every: bool = False) -> Outcome:
+    ops.require_reason(reason)
+    return _simple(config, rollout_id, every, "pause", confirm,
+                   lambda rt, r: "running -> paused" if r.state == "running" else None,
+                   lambda rt, rid: ops.pause(rt, rid, reason),
+                   none_active_note="no active rollout: nothing to pause; go on")
+
+
+def resume(config: Path | None, rollout_id: str | None, confirm: Confirm) -> Outcome:
+    return _simple(config, rollout_id, False, "resume", confirm, lambda rt, r: f"{r.state} -> running", ops.resume)
+
+
+def abort(config: Path | None, rollout_id: str | None, reason: str, confirm: Confirm, *, force: bool = False,
+          every: bool = False, on_step: Callable | None = None) -> Outcome:
+    ops.require_reason(reason)
+    with runtime(config, on_step) as rt:
+        ids = targets(rt, rollout_id, every=every)
+        if not ids:
+            raise _none_active()
+        rollouts = [rt.load(rid) for rid in ids]
+        preview = Preview("abort")
+        for rollout in rollouts:
+            preview_abort(rt, rollout, preview)
+        if not confirm(preview):
+            return Outcome([view(rt, rid) for rid in ids], preview)
+        did = {rid: ops.abort(rt, rid, reason, force).did for rid in ids}
+        return Outcome([view(rt, rid, did[rid]) for rid in ids], preview, True)
+
+
+def list_rollouts(config: Path | None) -> list[Rollout]:
+    from optctl.rollout.records import open_records
+    from optctl.settings.project import load_project
+
+    records = open_records(load_project(config))
+    try:
+        return records.list()
+    finally:
+        records.close()
+
+
+@dataclass(frozen=True)
+class PlanWritten:
+    text: str
+    path: Path | None
+
+
+def write_plan(services: str, soak: str, check: str | None, approval: bool, name: str,
+               out: Path | None, force: bool, savings_gate: str | None = None) -> PlanWritten:
+    """The guide's default plan as text, or written to ``out`` (never over a file without ``force``)."""
+    from optctl.rollout.plan import default_plan, plan_document
+    from optctl.savings.gate import parse_gate_spec
+
+    names = [s.strip() for s in services.split(",") if s.strip()]
+    gate = parse_gate_spec(savings_gate) if savings_gate else None
+    text = plan_document(default_plan(names, soak, check, approval, name, gate), json_format=bool(out and out.suffix == ".json"))
+    if out is None:
+        return PlanWritten(text, None)
+    if out.exists() and not force:
+        raise UsageError(f"{out}: already exists; pass --force to overwrite it, or choose another --out; nothing was written")
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"{out}: cannot write the plan ({err.strerror or err}); nothing was written") from None
+    return PlanWritten(text, out)
