@@ -17,7 +17,7 @@ from typing import Any, Iterator, Optional
 
 import typer
 
-from optctl.cli.options import ConfigOpt, DryRunOpt, Output, OutputOpt, YesOpt, confirm_write
+from optctl.cli.options import ConfigOpt, DryRunOpt, Output, OutputOpt, YesOpt
 
 app = typer.Typer(name="rollout", help="Staged rollouts: dev, staging, then production one service at a time, with gates.",
                   no_args_is_help=True, rich_markup_mode=None)
@@ -38,21 +38,24 @@ _STEPS = {
 }
 
 
-def _confirmer(output: Output, dry_run: bool, yes: bool) -> Any:
-    """The ``confirm`` edge the commands ask: show the preview, then ask, need --yes, or stop (--dry-run)."""
+def _edges(output: Output, dry_run: bool) -> Any:
+    """The terminal's edges: the preview printed (text output) before the question, and the question."""
+    from optctl.cli.terminal import ask
+    from optctl.commands.edges import Edges, show_nothing
     from optctl.render import rollout as render
+    from optctl.render.console import stdout
 
-    def confirm(preview: Any) -> bool:
-        if preview.empty:
-            return True  # nothing would change: nothing to ask
-        if output is Output.text:
-            render.preview_text(preview, dry_run)
-        if dry_run:
-            return False
-        confirm_write(yes, f"{preview.command}: go ahead?")
-        return True
+    def preview(planned: Any) -> None:
+        if not planned.empty:
+            render.preview_text(planned, dry_run, stdout())
 
-    return confirm
+    return Edges(confirm=ask, preview=preview if output is Output.text else show_nothing)
+
+
+def _options(config: Any, dry_run: bool, yes: bool, reason: Optional[str] = None) -> Any:
+    from optctl.commands.change import WriteOptions
+
+    return WriteOptions(None, config, reason, dry_run, yes)
 
 
 @contextmanager
@@ -68,12 +71,14 @@ def _spinner(output: Output) -> Iterator[Any]:
         yield lambda step, rollout: spinner.update(f"{rollout.id}: {_STEPS.get(step, step)}")
 
 
-def _show(outcome: Any, output: Output, dry_run: bool = False) -> None:
+def _show(outcome: Any, output: Output) -> None:
     from optctl.render import rollout as render
+    from optctl.render.console import stderr, stdout
 
-    for note in outcome.notes:
-        typer.echo(note, err=True)
-    (render.outcome_json if output is Output.json else render.outcome_text)(outcome, dry_run)
+    if output is Output.json:
+        render.outcome_json(outcome, stdout())
+    else:
+        render.outcome_text(outcome, stdout(), stderr())
 
 
 def _seconds(timeout: Optional[str]) -> Optional[float]:
@@ -119,8 +124,8 @@ def start(
     from optctl.commands import rollout as commands
 
     with _spinner(output) as on_step:
-        outcome = commands.start(config, plan_file, _confirmer(output, dry_run, yes), on_step)
-    _show(outcome, output, dry_run)
+        outcome = commands.start(plan_file, _options(config, dry_run, yes), _edges(output, dry_run), on_step)
+    _show(outcome, output)
     raise typer.Exit(outcome.exit_code)
 
 
@@ -138,8 +143,8 @@ def advance(
 
     waiting = commands.Waiting(_seconds(timeout), time.sleep) if wait else None
     with _spinner(output) as on_step:
-        outcome = commands.advance(config, rollout_id, _confirmer(output, dry_run, yes), wait=waiting, on_step=on_step)
-    _show(outcome, output, dry_run)
+        outcome = commands.advance(rollout_id, _options(config, dry_run, yes), _edges(output, dry_run), wait=waiting, on_step=on_step)
+    _show(outcome, output)
     raise typer.Exit(outcome.wait_exit_code() if wait else outcome.exit_code)
 
 
@@ -155,7 +160,7 @@ def status(
     from optctl.commands import rollout as commands
 
     if not watch:
-        outcome = commands.status(config, rollout_id)
+        outcome = commands.status(rollout_id, config)
         _show(outcome, output)
         raise typer.Exit(outcome.exit_code)
     import time
@@ -182,12 +187,11 @@ def _watch(config: Any, rollout_id: Optional[str], output: Output, waiting: Any)
             if screen is not None:
                 screen.update(render.outcome_view(outcome), refresh=True)
                 return
-            seen = [(v.rollout.id, v.rollout.version, [s.state for s in v.rollout.stages]) for v in outcome.views]
-            if seen != printed[0]:
-                printed[0] = seen
-                (render.outcome_json if output is Output.json else render.outcome_text)(outcome)
+            if outcome.fingerprint != printed[0]:
+                printed[0] = outcome.fingerprint
+                _show(outcome, output)
 
-        return commands.watch(config, rollout_id, waiting, show)
+        return commands.watch(rollout_id, waiting, show, config)
 
 
 @app.command("approve")
@@ -198,8 +202,8 @@ def approve(
     """Approve the current stage, as a principal other than the starter (see the README's security notes)."""
     from optctl.commands import rollout as commands
 
-    outcome = commands.approve(config, rollout_id, _confirmer(output, dry_run, yes))
-    _show(outcome, output, dry_run)
+    outcome = commands.approve(rollout_id, _options(config, dry_run, yes), _edges(output, dry_run))
+    _show(outcome, output)
     raise typer.Exit(outcome.exit_code)
 
 
@@ -213,8 +217,8 @@ def pause(
     """Stop advancing (gates are not evaluated, nothing is applied) until resume. No active rollout: says so, exit 0."""
     from optctl.commands import rollout as commands
 
-    outcome = commands.pause(config, rollout_id, reason, _confirmer(output, dry_run, yes), every)
-    _show(outcome, output, dry_run)
+    outcome = commands.pause(rollout_id, _options(config, dry_run, yes, reason), _edges(output, dry_run), every)
+    _show(outcome, output)
     raise typer.Exit(outcome.exit_code)
 
 
@@ -226,8 +230,8 @@ def resume(
     """Go on after a pause; gates that failed are evaluated afresh."""
     from optctl.commands import rollout as commands
 
-    outcome = commands.resume(config, rollout_id, _confirmer(output, dry_run, yes))
-    _show(outcome, output, dry_run)
+    outcome = commands.resume(rollout_id, _options(config, dry_run, yes), _edges(output, dry_run))
+    _show(outcome, output)
     raise typer.Exit(outcome.exit_code)
 
 
@@ -237,7 +241,9 @@ def list_(output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
     from optctl.commands import rollout as commands
     from optctl.render import rollout as render
 
-    (render.list_json if output is Output.json else render.list_text)(commands.list_rollouts(config))
+    from optctl.render.console import stdout
+
+    (render.list_json if output is Output.json else render.list_text)(commands.list_rollouts(config), stdout())
 
 
 @app.command("abort")
@@ -252,11 +258,10 @@ def abort(
     from optctl.commands import rollout as commands
 
     with _spinner(output) as on_step:
-        outcome = commands.abort(config, rollout_id, reason, _confirmer(output, dry_run, yes), force=force, every=every,
-                                 on_step=on_step)
-    _show(outcome, output, dry_run)
-    left_alone = any(stage.left_alone for v in outcome.views for stage in v.rollout.stages)
-    raise typer.Exit(1 if left_alone else 0)
+        outcome = commands.abort(rollout_id, _options(config, dry_run, yes, reason), _edges(output, dry_run), force=force,
+                                 every=every, on_step=on_step)
+    _show(outcome, output)
+    raise typer.Exit(outcome.abort_exit_code)
 
 
 def register(root: typer.Typer) -> None:

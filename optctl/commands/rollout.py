@@ -1,10 +1,9 @@
-"""The rollout commands as plain functions: each resolves the project, decides, asks through the
-``confirm`` it is given, acts, and returns a result object for ``render.rollout`` to show.
+"""The rollout commands as plain functions (``arguments, WriteOptions, Edges`` in, an ``Outcome`` out).
 
 Every write (start, advance, approve, pause, resume, abort) first builds a ``Preview``: the
 services whose caching it will flip (environment, before -> after) and the record's own
-transitions. ``confirm(preview)`` is the caller's edge: the CLI shows it, asks on a terminal,
-refuses off one without --yes, and answers False for --dry-run; nothing is written then.
+transitions. It goes to ``edges.preview``; then --dry-run stops (nothing written), --yes goes
+on, and otherwise ``edges.confirm`` asks a person (no terminal: refused, nothing written).
 
 Exit codes of the waiting commands (``advance --wait``, ``status --watch``) are distinct and
 documented in the README: 0 completed, 1 failed or aborted, 4 waiting for a person (an approval
@@ -13,13 +12,14 @@ or a pause), 5 timed out.
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator, Literal, Sequence
 
+from optctl.commands.change import WriteOptions
+from optctl.commands.edges import Edges
 from optctl.errors import NotFoundError, UsageError
 from optctl.rollout import machine
 from optctl.rollout import operations as ops
@@ -60,8 +60,6 @@ class Preview:
                 "changes": [vars(f) for f in self.flips]}
 
 
-Confirm = Callable[[Preview], bool]
-
 
 @dataclass(frozen=True)
 class View:
@@ -87,11 +85,25 @@ class Outcome:
     written: bool = False
     notes: tuple[str, ...] = ()
     timed_out: bool = False
+    dry_run: bool = False
+    cancelled: bool = False  # a person answered no
 
     @property
     def exit_code(self) -> int:
-        """For the one-shot commands: 1 if any rollout failed, was aborted or is held by a failed gate."""
-        return EXIT_FAILED if any(v.settled == "failed" for v in self.views) else 0
+        """For the one-shot commands: 1 if a person said no, or any rollout failed, was aborted or is
+        held by a failed gate."""
+        return EXIT_FAILED if self.cancelled or any(v.settled == "failed" for v in self.views) else 0
+
+    @property
+    def abort_exit_code(self) -> int:
+        """abort: 1 if a person said no, or a service was left alone (changed by hand since)."""
+        left_alone = any(stage.left_alone for v in self.views for stage in v.rollout.stages)
+        return EXIT_FAILED if self.cancelled or left_alone else 0
+
+    @property
+    def fingerprint(self) -> tuple:
+        """Changes whenever what ``status`` shows changes (``--watch`` off a terminal prints each once)."""
+        return tuple((v.rollout.id, v.rollout.version, tuple(s.state for s in v.rollout.stages)) for v in self.views)
 
     def wait_exit_code(self) -> int:
         """For ``--wait`` / ``--watch``: the documented distinct codes."""
@@ -118,9 +130,30 @@ def settled(rollout: Rollout, action: machine.Action) -> Settled:
 
 
 @contextmanager
-def runtime(config: Path | None, on_step: Callable[[str, Rollout], None] | None = None) -> Iterator[ops.Runtime]:
-    with ops.opened_runtime(config, os.environ.get("OPTCTL_ACTOR"), on_step) as rt:
+def runtime(config: Path | None, edges: Edges, on_step: Callable[[str, Rollout], None] | None = None,
+            clock: Callable[[], datetime] | None = None) -> Iterator[ops.Runtime]:
+    project = edges.load_project(config)
+    with ops.opened_runtime(project, edges.actor(), edges.open_store, on_step, clock or ops.utc_now) as rt:
         yield rt
+
+
+def _go_ahead(preview: Preview, options: WriteOptions, edges: Edges) -> bool | None:
+    """True: write. False: --dry-run, nothing to write. None: a person said no."""
+    edges.preview(preview)
+    if preview.empty:
+        return True
+    if options.dry_run:
+        return False
+    if options.yes:
+        return True
+    answer = edges.confirm(f"{preview.command}: go ahead?")
+    if answer is None:
+        raise UsageError("not a terminal, so nothing to ask: pass --yes to write, or --dry-run to only look; nothing was written")
+    return True if answer else None
+
+
+def _stopped(views: list[View], preview: Preview, go: bool | None, notes: tuple[str, ...] = ()) -> Outcome:
+    return Outcome(views, preview, notes=notes, dry_run=go is False, cancelled=go is None)
 
 
 def view(rt: ops.Runtime, rollout_id: str, did: Sequence[str] = ()) -> View:
@@ -182,32 +215,31 @@ def _restore_flips(rt: ops.Runtime, rollout: Rollout) -> list[Flip]:
 def preview_advance(rt: ops.Runtime, rollout: Rollout, preview: Preview) -> None:
     now = rt.clock()
     action = machine.next_action(machine.observe(rollout, now), now)
-    label = f"{rollout.id}:"
-    if action.kind == "apply":
-        stage = rollout.stages[action.stage]
-        preview.transitions.append(f"{label} apply stage {action.stage + 1} ({stage.environment})"
+    label, index = f"{rollout.id}:", action.stage
+    if action.kind == "apply" and index is not None:
+        stage = rollout.stages[index]
+        preview.transitions.append(f"{label} apply stage {index + 1} ({stage.environment})"
                                    + (" (finishing the interrupted apply)" if rollout.step else ""))
-        preview.flips += _stage_flips(rt, rollout, action.stage)
-    elif action.kind in ("evaluate", "promote"):
-        stage = rollout.stages[action.stage]
-        following = action.stage + 1 if action.stage + 1 < len(rollout.stages) else None
+        preview.flips += _stage_flips(rt, rollout, index)
+    elif action.kind in ("evaluate", "promote") and index is not None:
+        stage = rollout.stages[index]
+        when = "if the gates pass" if action.kind == "evaluate" else None
         if action.kind == "evaluate":
             kinds = ", ".join(stage.gates[i].kind for i in action.gates)
-            preview.transitions.append(f"{label} run the gates of stage {action.stage + 1} ({stage.environment}): {kinds}")
-        when = "if the gates pass" if action.kind == "evaluate" else None
-        if following is None:
-            preview.transitions.append(f"{label} stage {action.stage + 1} passes and the rollout completes" + (f" {when}" if when else ""))
+            preview.transitions.append(f"{label} run the gates of stage {index + 1} ({stage.environment}): {kinds}")
+        if index + 1 == len(rollout.stages):
+            preview.transitions.append(f"{label} stage {index + 1} passes and the rollout completes" + (f" {when}" if when else ""))
         else:
-            after = rollout.stages[following]
-            preview.transitions.append(f"{label} stage {action.stage + 1} passes, stage {following + 1} ({after.environment}) is applied"
+            after = rollout.stages[index + 1]
+            preview.transitions.append(f"{label} stage {index + 1} passes, stage {index + 2} ({after.environment}) is applied"
                                        + (f" {when}" if when else ""))
-            preview.flips += _stage_flips(rt, rollout, following, when)
+            preview.flips += _stage_flips(rt, rollout, index + 1, when)
     elif action.kind == "rollback":
         preview.transitions.append(f"{label} roll back ({action.reason})")
         preview.flips += _restore_flips(rt, rollout)
     elif action.kind == "complete":
         preview.transitions.append(f"{label} running -> completed")
-    if preview.transitions:
+    if preview.transitions and preview.transitions[-1].startswith(label):
         preview.rollouts.append(rollout.id)
 
 
@@ -220,9 +252,10 @@ def preview_abort(rt: ops.Runtime, rollout: Rollout, preview: Preview) -> None:
 # --- commands ---------------------------------------------------------------------------------
 
 
-def start(config: Path | None, plan_file: str, confirm: Confirm, on_step: Callable | None = None) -> Outcome:
+def start(plan_file: str, options: WriteOptions = WriteOptions(), edges: Edges = Edges(),
+          on_step: Callable | None = None) -> Outcome:
     plan, warnings = ops.load_plan(plan_file)
-    with runtime(config, on_step) as rt:
+    with runtime(options.config, edges, on_step) as rt:
         resolved = ops.resolve(rt, plan)
         preview = Preview("start")
         first = plan.stages[0]
@@ -231,17 +264,18 @@ def start(config: Path | None, plan_file: str, confirm: Confirm, on_step: Callab
         preview.flips += [Flip(first.environment, s, _enabled(documents[s].optimization), True)
                           for s in resolved.services[0] if not _enabled(documents[s].optimization)]
         notes = tuple(warnings) + tuple(resolved.skipped)
-        if not confirm(preview):
-            return Outcome([], preview, notes=notes)
+        go = _go_ahead(preview, options, edges)
+        if not go:
+            return _stopped([], preview, go, notes)
         result = ops.start(rt, plan, resolved)
         return Outcome([view(rt, result.rollout.id, result.did)], preview, True, notes)
 
 
-def advance(config: Path | None, rollout_id: str | None, confirm: Confirm, *, every: bool = False,
+def advance(rollout_id: str | None, options: WriteOptions = WriteOptions(), edges: Edges = Edges(), *,
             wait: Waiting | None = None, on_step: Callable | None = None) -> Outcome:
     """Advance the named rollout (without one: every active rollout); with ``wait``, again and again
     through soaks and retries until it ends, a person is needed, or the deadline passes."""
-    with runtime(config, on_step) as rt:
+    with runtime(options.config, edges, on_step, wait.clock if wait else None) as rt:
         ids = targets(rt, rollout_id, every=True)
         if not ids:
             raise _none_active()
@@ -250,8 +284,9 @@ def advance(config: Path | None, rollout_id: str | None, confirm: Confirm, *, ev
         preview = Preview("advance")
         for rid in ids:
             preview_advance(rt, rt.records.get(rid), preview)
-        if not preview.empty and not confirm(preview):
-            return Outcome([view(rt, rid) for rid in ids], preview)
+        go = _go_ahead(preview, options, edges)
+        if not go:
+            return _stopped([view(rt, rid) for rid in ids], preview, go)
         did: dict[str, list[str]] = {rid: [] for rid in ids}
         timed_out = False
         for rid in ids:
@@ -269,6 +304,7 @@ class Waiting:
     timeout: float | None  # seconds; None: no deadline
     sleep: Callable[[float], None]
     interval: float = 60.0  # the longest single sleep
+    clock: Callable[[], datetime] | None = None  # None: the real clock
 
     def deadline(self, now: datetime) -> datetime | None:
         return None if self.timeout is None else now + timedelta(seconds=self.timeout)
@@ -293,18 +329,19 @@ def _advance_until_settled(rt: ops.Runtime, rollout_id: str, wait: Waiting, did:
         wait.sleep(max(0.0, min(wait.interval, (until - now).total_seconds())))
 
 
-def status(config: Path | None, rollout_id: str | None) -> Outcome:
+def status(rollout_id: str | None, config: Path | None = None, edges: Edges = Edges()) -> Outcome:
     """The named rollout; without one every active rollout, or the newest if none is active."""
-    with runtime(config) as rt:
+    with runtime(config, edges) as rt:
         ids = targets(rt, rollout_id, latest=True)
         if not ids:
             raise NotFoundError("no rollouts yet; `optctl rollout start PLAN` starts one")
         return Outcome([view(rt, rid) for rid in ids])
 
 
-def watch(config: Path | None, rollout_id: str | None, wait: Waiting, show: Callable[[Outcome], None]) -> Outcome:
+def watch(rollout_id: str | None, wait: Waiting, show: Callable[[Outcome], None], config: Path | None = None,
+          edges: Edges = Edges()) -> Outcome:
     """``show`` the status whenever it changes until every rollout shown ends or needs a person, or the deadline."""
-    with runtime(config) as rt:
+    with runtime(config, edges, clock=wait.clock) as rt:
         ids = targets(rt, rollout_id, latest=True)
         if not ids:
             raise NotFoundError("no rollouts yet; `optctl rollout start PLAN` starts one")
@@ -320,11 +357,11 @@ def watch(config: Path | None, rollout_id: str | None, wait: Waiting, show: Call
             wait.sleep(wait.interval if left is None else max(0.0, min(wait.interval, left)))
 
 
-def _simple(config: Path | None, rollout_id: str | None, every: bool, command: str, confirm: Confirm,
+def _simple(rollout_id: str | None, every: bool, command: str, options: WriteOptions, edges: Edges,
             transition: Callable[[ops.Runtime, Rollout], str | None], act: Callable[[ops.Runtime, str], ops.Result],
             none_active_note: str | None = None) -> Outcome:
     """approve / pause / resume: a record-only write on one rollout (or, ``every``, all active ones)."""
-    with runtime(config) as rt:
+    with runtime(options.config, edges) as rt:
         ids = targets(rt, rollout_id, every=every)
         if not ids:
             if none_active_note is not None:
@@ -337,37 +374,40 @@ def _simple(config: Path | None, rollout_id: str | None, every: bool, command: s
             if line:
                 preview.rollouts.append(rollout.id)
                 preview.transitions.append(f"{rollout.id}: {line}")
-        if not confirm(preview):
-            return Outcome([view(rt, rid) for rid in ids], preview)
+        go = _go_ahead(preview, options, edges)
+        if not go:
+            return _stopped([view(rt, rid) for rid in ids], preview, go)
         did = {rid: act(rt, rid).did for rid in preview.rollouts}
         return Outcome([view(rt, rid, did.get(rid, ())) for rid in ids], preview, True)
 
 
-def approve(config: Path | None, rollout_id: str | None, confirm: Confirm) -> Outcome:
+def approve(rollout_id: str | None, options: WriteOptions = WriteOptions(), edges: Edges = Edges()) -> Outcome:
     def line(rt: ops.Runtime, rollout: Rollout) -> str:
         index = rollout.current_stage()
         where = f"stage {index + 1} ({rollout.stages[index].environment})" if index is not None else "no stage"
         return f"{where}: approved by {rt.actor}"
 
-    return _simple(config, rollout_id, False, "approve", confirm, line, ops.approve)
+    return _simple(rollout_id, False, "approve", options, edges, line, ops.approve)
 
 
-def pause(config: Path | None, rollout_id: str | None, reason: str, confirm: Confirm, every: bool = False) -> Outcome:
+def pause(rollout_id: str | None, options: WriteOptions = WriteOptions(), edges: Edges = Edges(), every: bool = False) -> Outcome:
+    reason = options.reason or ""
     ops.require_reason(reason)
-    return _simple(config, rollout_id, every, "pause", confirm,
+    return _simple(rollout_id, every, "pause", options, edges,
                    lambda rt, r: "running -> paused" if r.state == "running" else None,
                    lambda rt, rid: ops.pause(rt, rid, reason),
                    none_active_note="no active rollout: nothing to pause; go on")
 
 
-def resume(config: Path | None, rollout_id: str | None, confirm: Confirm) -> Outcome:
-    return _simple(config, rollout_id, False, "resume", confirm, lambda rt, r: f"{r.state} -> running", ops.resume)
+def resume(rollout_id: str | None, options: WriteOptions = WriteOptions(), edges: Edges = Edges()) -> Outcome:
+    return _simple(rollout_id, False, "resume", options, edges, lambda rt, r: f"{r.state} -> running", ops.resume)
 
 
-def abort(config: Path | None, rollout_id: str | None, reason: str, confirm: Confirm, *, force: bool = False,
+def abort(rollout_id: str | None, options: WriteOptions = WriteOptions(), edges: Edges = Edges(), *, force: bool = False,
           every: bool = False, on_step: Callable | None = None) -> Outcome:
+    reason = options.reason or ""
     ops.require_reason(reason)
-    with runtime(config, on_step) as rt:
+    with runtime(options.config, edges, on_step) as rt:
         ids = targets(rt, rollout_id, every=every)
         if not ids:
             raise _none_active()
@@ -375,17 +415,17 @@ def abort(config: Path | None, rollout_id: str | None, reason: str, confirm: Con
         preview = Preview("abort")
         for rollout in rollouts:
             preview_abort(rt, rollout, preview)
-        if not confirm(preview):
-            return Outcome([view(rt, rid) for rid in ids], preview)
+        go = _go_ahead(preview, options, edges)
+        if not go:
+            return _stopped([view(rt, rid) for rid in ids], preview, go)
         did = {rid: ops.abort(rt, rid, reason, force).did for rid in ids}
         return Outcome([view(rt, rid, did[rid]) for rid in ids], preview, True)
 
 
-def list_rollouts(config: Path | None) -> list[Rollout]:
+def list_rollouts(config: Path | None = None, edges: Edges = Edges()) -> list[Rollout]:
     from optctl.rollout.records import open_records
-    from optctl.settings.project import load_project
 
-    records = open_records(load_project(config))
+    records = open_records(edges.load_project(config))
     try:
         return records.list()
     finally:

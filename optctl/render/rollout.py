@@ -11,12 +11,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Sequence
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from optctl.documents.redact import redact
-from optctl.render.console import emit_json, stdout
+from optctl.render.console import emit_json
 
 if TYPE_CHECKING:
     from optctl.commands.rollout import Outcome, Preview
@@ -92,14 +92,10 @@ def _gate_json(gate: GateStatus, stage: StageRecord, now: datetime) -> dict[str,
     return shown
 
 
-def status_json(*args: Any, **kwargs: Any) -> None:
-    emit_json(status_payload(*args, **kwargs))
-
-
-def list_json(rollouts: Sequence[Rollout]) -> None:
+def list_json(rollouts: Sequence[Rollout], console: Console) -> None:
     emit_json({"schema_version": SCHEMA_VERSION, "rollouts": [
         {"id": r.id, "name": r.name, "state": r.state, "started_by": r.started_by, "started_at": r.started_at,
-         "updated_at": r.updated_at, "stage": _position(r)} for r in rollouts]})
+         "updated_at": r.updated_at, "stage": _position(r)} for r in rollouts]}, console.file)
 
 
 # --- people ------------------------------------------------------------------------------
@@ -135,10 +131,6 @@ def status_view(rollout: Rollout, events: Sequence[Event], next_action: Action, 
         parts.extend(Text(f"  {e.at}  {e.actor:<12} {e.kind}" + (f" stage {e.stage}" if e.stage else "") + (f": {e.detail}" if e.detail else ""),
                           style="dim", overflow="fold") for e in events)
     return Group(*parts)
-
-
-def status_text(*args: Any, **kwargs: Any) -> None:
-    stdout().print(status_view(*args, **kwargs))
 
 
 def _services(stage: StageRecord) -> Text:
@@ -184,8 +176,7 @@ def _next_text(rollout: Rollout, action: Action, now: datetime) -> str:
     return f"`optctl rollout advance {rollout.id}` will {action.kind}" + (f" stage {action.stage + 1}" if action.stage is not None else "")
 
 
-def list_text(rollouts: Sequence[Rollout]) -> None:
-    console = stdout()
+def list_text(rollouts: Sequence[Rollout], console: Console) -> None:
     if not rollouts:
         console.print("no rollouts yet; `optctl rollout plan --services a,b -o plan.yaml` then `optctl rollout start plan.yaml`")
         return
@@ -225,22 +216,28 @@ def _flag(value: bool | None) -> str:
     return "absent" if value is None else str(value).lower()
 
 
-def preview_text(preview: Preview, dry_run: bool) -> None:
-    stdout().print(preview_view(preview, dry_run))
+def preview_text(preview: Preview, dry_run: bool, console: Console) -> None:
+    console.print(preview_view(preview, dry_run))
 
 
 def outcome_view(outcome: Outcome) -> RenderableType:
     return Group(*(status_view(v.rollout, v.events, v.next, v.now, v.did) for v in outcome.views))
 
 
-def outcome_text(outcome: Outcome, dry_run: bool = False) -> None:
-    if dry_run:
+def outcome_text(outcome: Outcome, console: Console, errors: Console) -> None:
+    for note in outcome.notes:
+        errors.print(note, markup=False, highlight=False)
+    if outcome.cancelled:
+        errors.print("cancelled; nothing was written", markup=False)
+    if outcome.dry_run or outcome.cancelled:
         return  # the preview was the answer
     for view in outcome.views:
-        status_text(view.rollout, view.events, view.next, view.now, view.did)
+        console.print(status_view(view.rollout, view.events, view.next, view.now, view.did))
+    if outcome.timed_out:
+        errors.print("timed out (--timeout); the rollout goes on without this command", markup=False)
 
 
-def outcome_json(outcome: Outcome, dry_run: bool = False) -> None:
+def outcome_json(outcome: Outcome, console: Console) -> None:
     """One rollout: the status payload (``rollout``); several: ``rollouts``; plus the preview, and
     ``dry_run``/``timed_out`` when they apply. Fields are only ever added."""
     payloads = [status_payload(v.rollout, v.events, v.next, v.now, v.did) for v in outcome.views]
@@ -250,5 +247,6 @@ def outcome_json(outcome: Outcome, dry_run: bool = False) -> None:
     shown["rollouts"] = [p["rollout"] for p in payloads]
     if outcome.preview is not None:
         shown["preview"] = redact(outcome.preview.to_json())
-    shown |= {"dry_run": dry_run, "written": outcome.written, "timed_out": outcome.timed_out, "notes": list(outcome.notes)}
-    emit_json(shown)
+    shown |= {"dry_run": outcome.dry_run, "written": outcome.written, "cancelled": outcome.cancelled,
+              "timed_out": outcome.timed_out, "notes": list(outcome.notes)}
+    emit_json(shown, console.file)

@@ -13,7 +13,7 @@ import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 from optctl.services import changes
 from optctl.errors import NotFoundError, OptctlError, UsageError
@@ -23,6 +23,7 @@ from optctl.rollout.records.base import Event, Principal, RecordStore
 from optctl.rollout.gates import Evaluators, GateContext
 from optctl.rollout.plan import Plan, semantic_findings
 from optctl.rollout.state import Applied, Rollout, RolloutState, iso
+from optctl.settings.project import EnvironmentConfig, Project
 from optctl.stores.base import Store, StoredDocument
 
 
@@ -309,16 +310,14 @@ def utc_now() -> datetime:
 
 
 @contextmanager
-def opened_runtime(config: Any, label: str | None, on_step: Callable[[str, Rollout], None] | None = None,
-                   project: Any = None) -> Iterator[Runtime]:
+def opened_runtime(project: Project, label: str | None, open_store: Callable[[EnvironmentConfig], Store],
+                   on_step: Callable[[str, Rollout], None] | None = None,
+                   clock: Callable[[], datetime] | None = None) -> Iterator[Runtime]:
     """The real edges: the project's environments and its rollout records (``[rollouts]``), the
     principal the record store vouches for (``label`` is OPTCTL_ACTOR), bound to the stores resolved."""
     from optctl.rollout import binding
     from optctl.rollout.records import open_records
-    from optctl.settings.project import load_project
-    from optctl.stores.factory import open_store
 
-    project = project or load_project(config)
     records = open_records(project)
     opened: dict[str, Store] = {}
 
@@ -328,7 +327,7 @@ def opened_runtime(config: Any, label: str | None, on_step: Callable[[str, Rollo
         return opened[env]
 
     try:
-        yield Runtime(records, store, utc_now, records.principal(label), on_step=on_step or (lambda step, rollout: None),
+        yield Runtime(records, store, clock or utc_now, records.principal(label), on_step=on_step or (lambda step, rollout: None),
                       bind=lambda environments: binding.bind(project, environments),
                       check_binding=lambda rollout: binding.check(rollout.id, rollout.bound, project))
     finally:

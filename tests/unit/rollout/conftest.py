@@ -96,5 +96,8 @@ def kill_an_advance_after_its_write(actor: str = "cron") -> None:
         if step == "apply:written":
             raise Killed()
 
-    with pytest.raises(Killed), operations.opened_runtime(None, actor, kill) as rt:
+    from optctl.settings.project import load_project
+    from optctl.stores.factory import open_store
+
+    with pytest.raises(Killed), operations.opened_runtime(load_project(None), actor, open_store, kill) as rt:
         operations.advance(rt, rt.records.list(["running"])[0].id)
