@@ -30,12 +30,12 @@ def _one_run(folder: Path, count: int) -> dict[str, float]:
         {"environment": name, "services": services} for name in ("dev", "staging", "production")]}))
     os.chdir(folder)  # no optctl.toml up from here: the embedded store
     argv = {
-        "start": ["rollout", "start", str(plan)],
-        "advance (stage 2)": ["rollout", "advance"],
-        "advance (stage 3)": ["rollout", "advance"],
+        "start": ["rollout", "start", str(plan), "--yes"],
+        "advance (stage 2)": ["rollout", "advance", "--yes"],
+        "advance (stage 3)": ["rollout", "advance", "--yes"],
         "status": ["rollout", "status"],
         "status --output json": ["rollout", "status", "--output", "json"],
-        "abort": ["rollout", "abort", "--reason", "bench"],
+        "abort": ["rollout", "abort", "--reason", "bench", "--yes"],
     }
     return {step: _timed(argv[step], env) for step in STEPS}
 

@@ -182,7 +182,7 @@ def test_bad_input_is_one_line_and_exit_2_or_1(capsys, tmp_path, args, said):
 
 def test_rollout_plan_adds_a_savings_gate_that_validate_accepts(capsys):
     code, out, err = run(capsys, "rollout", "plan", "--services", "query", "--soak", "24h",
-                         "--savings-gate", "min_calls=200,min_cache_read_ratio=0.3,max_cost_change=-0.1", "-o", "plan.yaml")
+                         "--savings-gate", "min_calls=200,min_cache_read_ratio=0.3,max_cost_change=-0.1", "--out", "plan.yaml")
     assert code == 0, err
     plan = yaml.safe_load(Path("plan.yaml").read_text())
     assert plan["stages"][0]["gates"][1] == {"kind": "savings", "min_calls": 200, "min_cache_read_ratio": 0.3, "max_cost_change": -0.1}
