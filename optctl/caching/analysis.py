@@ -20,7 +20,7 @@ from optctl.providers.rules import Model, Rules
 from optctl.caching.tokens.counters import BlockTokens, Counter
 from optctl.contract.findings import Finding, error, warning
 
-MARKER_LABELS = {"new": "new", "caller": "caller's", "dropped": "dropped", None: "none"}
+MARKER_LABELS = {"new": "new", "caller": "caller's", "automatic": "automatic", "dropped": "dropped", "rejected": "rejected", None: "none"}
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,9 @@ class FixtureReport:
     total_is_exact: bool = False  # counted by the provider; otherwise every figure is an estimate
     wrapper_claimed_tokens: int | None = None
     emitted: Any = None  # the request with markers, when asked for
+    client: str = "sdk"
+    read_tokens: int = 0  # what a later call reads back (breakpoints in a changing final message are rewritten)
+    rejected: bool = False  # the client or the API refuses the request as sent
 
     @property
     def after_last_breakpoint(self) -> int:
@@ -68,8 +71,9 @@ class FixtureReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "path": self.path, "model": self.model, "strategy": self.strategy, "tokenizer": self.tokenizer,
+            "path": self.path, "model": self.model, "strategy": self.strategy, "client": self.client, "tokenizer": self.tokenizer,
             "total_tokens": self.total_tokens, "total_is_exact": self.total_is_exact, "cached_tokens": self.cached_tokens,
+            "read_tokens": self.read_tokens, "rejected": self.rejected,
             "tokens_after_last_breakpoint": self.after_last_breakpoint,
             "breakpoints": self.breakpoints,
             "findings": [finding_json(f) for f in self.findings],
@@ -102,7 +106,7 @@ def analyse(
 
 def _analyse_one(path: str, request: Request, counted: list[BlockTokens], cache: CacheConfig, provider_name: str | None,
                  rules: Rules, tokenizer: str, strategy: str, calls: int, emit: bool) -> FixtureReport:
-    report = FixtureReport(path, request.model, strategy, tokenizer, findings=list(request.findings))
+    report = FixtureReport(path, request.model, strategy, tokenizer, findings=list(request.findings), client=request.client)
     tokens = [c.tokens for c in counted]
     report.total_tokens = sum(tokens)
     model = rules.model(request.model) if request.model else None
@@ -112,7 +116,7 @@ def _analyse_one(path: str, request: Request, counted: list[BlockTokens], cache:
         report.findings.append(error("unknown-model", "/model", f"model {request.model!r} is not in the models table; see `optctl models` or pass --models-file"))
     if model is not None and model.retired:
         report.findings.append(warning("model-retired", "/model", f"{model.family} is retired: {model.status_note or 'see `optctl models`'}"))
-    if model is None or not report.ok:
+    if model is None or not request.readable:
         report.blocks = _rows(request, counted, place.Placement(strategy), [])
         return report
     if model.context_window and report.total_tokens > model.context_window:
@@ -127,8 +131,11 @@ def _analyse_one(path: str, request: Request, counted: list[BlockTokens], cache:
         report.findings += _wrapper_findings(request, tokens, placement, outcome, model)
     report.wrapper_claimed_tokens = placement.wrapper_claimed_tokens
     report.cached_tokens = outcome.cached_tokens
+    report.read_tokens = outcome.read_tokens
+    report.rejected = outcome.rejected
     report.breakpoints = [{"location": request.blocks[b.block].location, "prefix_tokens": b.prefix_tokens, "ttl": b.ttl,
-                           "origin": b.origin, "effective": b.effective} for b in outcome.breakpoints]
+                           "origin": b.origin, "effective": b.effective, "written_every_call": b.every_call}
+                          for b in outcome.breakpoints]
     report.blocks = _rows(request, counted, placement, outcome.breakpoints)
     priced = prices.of_model(rules, model, report.total_tokens)
     if priced is None:
@@ -144,6 +151,8 @@ def _place(strategy: str, request: Request, tokens: list[int], cache: CacheConfi
     if strategy == "wrapper":
         supported = bool(rules.provider(provider).get("supports_markers"))
         return place.place_wrapper(request, cache, supported, provider, rules.default_ttl(model.provider))
+    if strategy == "auto":
+        return place.place_auto(request, cache, model, rules)
     return place.place_optimal(request, tokens, cache, model, rules)
 
 
@@ -167,13 +176,17 @@ def _wrapper_findings(request: Request, tokens: list[int], placement: place.Plac
 
 
 def _rows(request: Request, counted: list[BlockTokens], placement: place.Placement, breakpoints: list[place.Breakpoint]) -> list[BlockRow]:
-    markers = {b.block: (b.origin, b.ttl) for b in breakpoints}
-    markers.update({m.block: ("dropped", m.ttl) for m in placement.markers if m.on_message})
+    markers: dict[int, tuple[str | None, str | None]] = {
+        i: (request.caller_fates[b.pointer], None) for i, b in enumerate(request.blocks)
+        if request.caller_fates.get(b.pointer) in ("dropped", "rejected")}
+    markers.update({b.block: (b.origin, b.ttl) for b in breakpoints})
+    markers.update({m.block: (request.blocks[m.block].message_fate, m.ttl) for m in placement.markers if m.on_message})
     rows, running = [], 0
     for i, (block, count) in enumerate(zip(request.blocks, counted)):
         running += count.tokens
         origin, ttl = markers.get(i, (None, None))
-        reason = placement.reasons.get(i, "the caller's marker" if origin == "caller" else "")
+        reason = placement.reasons.get(i, {"caller": "the caller's marker", "dropped": f"the marker is dropped by the {request.client} client",
+                                           "rejected": "the API rejects a marker here"}.get(origin or "", ""))
         rows.append(BlockRow(block.location, block.role, block.type, count.tokens, running, MARKER_LABELS[origin], ttl,
                              count.estimate, count.how, reason))
     return rows

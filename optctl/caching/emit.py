@@ -2,7 +2,9 @@
 
 "Zero breaking changes" means the only differences from the input are the markers, and a
 string content turned into one text block where a marker has to go (a test checks this on
-every fixture). The wrapper's own message-level marker is reproduced as the wrapper sends it.
+every fixture). The wrapper's own message-level marker is reproduced as the wrapper sends it;
+automatic caching is the request's top-level ``cache_control``; optctl's own ``optctl`` key
+(``final_message_repeats``) is not part of the request and is left out.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import copy
 from typing import Any
 
 from optctl.caching.placement import Placement
-from optctl.caching.request import Request
+from optctl.caching.request import OPTCTL_KEY, Request
+
 
 def marker(ttl: str, default_ttl: str) -> dict[str, str]:
     """The provider's default TTL is left implicit, as the wrapper and most callers write it."""
@@ -20,6 +23,10 @@ def marker(ttl: str, default_ttl: str) -> dict[str, str]:
 
 def emit_request(request: Request, placement: Placement, default_ttl: str) -> Any:
     data = copy.deepcopy(request.data)
+    if isinstance(data, dict):
+        data.pop(OPTCTL_KEY, None)
+        if placement.automatic_ttl is not None:
+            data["cache_control"] = marker(placement.automatic_ttl, default_ttl)
     for new in placement.markers:
         block = request.blocks[new.block]
         parts = [int(p) if p.isdigit() else p for p in block.pointer.strip("/").split("/")]

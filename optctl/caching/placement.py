@@ -1,6 +1,6 @@
 """Where cache markers go, and what the provider then really caches.
 
-Two strategies propose markers for a ``Request``:
+Three strategies propose markers for a ``Request``:
 
 * ``wrapper``: exactly what the deployed wrapper (PipesHub ``CacheManager.inject_cache_markers``)
   does: it walks the ``messages`` list only, estimates each text with ``ceil(len/4)``,
@@ -11,6 +11,8 @@ Two strategies propose markers for a ``Request``:
   conversation history (the final message is the part that changes between calls), each
   prefix at or above the model's minimum, no more than the lookback window apart, TTLs
   non-increasing.
+* ``auto``: automatic caching, one top-level ``cache_control`` on the request, which the
+  provider applies to the last cacheable block; it takes one of the breakpoint slots.
 
 ``evaluate`` then applies the provider's rules to either proposal: a message-level marker is
 dropped, a fifth breakpoint or a 1h-after-5m marker gets the request rejected, a prefix
@@ -27,7 +29,7 @@ from optctl.providers.rules import Model, Rules
 from optctl.caching.tokens.counters import wrapper_estimate
 from optctl.contract.findings import Finding, error, warning
 
-STRATEGIES = ("wrapper", "optimal")
+STRATEGIES = ("wrapper", "optimal", "auto")
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class CacheConfig:
 class Marker:
     block: int  # index in request.blocks
     ttl: str
-    origin: str  # "new" | "caller"
+    origin: str  # "new" | "caller" | "automatic"
     on_message: bool = False  # the wrapper's marker on a message dict (string content)
 
 
@@ -73,6 +75,7 @@ class Placement:
     findings: list[Finding] = field(default_factory=list)
     wrapper_claimed_tokens: int | None = None
     active: bool = True  # False when the injector does not run (caching off, provider unsupported)
+    automatic_ttl: str | None = None  # the strategy turns automatic caching on, with this TTL
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ class Breakpoint:
     origin: str
     prefix_tokens: int
     effective: bool  # the provider caches this prefix
+    every_call: bool = False  # in the final message, which is not said to repeat: written on every call, never read
 
 
 @dataclass
@@ -92,14 +96,19 @@ class Outcome:
     cached_tokens: int
 
     @property
-    def written(self) -> list[tuple[int, str]]:
-        """(tokens, ttl) of each cached segment: from one effective breakpoint to the next."""
+    def written(self) -> list[tuple[int, str, bool]]:
+        """(tokens, ttl, written on every call) of each cached segment: from one effective breakpoint to the next."""
         segments, previous = [], 0
         for b in self.breakpoints:
             if b.effective and b.prefix_tokens > previous:
-                segments.append((b.prefix_tokens - previous, b.ttl))
+                segments.append((b.prefix_tokens - previous, b.ttl, b.every_call))
                 previous = b.prefix_tokens
         return segments
+
+    @property
+    def read_tokens(self) -> int:
+        """What a later call reads back: the prefix up to the last breakpoint that is not rewritten every call."""
+        return max((b.prefix_tokens for b in self.breakpoints if b.effective and not b.every_call), default=0)
 
 
 def prefix_sums(tokens: list[int]) -> list[int]:
@@ -111,7 +120,20 @@ def prefix_sums(tokens: list[int]) -> list[int]:
 
 
 def caller_markers(request: Request) -> list[Marker]:
+    """The caller's markers that reach the API (the client has already dropped the others)."""
     return [Marker(i, b.caller_ttl, "caller") for i, b in enumerate(request.blocks) if b.caller_ttl is not None]
+
+
+def last_cacheable(request: Request) -> int | None:
+    """Where the provider puts an automatic marker: the last block that can carry one."""
+    return max((i for i, b in enumerate(request.blocks) if b.markable), default=None)
+
+
+def automatic_marker(request: Request, placement: Placement | None = None) -> Marker | None:
+    """The request's top-level marker (the fixture's own, or the ``auto`` strategy's), where the provider applies it."""
+    ttl = request.automatic_ttl or (placement.automatic_ttl if placement else None)
+    index = last_cacheable(request)
+    return Marker(index, ttl, "automatic") if ttl is not None and index is not None else None
 
 
 def over_the_limit(request: Request, markers: list[Marker], limit: int | None) -> Finding | None:
@@ -195,7 +217,7 @@ def place_optimal(request: Request, tokens: list[int], cache: CacheConfig, model
         placement.findings.append(warning("provider-unsupported", "", f"provider {model.provider!r} takes no cache markers"))
         return placement
     existing = caller_markers(request)
-    budget = provider["max_breakpoints"] - len(existing)
+    budget = provider["max_breakpoints"] - len(existing) - (automatic_marker(request) is not None)
     prefix = prefix_sums(tokens)
     taken = {m.block for m in existing}
     for index, reason in _boundaries(request):
@@ -218,14 +240,25 @@ def place_optimal(request: Request, tokens: list[int], cache: CacheConfig, model
 def _boundaries(request: Request) -> list[tuple[int, str]]:
     """Best places for a breakpoint, most valuable first: the end of the stable prefix."""
     blocks = request.blocks
-    final = max((b.message for b in blocks if b.section == "messages" and b.message is not None), default=None)
+    final = final_message(request)
     history = [i for i, b in enumerate(blocks) if b.section == "messages" and b.message != final and b.markable]
+    repeated = [(last_cacheable(request), "end of the final message (the fixture says it repeats word for word)")] if request.final_repeats else []
     ends = [
+        *repeated,
         (history[-1] if history else None, "end of the conversation history (the final message changes per call)"),
         (_last(blocks, "system"), "end of system"),
         (_last(blocks, "tools"), "end of tools"),
     ]
     return [(i, reason) for i, reason in ends if i is not None]
+
+
+def final_message(request: Request) -> int | None:
+    return max((b.message for b in request.blocks if b.section == "messages" and b.message is not None), default=None)
+
+
+def in_final_message(request: Request, index: int) -> bool:
+    block = request.blocks[index]
+    return block.section == "messages" and block.message is not None and block.message == final_message(request)
 
 
 def _last(blocks: list[Block], section: str) -> int | None:
@@ -271,6 +304,31 @@ def _ttls(request: Request, new: list[int], existing: list[Marker], cache: Cache
     return result
 
 
+# --- automatic caching -----------------------------------------------------------------------
+
+def place_auto(request: Request, cache: CacheConfig, model: Model, rules: Rules) -> Placement:
+    """Turning automatic caching on: one top-level marker, with the configured message TTL."""
+    placement = Placement("auto")
+    if not rules.provider(model.provider).get("supports_markers"):
+        placement.active = False
+        placement.findings.append(warning("provider-unsupported", "", f"provider {model.provider!r} takes no cache markers"))
+        return placement
+    index = last_cacheable(request)
+    if request.automatic_ttl is not None or index is None:
+        return placement
+    offered = rules.ttl_seconds(model.provider)
+    fitting = [name for name, seconds in offered.items() if seconds <= cache.default_ttl_seconds]
+    placement.automatic_ttl = max(fitting, key=offered.get) if fitting else min(offered, key=offered.get)
+    placement.reasons[index] = "automatic caching: the provider applies the request's top-level marker to the last cacheable block"
+    if isinstance(request.data, list):
+        placement.findings.append(warning(
+            "automatic-is-a-request-option", "",
+            "automatic caching is a top-level request field: through ChatAnthropic pass model_kwargs={'cache_control': "
+            "{'type': 'ephemeral'}}; --emit-request prints the messages unchanged",
+        ))
+    return placement
+
+
 # --- what the provider does with it ---------------------------------------------------------
 
 def evaluate(request: Request, tokens: list[int], placement: Placement, model: Model, rules: Rules) -> Outcome:
@@ -278,17 +336,28 @@ def evaluate(request: Request, tokens: list[int], placement: Placement, model: M
     offered = rules.ttl_seconds(model.provider)
     prefix = prefix_sums(tokens)
     findings: list[Finding] = []
-    dropped = [m for m in placement.markers if m.on_message]
-    for marker in dropped:
+    rejected = request.rejected or not request.sendable
+    on_message = [m for m in placement.markers if m.on_message]
+    for marker in on_message:
         block = request.blocks[marker.block]
-        findings.append(error(
-            "marker-dropped", block.pointer,
-            f"{block.location} is string content: the wrapper's marker on the message dict is dropped by ChatAnthropic "
-            "(the API would reject it); nothing is cached by it",
-        ))
-    markers = sorted(caller_markers(request) + [m for m in placement.markers if not m.on_message], key=lambda m: m.block)
+        if block.message_fate == "rejected":
+            rejected = True
+            findings.append(error(
+                "marker-rejected", block.pointer,
+                f"{block.location} is string content: the wrapper's marker on the message dict is sent as it is and the API "
+                "rejects the request (messages.N.cache_control: Extra inputs are not permitted)",
+            ))
+        else:
+            findings.append(error(
+                "marker-dropped", block.pointer,
+                f"{block.location} is string content: the wrapper's marker on the message dict is dropped by ChatAnthropic; "
+                "nothing is cached by it",
+            ))
+    automatic = automatic_marker(request, placement)
+    markers = sorted(caller_markers(request) + [m for m in placement.markers if not m.on_message] + ([automatic] if automatic else []),
+                     key=lambda m: m.block)
     over = over_the_limit(request, markers, provider.get("max_breakpoints"))
-    rejected = over is not None
+    rejected = rejected or over is not None
     findings += [over] if over else []
     for earlier, later in zip(markers, markers[1:]):
         if offered.get(later.ttl, 0) > offered.get(earlier.ttl, 0):
@@ -319,19 +388,19 @@ def evaluate(request: Request, tokens: list[int], placement: Placement, model: M
             ))
         if effective:
             previous = marker.block
-        breakpoints.append(Breakpoint(marker.block, marker.ttl, marker.origin, tokens_here, effective))
+        every_call = effective and in_final_message(request, marker.block) and not request.final_repeats
+        breakpoints.append(Breakpoint(marker.block, marker.ttl, marker.origin, tokens_here, effective, every_call))
     findings += _final_message(request, breakpoints)
     cached = max((b.prefix_tokens for b in breakpoints if b.effective), default=0)
     return Outcome(breakpoints, findings, rejected, cached)
 
 
 def _final_message(request: Request, breakpoints: list[Breakpoint]) -> list[Finding]:
-    """A breakpoint inside the final message is a hit only if the next call repeats it word for word."""
-    final = max((b.message for b in request.blocks if b.section == "messages" and b.message is not None), default=None)
-    hits = [b for b in breakpoints if b.effective and request.blocks[b.block].section == "messages"
-            and request.blocks[b.block].message == final]
+    """A breakpoint in the final message is read back only if the next call repeats that message word for word."""
+    rewritten = [b for b in breakpoints if b.every_call]
     return [warning(
         "breakpoint-in-final-message", request.blocks[b.block].pointer,
-        f"the breakpoint at {request.blocks[b.block].location} is in the final message: it is read back only if the next call "
-        "repeats that message word for word; otherwise every call pays the cache write",
-    ) for b in hits[-1:]]
+        f"the breakpoint at {request.blocks[b.block].location} is in the final message: it is priced as a cache write on "
+        "every call, because a later call reads it back only if it repeats that message word for word; if it does, add "
+        '"optctl": {"final_message_repeats": true} to the fixture or pass --final-message-repeats',
+    ) for b in rewritten[-1:]]

@@ -38,13 +38,17 @@ class Cost:
         }
 
 
-def cost(total: int, written: list[tuple[int, str]], prices: Prices, calls: int) -> Cost:
-    """``written``: (tokens, ttl) of each cached segment, in prefix order."""
-    cached = sum(tokens for tokens, _ in written)
+def cost(total: int, written: list[tuple[int, str, bool]], prices: Prices, calls: int) -> Cost:
+    """``written``: (tokens, ttl, written on every call) of each cached segment, in prefix order.
+
+    A segment written on every call (it ends in a final message that changes) costs the write
+    price on a "hit" too: later calls never read it back.
+    """
+    cached = sum(tokens for tokens, _, _ in written)
     plain = (total - cached) * prices.input / PER_MILLION
     uncached = total * prices.input / PER_MILLION
-    first = sum(tokens * prices.write[ttl] for tokens, ttl in written) / PER_MILLION + plain
-    hit = cached * prices.read / PER_MILLION + plain
+    first = sum(tokens * prices.write[ttl] for tokens, ttl, _ in written) / PER_MILLION + plain
+    hit = sum(tokens * (prices.write[ttl] if every_call else prices.read) for tokens, ttl, every_call in written) / PER_MILLION + plain
     return Cost("USD", uncached, first, hit, break_even(uncached, first, hit), calls, calls * uncached - (first + (calls - 1) * hit))
 
 

@@ -17,6 +17,12 @@ ModelsFileOpt = Annotated[
 class Strategy(str, Enum):
     wrapper = "wrapper"
     optimal = "optimal"
+    auto = "auto"
+
+
+class Client(str, Enum):
+    langchain = "langchain"
+    sdk = "sdk"
 
 
 class TokenizerChoice(str, Enum):
@@ -27,8 +33,10 @@ class TokenizerChoice(str, Enum):
 
 def dry_run(
     paths: Annotated[List[str], typer.Argument(help="Prompt fixtures: files, folders (recursive) or - for stdin.", show_default=False)],
-    strategy: Annotated[Strategy, typer.Option(help="wrapper: what the deployed wrapper does; optimal: the best the provider's rules allow.")] = Strategy.wrapper,
-    compare: Annotated[bool, typer.Option("--compare", help="Show both strategies side by side.")] = False,
+    strategy: Annotated[Strategy, typer.Option(help="wrapper: what the deployed wrapper does; optimal: the best the provider's rules allow; auto: automatic caching (one top-level marker).")] = Strategy.wrapper,
+    compare: Annotated[bool, typer.Option("--compare", help="Show every strategy side by side.")] = False,
+    client: Annotated[Optional[Client], typer.Option("--client", help="What sends the request: langchain (ChatAnthropic; default for a message list) or sdk (the body as given; default for a Messages body).", show_default=False)] = None,
+    final_message_repeats: Annotated[bool, typer.Option("--final-message-repeats", help="Every fixture's final message repeats word for word, so a breakpoint there is read back (default: written on every call).")] = False,
     optimization: Annotated[Optional[Path], typer.Option("--optimization", help="Optimization config: a file with the optimization object or a whole ai-config document.")] = None,
     env: EnvOpt = None,
     service: Annotated[Optional[str], typer.Option("--service", "-s", help="Read the optimization config (and model) of this service from --env's store.")] = None,
@@ -61,16 +69,18 @@ def dry_run(
     strategies = dry.strategies(strategy.value, compare)
     counter = dry.make_counter(tokenizer.value)
     reports = list(dry.run(paths, settings=settings, rules=rules, counter=counter, strategies=strategies, calls=calls,
-                           model=model, emit=emit_request, glob=glob))
-    options = dict(strategy=strategy.value, strategies=strategies, tokenizer=counter.name, calls=calls, source=settings.source)
+                           model=model, emit=emit_request, glob=glob,
+                           client=client.value if client else None, final_repeats=final_message_repeats))
+    result = dry.result(reports, strategy=strategy.value, strategies=strategies, tokenizer=counter.name, calls=calls,
+                        source=settings.source)
     if emit_request:
         render.emitted_requests(reports)
         render.findings_to_stderr(reports)
     elif output is Output.json:
-        render.report_json(reports, **options)
+        render.report_json(result)
     else:
-        render.report_text(reports, per_block=blocks, **options)
-    raise typer.Exit(0 if all(r.ok for r in reports) else 1)
+        render.report_text(result, per_block=blocks)
+    raise typer.Exit(result.exit_code)
 
 
 def models(models_file: ModelsFileOpt = None, output: OutputOpt = Output.text) -> None:

@@ -21,6 +21,8 @@ from optctl.caching.tokens.counters import Counter
 from optctl.contract.findings import error
 from optctl.errors import UsageError
 
+MONEY = ("per_call_uncached", "first_call", "hit", "saving_over_calls")
+
 BATCH_CHARS = 4_000_000
 BATCH_FIXTURES = 256
 
@@ -122,9 +124,14 @@ def make_counter(name: str) -> Counter:
 
 def run(
     paths: Sequence[str], *, settings: Settings, rules: Rules, counter: Counter, strategies: Sequence[str],
-    calls: int, model: str | None = None, emit: bool = False, glob: str | None = None,
+    calls: int, model: str | None = None, emit: bool = False, glob: str | None = None, client: str | None = None,
+    final_repeats: bool = False,
 ) -> Iterator[FixtureReport]:
-    """Reports for every fixture under ``paths``, streamed batch by batch, in input order."""
+    """Reports for every fixture under ``paths``, streamed batch by batch, in input order.
+
+    ``client`` None takes each fixture's default (a message list: langchain; a body: sdk);
+    ``final_repeats`` says of every fixture that its final message repeats word for word.
+    """
     markers = rules.markers(settings.provider or "anthropic")
     batch: list[tuple[str, Any]] = []
     size = 0
@@ -134,7 +141,9 @@ def run(
             batch, size = [], 0
             yield from _unreadable(fixture, strategies, counter.name)
             continue
-        batch.append((fixture.label, normalise(fixture.data, markers, model or _fixture_model(fixture) or settings.model)))
+        request = normalise(fixture.data, markers, model or _fixture_model(fixture) or settings.model, client)
+        request.final_repeats = request.final_repeats or final_repeats
+        batch.append((fixture.label, request))
         size += fixture.size
         if size >= BATCH_CHARS or len(batch) >= BATCH_FIXTURES:
             yield from _flush(batch, settings, rules, counter, strategies, calls, emit)
@@ -156,3 +165,67 @@ def _flush(batch, settings: Settings, rules: Rules, counter: Counter, strategies
 def _unreadable(fixture: Fixture, strategies: Sequence[str], tokenizer: str) -> Iterator[FixtureReport]:
     for strategy in strategies:
         yield FixtureReport(fixture.label, None, strategy, tokenizer, findings=[error("unreadable", "", fixture.problem)])
+
+
+def totals(reports: Sequence[FixtureReport]) -> dict[str, Any]:
+    """Counts, tokens and money over reports of one strategy; unpriced fixtures add no money."""
+    total: dict[str, Any] = {"fixtures": len(reports), "with_errors": sum(not r.ok for r in reports),
+                             "total_tokens": sum(r.total_tokens for r in reports),
+                             "cached_tokens": sum(r.cached_tokens for r in reports),
+                             "read_tokens": sum(r.read_tokens for r in reports)}
+    priced = [r.cost.to_json() for r in reports if r.cost]
+    for key in MONEY:
+        total[key] = round(sum(c[key] for c in priced), 6)
+    return total
+
+
+def difference(first: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """``other`` minus ``first`` for tokens and money (totals of two strategies)."""
+    return {k: round(other[k] - first[k], 6) if isinstance(other[k], float) else other[k] - first[k]
+            for k in ("cached_tokens", "read_tokens", *MONEY)}
+
+
+@dataclass(frozen=True)
+class FixtureComparison:
+    """One fixture under every strategy, and each one's saving against the first strategy's."""
+
+    path: str
+    reports: dict[str, FixtureReport]
+    saving_vs_first: dict[str, float | None]
+
+
+@dataclass(frozen=True)
+class DryRunResult:
+    """Everything the dry-run output shows, computed: reports, totals per strategy, differences."""
+
+    reports: list[FixtureReport]
+    strategy: str
+    strategies: list[str]
+    tokenizer: str
+    calls: int
+    source: str
+    totals: dict[str, dict[str, Any]]
+    differences: dict[str, dict[str, Any]]  # every strategy after the first, minus the first
+    comparisons: list[FixtureComparison]
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if all(r.ok for r in self.reports) else 1
+
+    def of(self, strategy: str) -> list[FixtureReport]:
+        return [r for r in self.reports if r.strategy == strategy]
+
+
+def result(reports: list[FixtureReport], *, strategy: str, strategies: Sequence[str], tokenizer: str, calls: int,
+           source: str) -> DryRunResult:
+    by_strategy = {s: [r for r in reports if r.strategy == s] for s in strategies}
+    sums = {s: totals(rows) for s, rows in by_strategy.items()}
+    first = strategies[0]
+    comparisons = []
+    for row in zip(*by_strategy.values()):
+        named = dict(zip(strategies, row))
+        base = named[first].cost.saving_over_calls if named[first].cost else None
+        comparisons.append(FixtureComparison(row[0].path, named, {
+            s: None if base is None or r.cost is None else r.cost.saving_over_calls - base for s, r in named.items()}))
+    return DryRunResult(reports, strategy, list(strategies), tokenizer, calls, source, sums,
+                        {s: difference(sums[first], sums[s]) for s in strategies[1:]}, comparisons)

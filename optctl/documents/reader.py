@@ -201,12 +201,25 @@ def _json_documents(path: str, text: str) -> Iterator[SourceDocument | ParseProb
 
 
 def _is_conversation(text: str, start: int) -> bool:
-    """A top-level array of ``{role, content}`` messages is one prompt, not many documents."""
+    """A top-level array of ``{role, content}`` messages is one prompt, not many documents.
+
+    A first message without ``role`` (the wrapper skips it and marks the rest) keeps it one
+    prompt: the first element has ``content``, or the second is a message.
+    """
     try:
-        first, _, _ = _decode(text, _WS.match(text, start + 1).end())
+        first, end, _ = _decode(text, _WS.match(text, start + 1).end())
     except _Problem:
         return False
-    return isinstance(first, dict) and "role" in first and "content" in first
+    if isinstance(first, dict) and "content" in first:
+        return True
+    after = _WS.match(text, end).end()
+    if not (isinstance(first, dict) and text.startswith(",", after)):
+        return False
+    try:
+        second, _, _ = _decode(text, _WS.match(text, after + 1).end())
+    except _Problem:
+        return False
+    return isinstance(second, dict) and "role" in second and "content" in second
 
 
 def _json_array(path: str, text: str, start: int) -> Iterator[SourceDocument | ParseProblem]:

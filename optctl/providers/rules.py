@@ -31,12 +31,24 @@ class Tokenizer:
     chars_per_token: float
 
 
+FATES = ("sent", "dropped", "rejected")  # what becomes of a marker on its way to the API
+CLIENTS = ("langchain", "sdk")
+
+
 @dataclass(frozen=True)
 class MarkerRules:
-    """What a cache marker may say: the TTLs by name (seconds) and the one ``ttl`` defaults to."""
+    """What a cache marker may say (the TTLs by name, in seconds, and the one ``ttl`` defaults to),
+    and per client what becomes of a marker on each kind of place: ``clients[client][place]``
+    is one of ``FATES``; a place is a block type, ``tool``, ``message`` (the message object)
+    or ``automatic`` (the request's top-level marker)."""
 
     ttls: dict[str, int]
     default: str | None
+    clients: dict[str, dict[str, str]]
+
+    def fate(self, client: str, place: str) -> str:
+        """An unknown place is refused by the API: it names no Anthropic block type."""
+        return self.clients[client].get(place, "rejected")
 
 
 @dataclass(frozen=True)
@@ -111,7 +123,8 @@ class Rules:
         return self.provider(provider).get("default_ttl")
 
     def markers(self, provider: str) -> MarkerRules:
-        return MarkerRules(self.ttl_seconds(provider), self.default_ttl(provider))
+        return MarkerRules(self.ttl_seconds(provider), self.default_ttl(provider),
+                           {name: dict(client["markers"]) for name, client in self.raw["clients"].items()})
 
     # What ``optctl validate``'s semantic checks (``optctl.contract.semantics``) ask.
 
@@ -178,7 +191,7 @@ _TOKENIZER_FIELDS = {"base_encoding": str, "prose_factor": (int, float), "code_f
 def _parse(raw: Any, where: str) -> Rules:
     if not isinstance(raw, dict):
         raise UsageError(f"{where}: the models file must be a JSON object; start from `optctl models -o json`")
-    for section, kind in (("pricing", dict), ("providers", dict), ("tokenizers", dict), ("content", dict), ("models", list)):
+    for section, kind in (("pricing", dict), ("providers", dict), ("clients", dict), ("tokenizers", dict), ("content", dict), ("models", list)):
         if not isinstance(raw.get(section), kind):
             raise UsageError(f"{where}: missing or malformed {section!r} section; start from `optctl models -o json`")
     tokenizers = {name: Tokenizer(name, **_fields(entry, _TOKENIZER_FIELDS, f"{where}: tokenizers.{name}"))
@@ -188,6 +201,7 @@ def _parse(raw: Any, where: str) -> Rules:
             raise UsageError(f"{where}: tokenizers.{tokenizer.name}.base_encoding must be one of {', '.join(BUNDLED_ENCODINGS)} "
                              "(the encodings optctl ships); calibrate against it with the factors")
     _check_providers(raw, where)
+    _check_clients(raw["clients"], where)
     models = []
     for i, entry in enumerate(raw["models"]):
         values = _fields(entry, _MODEL_FIELDS, f"{where}: models[{i}]")
@@ -197,6 +211,16 @@ def _parse(raw: Any, where: str) -> Rules:
         values.update(_optional_model_fields(entry, f"{where}: models[{i}]"))
         models.append(Model(**values))
     return Rules(where, raw, tuple(models), tokenizers)
+
+
+def _check_clients(clients: dict[str, Any], where: str) -> None:
+    """Both clients, each a map of place -> fate, with its date and source."""
+    for name in CLIENTS:
+        here = f"{where}: clients.{name}"
+        client = _fields(clients.get(name), {"markers": dict, "as_of": str, "source": str}, here)
+        bad = [place for place, fate in client["markers"].items() if fate not in FATES]
+        if bad:
+            raise UsageError(f"{here}.markers.{bad[0]} must be one of {', '.join(FATES)}")
 
 
 def _optional_model_fields(entry: dict[str, Any], here: str) -> dict[str, Any]:

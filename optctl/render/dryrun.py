@@ -1,15 +1,20 @@
 """``optctl dry-run`` and ``optctl models`` output: rich tables for people, versioned JSON for scripts.
 
+Everything shown is computed before it gets here (``optctl.commands.dryrun.DryRunResult``):
+this module only lays it out.
+
 JSON shape (schema_version 1)::
 
     {"schema_version": 1, "strategy": "wrapper", "tokenizer": "offline", "calls": 10, "config": "...",
-     "fixtures": [{"path", "model", "strategy", "tokenizer", "total_tokens", "total_is_exact", "cached_tokens",
-                   "tokens_after_last_breakpoint", "breakpoints": [{"location", "prefix_tokens", "ttl",
-                   "origin", "effective"}], "findings": [{"code", "severity", "location", "message"}],
-                   "blocks": [...], "cost": {...} | null, "wrapper_claimed_tokens"}],
-     "total": {"fixtures", "with_errors", "total_tokens", "cached_tokens", "per_call_uncached",
+     "fixtures": [{"path", "model", "strategy", "client", "tokenizer", "total_tokens", "total_is_exact", "cached_tokens",
+                   "read_tokens", "rejected", "tokens_after_last_breakpoint", "breakpoints": [{"location", "prefix_tokens",
+                   "ttl", "origin", "effective", "written_every_call"}], "findings": [{"code", "severity", "location",
+                   "message"}], "blocks": [...], "cost": {...} | null, "wrapper_claimed_tokens"}],
+     "total": {"fixtures", "with_errors", "total_tokens", "cached_tokens", "read_tokens", "per_call_uncached",
                "first_call", "hit", "saving_over_calls"},
-     "compare": {"wrapper": total, "optimal": total, "difference": {...}}   # with --compare only
+     "compare": {"wrapper": total, "optimal": total, "auto": total,
+                 "difference": {...},                      # the second strategy minus the first
+                 "differences": {"optimal": {...}, "auto": {...}}}   # each later strategy minus the first
     }
 
 With ``--compare`` each fixture appears once per strategy, and ``total`` is the ``--strategy`` one.
@@ -23,9 +28,11 @@ import sys
 from typing import Any, Sequence
 
 from rich import box
+from rich.console import Console
 from rich.table import Table
 
 from optctl.caching.analysis import FixtureReport
+from optctl.commands.dryrun import DryRunResult
 from optctl.render.console import emit_json, stderr, stdout
 
 # Past these sizes output is condensed: rich needs about a millisecond a table row, and indented
@@ -33,37 +40,17 @@ from optctl.render.console import emit_json, stderr, stdout
 COMPACT_AFTER_BLOCKS = 2000
 MAX_BLOCK_ROWS = 200
 EDGE_ROWS = 20
-_MONEY = ("per_call_uncached", "first_call", "hit", "saving_over_calls")
 
 
-def totals(reports: Sequence[FixtureReport]) -> dict[str, Any]:
-    total: dict[str, Any] = {"fixtures": len(reports), "with_errors": sum(not r.ok for r in reports),
-                             "total_tokens": sum(r.total_tokens for r in reports),
-                             "cached_tokens": sum(r.cached_tokens for r in reports)}
-    priced = [r.cost.to_json() for r in reports if r.cost]
-    for key in _MONEY:
-        total[key] = round(sum(c[key] for c in priced), 6)
-    return total
-
-
-def _by_strategy(reports: Sequence[FixtureReport], strategy: str) -> list[FixtureReport]:
-    return [r for r in reports if r.strategy == strategy]
-
-
-def _difference(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    keys = ("cached_tokens", *_MONEY)
-    return {k: round(b[k] - a[k], 6) if isinstance(b[k], float) else b[k] - a[k] for k in keys}
-
-
-def report_json(reports: Sequence[FixtureReport], *, strategy: str, strategies: Sequence[str], tokenizer: str, calls: int, source: str) -> None:
+def report_json(result: DryRunResult) -> None:
     payload: dict[str, Any] = {
-        "schema_version": 1, "strategy": strategy, "tokenizer": tokenizer, "calls": calls, "config": source,
-        "fixtures": [r.to_json() for r in reports], "total": totals(_by_strategy(reports, strategy)),
+        "schema_version": 1, "strategy": result.strategy, "tokenizer": result.tokenizer, "calls": result.calls,
+        "config": result.source, "fixtures": [r.to_json() for r in result.reports], "total": result.totals[result.strategy],
     }
-    if len(strategies) > 1:
-        both = {s: totals(_by_strategy(reports, s)) for s in strategies}
-        payload["compare"] = {**both, "difference": _difference(both[strategies[0]], both[strategies[1]])}
-    if sum(len(r.blocks) for r in reports) > COMPACT_AFTER_BLOCKS:
+    if len(result.strategies) > 1:
+        payload["compare"] = {**result.totals, "difference": result.differences[result.strategies[1]],
+                              "differences": result.differences}
+    if sum(len(r.blocks) for r in result.reports) > COMPACT_AFTER_BLOCKS:
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
     else:
         emit_json(payload)
@@ -86,69 +73,71 @@ def findings_to_stderr(reports: Sequence[FixtureReport]) -> None:
             console.print(f"{report.path}: {finding.severity} {finding.code}: {finding.message}", markup=False)
 
 
-def report_text(reports: Sequence[FixtureReport], *, strategy: str, strategies: Sequence[str], tokenizer: str, calls: int,
-                source: str, per_block: bool | None = None) -> None:
-    console = stdout()
-    fixtures = _by_strategy(reports, strategies[0])
+_COUNTED = {"anthropic": "exact totals from count_tokens, split over blocks by estimate", "chars4": "the wrapper's chars/4"}
+
+
+def report_text(result: DryRunResult, per_block: bool | None = None, console: Console | None = None) -> None:
+    console = console or stdout()
+    first = result.strategies[0]
+    fixtures = result.of(first)
     per_block = len(fixtures) == 1 if per_block is None else per_block
-    counted = {"anthropic": "exact totals from count_tokens, split over blocks by estimate",
-               "chars4": "the wrapper's chars/4"}.get(tokenizer, "estimates (o200k BPE x the model family's calibration)")
-    console.print(f"config: {source}; tokens: {counted}; savings over {calls} calls within the TTL", markup=False)
+    counted = _COUNTED.get(result.tokenizer, "estimates (o200k BPE x the model family's calibration)")
+    console.print(f"config: {result.source}; tokens: {counted}; savings over {result.calls} calls within the TTL", markup=False)
     if per_block:
-        others = {r.path: r for r in reports if r.strategy != strategies[0]}
-        for report in fixtures:
-            twin = others.get(report.path)
-            console.print(_blocks_table(report, twin))
-            _reasons(console, report, twin)
-            for shown in (report, twin) if twin else (report,):
-                console.print(_summary_table(shown, calls))
-                _print_findings(console, shown)
-    if len(strategies) > 1:
-        console.print(_compare_table(reports, strategies, calls))
+        for comparison in result.comparisons:
+            shown = list(comparison.reports.values())
+            console.print(_blocks_table(shown))
+            _reasons(console, shown)
+            for report in shown:
+                console.print(_summary_table(report, result.calls))
+                _print_findings(console, report)
+    if len(result.strategies) > 1:
+        console.print(_compare_table(result))
     elif not per_block or len(fixtures) > 1:
-        console.print(_fixtures_table(_by_strategy(reports, strategy), calls))
+        console.print(_fixtures_table(result.of(result.strategy), result.totals[result.strategy], result.calls))
     if not per_block:
-        for report in reports:
+        for report in result.reports:
             _print_findings(console, report)
 
 
-def _blocks_table(report: FixtureReport, twin: FixtureReport | None) -> Table:
-    title = f"{report.path}  model {report.model or '?'}  strategy {report.strategy}" + (f" vs {twin.strategy}" if twin else "")
+def _blocks_table(reports: list[FixtureReport]) -> Table:
+    report = reports[0]
+    several = len(reports) > 1
+    title = f"{report.path}  model {report.model or '?'}  client {report.client}  strategy " + " vs ".join(r.strategy for r in reports)
     table = _table(title)
     table.add_column("location", overflow="fold", min_width=16)
-    if not twin:  # side by side there is no room for it at 80 columns; the location says it
+    if not several:  # side by side there is no room for it at 80 columns; the location says it
         table.add_column("role")
     table.add_column("type")
     table.add_column("tokens", justify="right")
     table.add_column("prefix", justify="right")
-    table.add_column(report.strategy if twin else "marker", no_wrap=True)
-    if twin:
-        table.add_column(twin.strategy, no_wrap=True)
-    twin_rows = twin.blocks if twin else [None] * len(report.blocks)
-    shown = _rows_to_show(report, twin)
-    for i, (row, other) in enumerate(zip(report.blocks, twin_rows)):
+    for r in reports:
+        table.add_column(r.strategy if several else "marker", no_wrap=True)
+    shown = _rows_to_show(reports)
+    for i, rows in enumerate(zip(*(r.blocks for r in reports))):
+        row = rows[0]
         if i not in shown:
             if i - 1 in shown:
                 hidden = next((j for j in range(i, len(report.blocks)) if j in shown), len(report.blocks)) - i
                 table.add_row(f"... {hidden:,} blocks without a marker", style="dim")
             continue
-        cells = [row.location, *([] if twin else [row.role]), row.type, f"{row.tokens:,}", f"{row.prefix_tokens:,}", _marker(row)]
-        table.add_row(*cells, *([_marker(other)] if twin else []))
+        cells = [row.location, *([] if several else [row.role]), row.type, f"{row.tokens:,}", f"{row.prefix_tokens:,}"]
+        table.add_row(*cells, *(_marker(other) for other in rows))
     return table
 
 
-def _rows_to_show(report: FixtureReport, twin: FixtureReport | None) -> set[int]:
+def _rows_to_show(reports: list[FixtureReport]) -> set[int]:
     """Every block of a normal prompt; of a huge one, its ends and every block with a marker."""
-    count = len(report.blocks)
+    count = len(reports[0].blocks)
     if count <= MAX_BLOCK_ROWS:
         return set(range(count))
-    marked = {i for r in (report, twin) if r for i, row in enumerate(r.blocks) if row.marker != "none"}
+    marked = {i for r in reports for i, row in enumerate(r.blocks) if row.marker != "none"}
     return marked | set(range(EDGE_ROWS)) | set(range(count - EDGE_ROWS, count))
 
 
-def _reasons(console, report: FixtureReport, twin: FixtureReport | None) -> None:
+def _reasons(console, reports: list[FixtureReport]) -> None:
     """Why each marker is where it is, under the table (a column would not fit at 80 characters)."""
-    for shown in (report, twin) if twin else (report,):
+    for shown in reports:
         for row in shown.blocks:
             if row.reason:
                 console.print(f"  {shown.strategy}: {row.location}: {row.reason}", markup=False, highlight=False)
@@ -168,8 +157,11 @@ def _summary_table(report: FixtureReport, calls: int) -> Table:
     table.add_column("what")
     table.add_column("value", justify="right")
     table.add_row("breakpoints used", f"{len(report.breakpoints)}" + "".join(
-        f"\n{b['location']} ({b['ttl']}, {b['origin']}{'' if b['effective'] else ', caches nothing'})" for b in report.breakpoints))
-    table.add_row("tokens cached", f"{report.cached_tokens:,} of {report.total_tokens:,}")
+        f"\n{b['location']} ({b['ttl']}, {b['origin']}{_breakpoint_note(b)})" for b in report.breakpoints))
+    if report.rejected:
+        table.add_row("request", "rejected as sent (see the errors)")
+    table.add_row("tokens cached (written)", f"{report.cached_tokens:,} of {report.total_tokens:,}")
+    table.add_row("tokens read back on a hit", f"{report.read_tokens:,}")
     table.add_row("tokens after the last breakpoint", f"{report.after_last_breakpoint:,}")
     if report.wrapper_claimed_tokens is not None:
         table.add_row("the wrapper's own statistics claim", f"{report.wrapper_claimed_tokens:,}")
@@ -177,10 +169,17 @@ def _summary_table(report: FixtureReport, calls: int) -> Table:
         c = report.cost
         table.add_row("cost per call without caching", _usd(c.uncached))
         table.add_row("first call (cache write)", _usd(c.first_call))
-        table.add_row("call on a hit (cache read)", _usd(c.hit))
+        rewritten = any(b["written_every_call"] for b in report.breakpoints)
+        table.add_row("call on a hit (cache read)" + ("\n(final message written again)" if rewritten else ""), _usd(c.hit))
         table.add_row("break-even", "never" if c.break_even_calls is None else f"{c.break_even_calls} calls")
         table.add_row(f"saving over {calls} calls", _usd(c.saving_over_calls))
     return table
+
+
+def _breakpoint_note(breakpoint: dict[str, Any]) -> str:
+    if not breakpoint["effective"]:
+        return ", caches nothing"
+    return ", written on every call" if breakpoint["written_every_call"] else ""
 
 
 def _print_findings(console, report: FixtureReport) -> None:
@@ -194,7 +193,7 @@ def _print_findings(console, report: FixtureReport) -> None:
         console.print(Text.assemble((finding.severity, style), f" {finding.code} at {where}: {finding.message}"))
 
 
-def _fixtures_table(reports: Sequence[FixtureReport], calls: int) -> Table:
+def _fixtures_table(reports: Sequence[FixtureReport], t: dict[str, Any], calls: int) -> Table:
     folder, names = _short_names([r.path for r in reports])
     table = _table(f"fixtures ({len(reports)}) in {folder}; USD per call uncached and on a hit, calls to break even, "
                    f"saving over {calls} calls, errors/warnings (more in --output json)")
@@ -207,29 +206,33 @@ def _fixtures_table(reports: Sequence[FixtureReport], calls: int) -> Table:
                       *(_usd(v, sign=False) for v in ((c.uncached, c.hit) if c else (None,) * 2)),
                       "-" if not c or c.break_even_calls is None else str(c.break_even_calls),
                       _usd(c.saving_over_calls if c else None, sign=False), _finding_codes(r))
-    t = totals(reports)
     table.add_row("total", f"{t['total_tokens']:,}", f"{t['cached_tokens']:,}", _usd(t["per_call_uncached"], sign=False),
                   _usd(t["hit"], sign=False), "", _usd(t["saving_over_calls"], sign=False), f"{t['with_errors']}E", style="bold")
     return table
 
 
-def _compare_table(reports: Sequence[FixtureReport], strategies: Sequence[str], calls: int) -> Table:
-    a, b = strategies
-    table = _table(f"{a} vs {b}")
+def _compare_table(result: DryRunResult) -> Table:
+    first = result.strategies[0]
+    table = _table(f"{' vs '.join(result.strategies)}: tokens cached, read back on a hit, saving over {result.calls} calls, "
+                   f"and the saving against {first}")
     table.add_column("fixture", overflow="fold")
-    for name in (f"cached\n{a}", f"cached\n{b}", "cached\ndifference", f"saving x{calls}\n{a}", f"saving x{calls}\n{b}", "saving\ndifference"):
-        table.add_column(name, justify="right")
-    left, right = _by_strategy(reports, a), _by_strategy(reports, b)
-    _, names = _short_names([r.path for r in left])
-    for x, y, name in zip(left, right, names):
-        sx, sy = (r.cost.saving_over_calls if r.cost else None for r in (x, y))
-        table.add_row(name, f"{x.cached_tokens:,}", f"{y.cached_tokens:,}", f"{y.cached_tokens - x.cached_tokens:+,}",
-                      _usd(sx), _usd(sy), _usd(None if sx is None or sy is None else sy - sx, signed=True))
-    if len(left) > 1:
-        tx, ty = totals(left), totals(right)
-        table.add_row("total", f"{tx['cached_tokens']:,}", f"{ty['cached_tokens']:,}", f"{ty['cached_tokens'] - tx['cached_tokens']:+,}",
-                      _usd(tx["saving_over_calls"]), _usd(ty["saving_over_calls"]),
-                      _usd(ty["saving_over_calls"] - tx["saving_over_calls"], signed=True), style="bold")
+    table.add_column("strategy", no_wrap=True)
+    for name in ("cached", "read", f"save x{result.calls}", f"vs {first}"):
+        table.add_column(name, justify="right", no_wrap=True)
+    _, names = _short_names([c.path for c in result.comparisons])
+    for comparison, name in zip(result.comparisons, names):
+        for i, (strategy, r) in enumerate(comparison.reports.items()):
+            table.add_row(name if i == 0 else "", strategy, f"{r.cached_tokens:,}", f"{r.read_tokens:,}",
+                          _usd(r.cost.saving_over_calls if r.cost else None),
+                          "" if strategy == first else _usd(comparison.saving_vs_first[strategy], signed=True),
+                          end_section=i == len(comparison.reports) - 1)
+    if len(result.comparisons) > 1:
+        for i, strategy in enumerate(result.strategies):
+            t = result.totals[strategy]
+            table.add_row("total" if i == 0 else "", strategy, f"{t['cached_tokens']:,}", f"{t['read_tokens']:,}",
+                          _usd(t["saving_over_calls"]),
+                          "" if strategy == first else _usd(result.differences[strategy]["saving_over_calls"], signed=True),
+                          style="bold")
     return table
 
 

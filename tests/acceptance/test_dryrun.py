@@ -51,7 +51,7 @@ def test_json_has_the_documented_shape(capsys):
     fixture = report["fixtures"][0]
     assert {"path", "model", "strategy", "total_tokens", "cached_tokens", "breakpoints", "findings", "blocks", "cost"} <= set(fixture)
     assert fixture["breakpoints"] == [{"location": "system[1]", "prefix_tokens": fixture["cached_tokens"], "ttl": "1h",
-                                       "origin": "new", "effective": True}]
+                                       "origin": "new", "effective": True, "written_every_call": False}]
     assert {"location", "role", "type", "tokens", "prefix_tokens", "marker", "reason", "estimate"} <= set(fixture["blocks"][0])
     assert fixture["blocks"][-1]["prefix_tokens"] == fixture["total_tokens"]
     assert fixture["cost"]["calls"] == 50 and fixture["cost"]["break_even_calls"] >= 1
@@ -62,9 +62,11 @@ def test_compare_shows_both_strategies_and_the_difference(capsys):
     code, report = run_json(capsys, "dry-run", PROMPTS, "--compare", "--optimization", INDEXING)
     assert code == 1  # the indexing-service fixture's wrapper marker is dropped
     strategies = [f["strategy"] for f in report["fixtures"]]
-    assert strategies.count("wrapper") == strategies.count("optimal") == 7
+    assert strategies.count("wrapper") == strategies.count("optimal") == strategies.count("auto") == 7
     compare = report["compare"]
     assert compare["difference"]["cached_tokens"] == compare["optimal"]["cached_tokens"] - compare["wrapper"]["cached_tokens"] > 0
+    assert compare["differences"]["auto"]["saving_over_calls"] == pytest.approx(
+        compare["auto"]["saving_over_calls"] - compare["wrapper"]["saving_over_calls"], abs=1e-6)
     assert report["total"] == compare["wrapper"]
 
 
@@ -200,6 +202,21 @@ def test_a_retired_model_is_a_finding_and_a_1m_window_takes_a_long_prompt(tmp_pa
     assert "prompt-too-long" not in [f["code"] for f in report["fixtures"][0]["findings"]]
     code, report = run_json(capsys, "dry-run", PROMPTS / "support-agent-tools.json", "--model", "claude-opus-4-1-20250805")
     assert "model-retired" in [f["code"] for f in report["fixtures"][0]["findings"]]
+
+
+def test_the_client_is_explicit_and_a_final_message_can_be_said_to_repeat(tmp_path, capsys):
+    body = {"model": SONNET, "messages": [{"role": "user", "content": "x" * 20_000}]}
+    path = write(tmp_path, "body.json", body)
+    code, report = run_json(capsys, "dry-run", path)
+    assert report["fixtures"][0]["client"] == "sdk"
+    assert "marker-rejected" in [f["code"] for f in report["fixtures"][0]["findings"]] and code == 1
+    code, report = run_json(capsys, "dry-run", path, "--client", "langchain", "--strategy", "optimal")
+    fixture = report["fixtures"][0]
+    assert fixture["client"] == "langchain" and fixture["read_tokens"] == 0
+    code, report = run_json(capsys, "dry-run", path, "--strategy", "optimal", "--final-message-repeats")
+    assert report["fixtures"][0]["read_tokens"] == report["fixtures"][0]["cached_tokens"] > 0
+    code, out, _ = run(capsys, "dry-run", path, "--client", "langchain", "--strategy", "auto")
+    assert "priced as a cache write on" in out and "tokens read back on a hit" in out
 
 
 def test_validate_knows_prompt_fixtures(tmp_path, capsys):

@@ -163,3 +163,52 @@ def test_the_light_cache_config_mirrors_the_contracts_defaults():
     from optctl.caching.placement import CacheConfig as Light
 
     assert Light.from_schema_defaults() == Light.of(CacheConfig())
+
+
+def test_a_breakpoint_on_the_final_message_is_a_write_on_every_call_unless_it_repeats():
+    from .conftest import analysed
+
+    data = [{"role": "system", "content": "be brief"}, {"role": "user", "content": [{"type": "text", "text": LONG * 2}]}]
+    report = analysed(data)
+    [breakpoint] = report.breakpoints
+    assert breakpoint["written_every_call"] and report.read_tokens == 0
+    assert report.cost.hit == pytest.approx(report.cost.first_call) and report.cost.hit > report.cost.uncached
+    assert report.cost.break_even_calls is None
+    assert "priced as a cache write on every call" in next(f.message for f in report.findings if f.code == "breakpoint-in-final-message")
+    repeated = analysed({"model": "claude-sonnet-4-5", "optctl": {"final_message_repeats": True}, "messages": data[1:]})
+    assert not repeated.breakpoints[0]["written_every_call"] and repeated.read_tokens == repeated.cached_tokens
+    assert repeated.cost.hit < repeated.cost.uncached
+    assert "optctl" not in repeated.emitted
+
+
+def test_optimal_marks_a_final_message_the_fixture_says_repeats(rules):
+    data = {"optctl": {"final_message_repeats": True}, "system": [{"type": "text", "text": "s"}],
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "q"}]}]}
+    request = request_of(data)
+    placement = place_optimal(request, [2000, 2000], ON, model(rules), rules)
+    assert sorted(request.blocks[m.block].location for m in placement.markers) == ["messages[0].content[0]", "system[0]"]
+
+
+def test_automatic_caching_in_a_fixture_lands_on_the_last_cacheable_block_and_takes_a_slot(rules):
+    body = {"cache_control": {"type": "ephemeral"}, "system": [{"type": "text", "text": "s"}],
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "q"}, {"type": "thinking", "thinking": "t", "signature": "x"}]}]}
+    request = request_of(body)
+    assert request.automatic_ttl == "5m"
+    outcome = evaluate(request, [3000, 10, 10], place_wrapper(request, ON, True, "anthropic", "5m"), model(rules), rules)
+    assert [(request.blocks[b.block].location, b.origin) for b in outcome.breakpoints] == [("messages[0].content[0]", "automatic")]
+    full = {**body, "system": [{"type": "text", "text": f"s{i}", "cache_control": {"type": "ephemeral"}} for i in range(4)]}
+    crowded = request_of(full)
+    outcome = evaluate(crowded, [2000] * 6, place_optimal(crowded, [2000] * 6, ON, model(rules), rules), model(rules), rules)
+    assert outcome.rejected and "too-many-breakpoints" in [f.code for f in outcome.findings]
+
+
+def test_the_auto_strategy_turns_automatic_caching_on_and_emits_it():
+    from .conftest import analysed
+
+    data = example("support-agent-tools.json")
+    report = analysed(data, "auto")
+    assert [b["origin"] for b in report.breakpoints] == ["automatic"]
+    assert report.breakpoints[0]["location"] == "messages[0].content"
+    assert report.emitted["cache_control"] == {"type": "ephemeral"} and "cache_control" not in data
+    optimal = analysed(data, "optimal")
+    assert optimal.cost.saving_over_calls > report.cost.saving_over_calls  # the final question changes: auto rewrites it

@@ -54,7 +54,7 @@ def test_a_models_file_overrides_the_table(tmp_path, rules):
 @pytest.mark.parametrize("content, fragment", [
     ("not json", "not valid JSON"),
     ("[]", "must be a JSON object"),
-    ('{"pricing": {}, "providers": {}, "tokenizers": {}, "content": {}}', "'models'"),
+    ('{"pricing": {}, "providers": {}, "clients": {}, "tokenizers": {}, "content": {}}', "'models'"),
 ])
 def test_a_broken_models_file_is_one_line_naming_it(tmp_path, content, fragment):
     path = tmp_path / "models.json"
