@@ -10,7 +10,13 @@ EnvsOpt = Annotated[
     Optional[List[str]],
     typer.Option("--env", "-e", envvar="OPTCTL_ENV", metavar="ENV", help="Environment(s) to include; repeat for several (default: all)."),
 ]
-LimitOpt = Annotated[Optional[int], typer.Option("--limit", "-n", min=1, metavar="N", help="Only the newest N entries.")]
+LimitOpt = Annotated[Optional[int], typer.Option(
+    "--limit", "-n", min=1, metavar="N", help="The newest N entries (default 50).", show_default=False)]
+SinceOpt = Annotated[Optional[str], typer.Option(
+    "--since", metavar="WHEN", help="Entries at or after WHEN: a duration back from now (7d, 12h, 30m) or a time (2026-11-30, 2026-11-30T12:00Z; UTC unless it says).")]
+UntilOpt = Annotated[Optional[str], typer.Option("--until", metavar="WHEN", help="Entries before WHEN (as --since).")]
+AllOpt = Annotated[bool, typer.Option(
+    "--all", help="Every entry in the window, streamed in constant memory (JSON Lines with --output json).")]
 
 
 def status(env: EnvsOpt = None, output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
@@ -38,14 +44,25 @@ def show(
 
 def history(
     service: Optional[str] = typer.Argument(None, metavar="SERVICE", help="Only this service."),
-    env: EnvsOpt = None, limit: LimitOpt = None, output: OutputOpt = Output.text, config: ConfigOpt = None,
+    env: EnvsOpt = None, limit: LimitOpt = None, since: SinceOpt = None, until: UntilOpt = None,
+    every: AllOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
-    """Who changed what, when, from what to what, and why (oldest first)."""
+    """Who changed what, when, from what to what, and why (oldest first).
+
+    Shows the newest 50 entries unless --limit, --since/--until or --all say otherwise.
+    """
     from optctl.commands import inspect
+    from optctl.errors import UsageError
     from optctl.render import services as render
     from optctl.render.console import stdout
 
-    result = inspect.history(service, env or (), limit, config)
+    if every and limit:
+        raise UsageError("--all and --limit contradict each other: give one")
+    if every:
+        with inspect.history_stream(service, env or (), config, since=since, until=until) as stream:
+            (render.history_stream_json if output is Output.json else render.history_stream_text)(stream, stdout())
+        return
+    result = inspect.history(service, env or (), limit, config, since=since, until=until)
     (render.history_json if output is Output.json else render.history_text)(result, stdout())
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, ContextManager, Iterator
 
@@ -34,6 +35,10 @@ def no_progress(description: str, total: float | None, unit: str) -> Iterator[Ad
     yield lambda amount: None
 
 
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 def nobody_to_ask(question: str) -> None:
     """The default ``confirm``: no terminal, so no answer."""
     return None
@@ -51,6 +56,7 @@ class Edges:
     preview: Callable[[Any], None] = show_nothing
     actor: Callable[[], str] = actor
     progress: Progress = no_progress
+    now: Callable[[], datetime] = utc_now  # what "7d ago" counts back from
 
     @contextmanager
     def opened(self, env: EnvironmentConfig) -> Iterator[Store]:

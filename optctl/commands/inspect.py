@@ -7,16 +7,24 @@ store, used because no project file was found, says so instead of passing for an
 
 from __future__ import annotations
 
+import heapq
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from optctl.commands.edges import Edges
 from optctl.errors import EXIT_OK, EXIT_PROBLEMS, NotFoundError, UsageError
 from optctl.services import actions, status as matrix
+from optctl.services import window
 from optctl.services.diff import Difference, ServiceDifference, diff, environment_differences
 from optctl.settings.context import RunContext
+from optctl.settings.project import EnvironmentConfig, Project
 from optctl.stores.base import HistoryEntry, StoredDocument
+
+# The history table's length when no --limit is given: a long history is hundreds of thousands
+# of rows, which no one reads in a terminal; --since/--until or --all reach the rest.
+DEFAULT_HISTORY_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,8 @@ class HistoryResult:
     context: RunContext
     lines: list[HistoryLine]
     exit_code: int = EXIT_OK
+    limit: int | None = None  # how many were asked for
+    more: bool = False  # older entries in the window were left out
 
     @property
     def entries(self) -> list[HistoryEntry]:
@@ -91,17 +101,54 @@ class HistoryResult:
 
 
 def history(service: str | None = None, envs: Sequence[str] = (), limit: int | None = None, config: Path | None = None,
-            edges: Edges = Edges()) -> HistoryResult:
-    """Entries of the chosen environments merged by time, oldest first; ``limit`` keeps the newest."""
-    project = edges.load_project(config)
-    chosen = project.select(list(envs) or None)
+            edges: Edges = Edges(), since: str | None = None, until: str | None = None) -> HistoryResult:
+    """The newest ``limit`` entries (``DEFAULT_HISTORY_LIMIT`` if None) of the chosen environments
+    within ``since``/``until`` (``7d`` or a time), merged by time, oldest first."""
+    project, chosen, bounds = _history_scope(envs, config, edges, since, until)
+    keep = limit or DEFAULT_HISTORY_LIMIT
     entries: list[HistoryEntry] = []
     for env in chosen:
         with edges.opened(env) as store:
-            entries += store.history(service, limit)
+            entries += store.history(service, keep + 1, **bounds)  # one more says whether there are more
     entries.sort(key=lambda entry: entry.at)
-    kept = entries[-limit:] if limit else entries
-    return HistoryResult(RunContext.of(project, chosen), [HistoryLine(entry, diff(entry.before, entry.after)) for entry in kept])
+    kept = entries[-keep:]
+    return HistoryResult(RunContext.of(project, chosen), [_line(entry) for entry in kept], limit=keep, more=len(entries) > keep)
+
+
+@dataclass(frozen=True)
+class HistoryStream:
+    """Every entry in the window, oldest first, read as it is consumed (``history --all``)."""
+
+    context: RunContext
+    entries: Iterator[HistoryEntry]
+    exit_code: int = EXIT_OK
+
+    def lines(self) -> Iterator[HistoryLine]:
+        return map(_line, self.entries)
+
+
+@contextmanager
+def history_stream(service: str | None = None, envs: Sequence[str] = (), config: Path | None = None,
+                   edges: Edges = Edges(), since: str | None = None, until: str | None = None) -> Iterator[HistoryStream]:
+    """Open the chosen environments' stores and merge their histories by time, in constant memory."""
+    project, chosen, bounds = _history_scope(envs, config, edges, since, until)
+    with ExitStack() as stack:
+        streams = [stack.enter_context(edges.opened(env)).iter_history(service, **bounds) for env in chosen]
+        merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda entry: entry.at)
+        yield HistoryStream(RunContext.of(project, chosen), merged)
+
+
+def _history_scope(envs: Sequence[str], config: Path | None, edges: Edges, since: str | None,
+                   until: str | None) -> tuple[Project, list[EnvironmentConfig], dict[str, str]]:
+    now = edges.now()
+    given = {"since": window.bound("--since", since, now), "until": window.bound("--until", until, now)}
+    project = edges.load_project(config)
+    # Only the bounds given are passed, so a backend without them yet still answers the plain history.
+    return project, project.select(list(envs) or None), {k: v for k, v in given.items() if v is not None}
+
+
+def _line(entry: HistoryEntry) -> HistoryLine:
+    return HistoryLine(entry, diff(entry.before, entry.after))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ defence costs nothing.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from rich.table import Table
 from rich.text import Text
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from optctl.commands.change import ChangeResult
-    from optctl.commands.inspect import DiffResult, ExportResult, HistoryResult, ShowResult, StatusResult
+    from optctl.commands.inspect import DiffResult, ExportResult, HistoryLine, HistoryResult, HistoryStream, ShowResult, StatusResult
     from optctl.services.diff import Difference
     from optctl.services.status import Cell
 
@@ -183,18 +183,58 @@ def history_text(result: HistoryResult, console: Console) -> None:
     elif not result.lines:
         console.print("no history yet")
     else:
-        table = _table("AT (UTC)", "ENV", "SERVICE", "REV", "ACTOR", "ACTION", "CHANGE", "REASON", "ROLLOUT")
-        for line in result.lines:
-            entry = line.entry
-            change = Text("\n").join(_difference(d) for d in line.differences) if line.differences else Text("-", "dim")
-            table.add_row(entry.at[:19].replace("T", " "), entry.env, entry.service, entry.revision, entry.actor, entry.action,
-                          change, scrub(entry.reason or ""), entry.rollout or "")
-        _print_table(console, table)
+        _print_table(console, _history_table(result.lines))
+        if result.more:
+            console.print(f"the newest {result.limit} entries; older ones: --limit N, --since 7d, or --all", style="dim")
     print_context(result.context, console)
 
 
+def _history_table(lines: Iterable[HistoryLine], header: bool = True) -> Table:
+    table = _table("AT (UTC)", "ENV", "SERVICE", "REV", "ACTOR", "ACTION", "CHANGE", "REASON", "ROLLOUT")
+    table.show_header = header
+    for line in lines:
+        entry = line.entry
+        change = Text("\n").join(_difference(d) for d in line.differences) if line.differences else Text("-", "dim")
+        table.add_row(entry.at[:19].replace("T", " "), entry.env, entry.service, entry.revision, entry.actor, entry.action,
+                      change, scrub(entry.reason or ""), entry.rollout or "")
+    return table
+
+
 def history_json(result: HistoryResult, console: Console) -> None:
-    _json(console, {"entries": [entry.to_json() for entry in result.entries]}, result)
+    _json(console, {"entries": [entry.to_json() for entry in result.entries], "limit": result.limit, "more": result.more}, result)
+
+
+HISTORY_BLOCK = 500  # rows per table when streaming: columns line up within a block
+
+
+def history_stream_text(stream: HistoryStream, console: Console) -> None:
+    """``history --all``: the table a block of rows at a time, so memory stays flat."""
+    shown = False
+    for block in _blocks(stream.lines(), HISTORY_BLOCK):
+        _print_table(console, _history_table(block, header=not shown))
+        shown = True
+    if not shown:
+        console.print("no history yet")
+    print_context(stream.context, console)
+
+
+def history_stream_json(stream: HistoryStream, console: Console) -> None:
+    """``history --all --output json``: JSON Lines, one entry a line, each with its ``schema_version``."""
+    out = console.file
+    for entry in stream.entries:
+        out.write(json.dumps(redact({"schema_version": JSON_OUTPUT_VERSION, **entry.to_json()}), ensure_ascii=False))
+        out.write("\n")
+
+
+def _blocks(items: Iterable[HistoryLine], size: int) -> Iterator[list[HistoryLine]]:
+    block: list[HistoryLine] = []
+    for item in items:
+        block.append(item)
+        if len(block) == size:
+            yield block
+            block = []
+    if block:
+        yield block
 
 
 # --- two environments ------------------------------------------------------------------
