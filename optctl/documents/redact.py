@@ -75,9 +75,14 @@ def _replacement(match: re.Match[str]) -> str:
     return f"{prefix}{REDACTED}@" if match.group("scheme") else prefix + REDACTED
 
 
+# A string holding none of these cannot match ``_SHAPED``: most values (names, times, models)
+# are passed over with this one cheap search (``history --all`` redacts millions of them).
+_MAYBE_SHAPED = re.compile(r"://|=|(?i:bearer)|sk-|AKIA|ASIA|-----BEGIN |eyJ|gh[pousr]_|github_pat_|xox|AIza")
+
+
 def scrub_shapes(text: str) -> str:
     """Rule 3 on one string: URL userinfo, connection-string passwords, key-shaped values."""
-    return _SHAPED.sub(_replacement, text)
+    return _SHAPED.sub(_replacement, text) if _MAYBE_SHAPED.search(text) else text
 
 
 @lru_cache(maxsize=4096)
@@ -124,8 +129,16 @@ def redact(value: Any) -> Any:
 
 def _redact(value: Any, hidden: bool, inside: bool) -> Any:
     if isinstance(value, dict):
-        return {k: _redact(v, hidden or (isinstance(k, str) and _hides(k, inside)), inside or k == CONFIGURATION)
-                for k, v in value.items()}
+        copy = {}
+        for k, v in value.items():  # scalars inline: a call per value is most of the cost
+            hide = hidden or (isinstance(k, str) and _hides(k, inside))
+            if isinstance(v, (dict, list)):
+                copy[k] = _redact(v, hide, inside or k == CONFIGURATION)
+            elif hide and _is_hidden(v):
+                copy[k] = REDACTED
+            else:
+                copy[k] = scrub_shapes(v) if isinstance(v, str) else v
+        return copy
     if isinstance(value, list):
         return [_redact(v, hidden, inside) for v in value]
     if hidden and _is_hidden(value):

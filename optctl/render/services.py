@@ -220,9 +220,9 @@ def history_stream_text(stream: HistoryStream, console: Console) -> None:
 
 def history_stream_json(stream: HistoryStream, console: Console) -> None:
     """``history --all --output json``: JSON Lines, one entry a line, each with its ``schema_version``."""
-    out = console.file
+    out, encode = console.file, json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
     for entry in stream.entries:
-        out.write(json.dumps(redact({"schema_version": JSON_OUTPUT_VERSION, **entry.to_json()}), ensure_ascii=False))
+        out.write(encode(redact({"schema_version": JSON_OUTPUT_VERSION, **entry.to_json()})))
         out.write("\n")
 
 
