@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from optctl.documents import guards
 from optctl.errors import UsageError
 
 BUNDLED = Path(__file__).with_name("models.json")
@@ -168,11 +169,16 @@ def _bundled() -> Rules:
 
 def _read(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
     except OSError as err:
         raise UsageError(f"{path}: cannot read the models file ({err.strerror or err})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise UsageError(f"{path}: the models file is not valid JSON ({err}); start from `optctl models -o json`") from None
+    except (ValueError, RecursionError) as err:  # not UTF-8, not JSON, nested too deep, a number too long
+        raise UsageError(f"{path}: the models file is not valid JSON ({str(err)[:200] or 'nested too deep'}); start from `optctl models -o json`") from None
+    refused = guards.deeper_than(data) or guards.lone_surrogate(data, text)
+    if refused is not None:
+        raise UsageError(f"{path}: the models file is not usable at {refused} (nested too deep or a lone surrogate); start from `optctl models -o json`")
+    return data
 
 
 _MODEL_FIELDS = {

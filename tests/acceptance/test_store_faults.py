@@ -6,28 +6,16 @@ import json
 import os
 import stat
 
-import pytest
-
-from optctl.cli.app import main
 from optctl.settings import waits
 from optctl.stores import sqlite as sqlite_store
 from optctl.stores.sqlite_connection import connect
+from tests.acceptance import test_store_commands
 from tests.support.samples import ai_config
-from tests.unit.stores.test_sqlite_faults import damage, lock_holder  # noqa: F401  (a fixture)
+from tests.unit.stores import test_sqlite_faults
 
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture
-def project(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)
-    assert main(["init", "--example"]) == 0
-    capsys.readouterr()
-    return tmp_path
+# The same fixtures as the store-command and store-fault tests: a folder of examples, a lock held.
+project, run = test_store_commands.project, test_store_commands.run
+lock_holder, damage = test_sqlite_faults.lock_holder, test_sqlite_faults.damage
 
 
 def test_the_embedded_store_is_created_private(tmp_path, capsys, monkeypatch):
@@ -73,7 +61,7 @@ def test_a_malformed_page_is_exit_2_naming_the_file(project, capsys):
         assert "internal error" not in err
 
 
-def test_a_writer_blocked_by_another_process_says_so_and_the_wait_is_configurable(lock_holder, capsys, monkeypatch):  # noqa: F811
+def test_a_writer_blocked_by_another_process_says_so_and_the_wait_is_configurable(lock_holder, capsys, monkeypatch):
     path, pid = lock_holder
     (path.parent / "optctl.toml").write_text('[environments.dev]\nurl = "sqlite:///optctl.db"\nlock_timeout = 0.3\n')
     monkeypatch.chdir(path.parent)
