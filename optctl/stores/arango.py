@@ -30,7 +30,6 @@ write; operators' machines are expected to keep NTP time.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
@@ -43,7 +42,7 @@ from requests.exceptions import ConnectTimeout, ReadTimeout, SSLError
 from optctl.settings.project import ARANGO_SCHEMES, EnvironmentConfig
 from optctl.documents.redact import scrub, secret_values
 from optctl.errors import ConflictError, EnvironmentProblem, OptctlError, UsageError
-from optctl.stores.base import Change, HistoryEntry, StoredDocument, changed_since_read, no_such_service, without_system_fields
+from optctl.stores.base import Change, HistoryEntry, history_timestamp, StoredDocument, changed_since_read, no_such_service, without_system_fields
 
 if TYPE_CHECKING:
     from arango.database import StandardDatabase, TransactionDatabase
@@ -94,10 +93,6 @@ FORBIDDEN = 11
 _NO_LIMIT = 2**53  # AQL LIMIT needs a number; JSON-safe and more than any history holds
 
 
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
 def parse_url(url: str) -> tuple[list[str], str]:
     """``arangodb[+https]://host[:port][,host2[:port]]/database`` -> (HTTP host URLs, database)."""
     scheme = next((s for s in ARANGO_SCHEMES if url.startswith(s)), None)
@@ -119,7 +114,7 @@ class ArangoStore:
     """One environment's documents in an ArangoDB collection, its history in another."""
 
     def __init__(self, env: EnvironmentConfig, db: StandardDatabase, client: Any, transport: _RecordingHTTPClient,
-                 clock: Callable[[], str] = utc_now, secrets: frozenset[str] = frozenset()):
+                 clock: Callable[[], str] = history_timestamp, secrets: frozenset[str] = frozenset()):
         self.env = env.name
         self._config = env
         self._db = db
@@ -130,7 +125,7 @@ class ArangoStore:
 
     @classmethod
     def open(cls, env: EnvironmentConfig, *, http_client: HTTPClient | None = None,
-             clock: Callable[[], str] = utc_now) -> ArangoStore:
+             clock: Callable[[], str] = history_timestamp) -> ArangoStore:
         """Connect lazily: no request is sent until the first read or write."""
         hosts, database = parse_url(env.url)
         if env.ca_bundle and not Path(env.ca_bundle).expanduser().exists():
