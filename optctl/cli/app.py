@@ -38,9 +38,9 @@ def _root(
 def _register() -> None:
     # Each module adds its own commands; importing them must stay cheap (heavy imports
     # happen inside the command functions) so that every invocation starts fast.
-    from optctl.cli import change, dryrun, init, inspect, rollout, savings, schema, validate
+    from optctl.cli import change, dryrun, init, inspect, rollout, savings, schema, store, validate
 
-    for module in (validate, schema, init, inspect, change, rollout, dryrun, savings):
+    for module in (validate, schema, init, inspect, change, rollout, dryrun, savings, store):
         module.register(app)
 
 

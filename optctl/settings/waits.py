@@ -15,6 +15,7 @@ from optctl.errors import UsageError
 
 DEFAULTS = {
     "lock_timeout": 30.0,  # a SQLite write waiting for another process's write lock
+    "request_timeout": 30.0,  # an ArangoDB request waiting for its reply (0: no limit)
 }
 NOTICE_AFTER_SECONDS = 2.0
 

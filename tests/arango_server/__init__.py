@@ -63,14 +63,19 @@ class ArangoStandIn:
         self.faults.add(Fault(self._match(at, where), "drop-after" if processed else "drop", times=times))
 
     def answer(self, status: int, raw: bytes | str, *, at: int | None = None, where: Callable[[Seen], bool] | None = None,
-               content_type: str = "application/json", times: int = 1) -> None:
-        """Answer without processing: e.g. a 503, or a body that is not JSON."""
+               content_type: str = "application/json", times: int = 1, processed: bool = False) -> None:
+        """Answer this instead: e.g. a 503, or a body that is not JSON; ``processed``: after acting on it."""
         body = raw.encode() if isinstance(raw, str) else raw
-        self.faults.add(Fault(self._match(at, where), "answer", status, body, content_type, times=times))
+        self.faults.add(Fault(self._match(at, where), "answer-after" if processed else "answer", status, body,
+                              content_type, times=times))
 
     def hold(self, release: Any, *, at: int | None = None, where: Callable[[Seen], bool] | None = None) -> None:
         """Keep the reply until ``release`` (a threading.Event) is set."""
         self.faults.add(Fault(self._match(at, where), "hold", release=release))
+
+    def clear_faults(self) -> None:
+        with self.faults.lock:
+            self.faults.planned.clear()
 
     def _match(self, at: int | None, where: Callable[[Seen], bool] | None) -> Callable[[Seen], bool]:
         if (at is None) == (where is None):

@@ -174,17 +174,33 @@ def _insert_history(st: Statement, bind: Bind) -> list[Any]:
     return []
 
 
-def _read_history(st: Statement, bind: Bind) -> list[Any]:
-    entries = [h for h in st.all(st.collection(bind["@history"])) if bind["service"] is None or h.get("service") == bind["service"]]
-    entries.sort(key=lambda h: (h.get("at"), h.get("seq")), reverse=True)
-    return entries[: bind["limit"]]
+def _window(bind: Bind) -> Callable[[Document], bool]:
+    since, until, service = bind["since"], bind["until"], bind.get("service", None)
+    return lambda h: ((since is None or h.get("at") >= since) and (until is None or h.get("at") < until)
+                      and ("service" not in bind or h.get("service") == service))
+
+
+def _history(newest_first: bool, limited: bool) -> Handler:
+    """FILTER on service and the window, SORT by (at, seq), LIMIT: the history queries."""
+
+    def handler(st: Statement, bind: Bind) -> list[Any]:
+        entries = sorted(filter(_window(bind), st.all(st.collection(bind["@history"]))),
+                         key=lambda h: (h.get("at"), h.get("seq")), reverse=newest_first)
+        return entries[: bind["limit"]] if limited else entries
+
+    return handler
 
 
 def _last_changes(st: Statement, bind: Bind) -> list[Any]:
     newest: dict[str, Document] = {}
     for entry in sorted(st.all(st.collection(bind["@history"])), key=lambda h: (h.get("at"), h.get("seq"))):
         newest[entry.get("service")] = entry
-    return list(newest.values())
+    return [newest[s] for s in bind["services"] if s in newest]
+
+
+def _read_operation(st: Statement, bind: Bind) -> list[Any]:
+    found = [h for h in st.all(st.collection(bind["@history"])) if h.get("operation") == bind["operation"]]
+    return sorted(found, key=lambda h: h.get("seq"))
 
 
 _PRIMARY = ("_key",)
@@ -197,8 +213,12 @@ _HANDLERS: dict[str, Handler] = {
     backend.REMOVE_OPTIMIZATION: _update(True, False, lambda c: {"optimization": None}),
     backend.PUT_DOCUMENTS: _put_documents,
     backend.INSERT_HISTORY: _insert_history,
-    backend.READ_HISTORY: _read_history,
+    backend.READ_SERVICE_HISTORY: _history(newest_first=True, limited=True),
+    backend.READ_HISTORY: _history(newest_first=True, limited=True),
+    backend.STREAM_SERVICE_HISTORY: _history(newest_first=False, limited=False),
+    backend.STREAM_HISTORY: _history(newest_first=False, limited=False),
     backend.LAST_CHANGES: _last_changes,
+    backend.READ_OPERATION: _read_operation,
 }
 _USES: dict[str, tuple[Uses, ...]] = {
     backend.READ_DOCUMENTS: (Uses("@collection", _PRIMARY),),
@@ -209,6 +229,10 @@ _USES: dict[str, tuple[Uses, ...]] = {
     backend.REMOVE_OPTIMIZATION: (Uses("@collection", _PRIMARY, write=True),),
     backend.PUT_DOCUMENTS: (Uses("@collection", _PRIMARY, write=True),),
     backend.INSERT_HISTORY: (Uses("@history", (), write=True),),
-    backend.READ_HISTORY: (Uses("@history", None),),
-    backend.LAST_CHANGES: (Uses("@history", None),),
+    backend.READ_SERVICE_HISTORY: (Uses("@history", ("service", "at", "seq")),),
+    backend.READ_HISTORY: (Uses("@history", ("at", "seq")),),
+    backend.STREAM_SERVICE_HISTORY: (Uses("@history", ("service", "at", "seq")),),
+    backend.STREAM_HISTORY: (Uses("@history", ("at", "seq")),),
+    backend.LAST_CHANGES: (Uses("@history", ("service", "at", "seq")),),
+    backend.READ_OPERATION: (Uses("@history", ("operation", "seq")),),
 }

@@ -47,7 +47,7 @@ class Seen:
 @dataclass
 class Fault:
     matches: Callable[[Seen], bool]
-    action: str  # "drop" (before processing), "drop-after", "answer", "hold"
+    action: str  # "drop" (before processing), "drop-after", "answer", "answer-after" (processed), "hold"
     status: int = 503
     raw: bytes = b""
     content_type: str = "application/json"
@@ -96,7 +96,7 @@ class Coordinator:
             self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name=f"arango-stand-in-{short_id}", daemon=True)
+        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), name=f"arango-stand-in-{short_id}", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -164,6 +164,8 @@ class _Handler(BaseHTTPRequestHandler):
         status, payload = self._execute(coordinator, owner, database, endpoint, url.query, headers, body)
         if fault and fault.action == "drop-after":
             return self._drop()
+        if fault and fault.action == "answer-after":
+            return self._reply(fault.status, fault.raw, fault.content_type)
         self._reply(status, json.dumps(payload).encode(), "application/json; charset=utf-8")
 
     def _execute(self, coordinator: Coordinator, owner: int, database: str, endpoint: str, query: str,

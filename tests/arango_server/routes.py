@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from tests.arango_server import aql
-from tests.arango_server.state import ArangoError, Index, State, Statement, collection_not_found
+from tests.arango_server.state import ArangoError, Collection, Index, State, Statement, collection_not_found
 
 Reply = tuple[int, Any]
 
@@ -82,9 +82,15 @@ def _permission(req: _Request, username: str, database: str, collection: str | N
 
 # Collections and indexes (develop/http-api/collections.md, indexes/persistent.md).
 
+def _describe(collection: Collection) -> dict[str, Any]:
+    """A document collection's entry in ``GET /_api/collection`` (type 2: document, status 3: loaded)."""
+    return {"id": collection.id, "name": collection.name, "type": 2, "status": 3, "isSystem": collection.name.startswith("_"),
+            "globallyUniqueId": f"c{collection.id}"}
+
+
 def _list_collections(req: _Request) -> Reply:
-    names = sorted(req.state.databases[req.database])
-    return 200, {"error": False, "code": 200, "result": [{"name": n, "type": 2, "status": 3, "isSystem": False} for n in names]}
+    collections = sorted(req.state.databases[req.database].values(), key=lambda c: c.name)
+    return 200, {"error": False, "code": 200, "result": [_describe(c) for c in collections]}
 
 
 def _create_collection(req: _Request) -> Reply:
@@ -93,14 +99,13 @@ def _create_collection(req: _Request) -> Reply:
         raise ArangoError(403, 11, "forbidden")
     if name in req.state.databases[req.database]:
         raise ArangoError(409, 1207, "duplicate name")
-    req.state.create_collection(req.database, name)
-    return 200, {"error": False, "code": 200, "name": name, "type": 2, "status": 3}
+    return 200, {"error": False, "code": 200, **_describe(req.state.create_collection(req.database, name))}
 
 
 def _collection(req: _Request, name: str) -> Reply:
     if name not in req.state.databases[req.database]:
         raise collection_not_found(name)
-    return 200, {"error": False, "code": 200, "name": name, "type": 2, "status": 3}
+    return 200, {"error": False, "code": 200, **_describe(req.state.databases[req.database][name])}
 
 
 def _indexes(req: _Request) -> Reply:
@@ -124,7 +129,7 @@ def _create_index(req: _Request) -> Reply:
     return 201, {**index.describe(collection.name), "isNewlyCreated": True, "error": False, "code": 201}
 
 
-def _named_collection(req: _Request):  # noqa: ANN202 - Collection
+def _named_collection(req: _Request) -> Collection:
     name = req.query.get("collection", "")
     found = req.state.databases[req.database].get(name)
     if found is None:

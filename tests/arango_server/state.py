@@ -85,6 +85,7 @@ class Index:
 @dataclass
 class Collection:
     name: str
+    id: str = "0"
     versions: dict[str, list[tuple[int, Document | None]]] = field(default_factory=dict)
     indexes: list[Index] = field(default_factory=lambda: [Index("0", "primary", ["_key"], unique=True, type="primary")])
 
@@ -162,7 +163,7 @@ class State:
             self.sharding[name] = sharding
 
     def create_collection(self, database: str, name: str) -> Collection:
-        return self.databases[database].setdefault(name, Collection(name))
+        return self.databases[database].setdefault(name, Collection(name, self.new_key()))
 
     def documents(self, database: str, collection: str) -> dict[str, Document]:
         """The committed state of one collection."""

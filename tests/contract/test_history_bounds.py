@@ -12,16 +12,6 @@ import pytest
 from optctl.stores.base import Change
 from tests.support.samples import ai_config
 
-# ArangoDB's bounded queries land with helper `arango` (issue 10); strict, so this marker must go then.
-_ARANGO_PENDING = pytest.mark.xfail(strict=True, reason="ArangoDB history bounds land with issue 10")
-
-
-@pytest.fixture
-def pending_on_arango(request):
-    if request.node.callspec.params["store_factory"] == "arango":
-        request.applymarker(_ARANGO_PENDING)
-
-
 @pytest.fixture
 def bounded(store_factory):
     store = store_factory("dev")
@@ -36,7 +26,7 @@ def _actors(entries) -> list[str]:
     return [entry.actor for entry in entries]
 
 
-def test_since_and_until_bound_the_entries_by_their_time(bounded, pending_on_arango):
+def test_since_and_until_bound_the_entries_by_their_time(bounded):
     entries = bounded.history()
     third, fifth = entries[2].at, entries[4].at
     assert _actors(bounded.history(since=third)) == _actors(entries[2:])
@@ -46,7 +36,7 @@ def test_since_and_until_bound_the_entries_by_their_time(bounded, pending_on_ara
     assert bounded.history(since=fifth, until=third) == []
 
 
-def test_iter_history_streams_what_history_returns_oldest_first(bounded, pending_on_arango):
+def test_iter_history_streams_what_history_returns_oldest_first(bounded):
     assert [e.to_json() for e in bounded.iter_history()] == [e.to_json() for e in bounded.history()]
     assert _actors(bounded.iter_history("a")) == ["alice", "bob", "carol", "dave"]
     since = bounded.history()[3].at
