@@ -1,29 +1,38 @@
-"""Side by side: ``optctl validate`` against ``check-jsonschema`` with the same schema.
+"""Side by side: ``optctl validate`` against ``check-jsonschema`` (the peer), and a JSON array
+against the same documents as JSON Lines (the floor), with the same schema.
 
-Rows: one small file; 10,000 small files; one 50 MB export. Both tools run as fresh processes
-(start-up included), best of ``--repeat`` runs; peak memory is the child's max RSS.
-check-jsonschema reads one JSON instance per file, so for the export it gets the same documents
-as one JSON array with an array-of-ai-config schema, while optctl reads the JSON Lines file
-(as ``arangoexport --type jsonl`` writes it) and runs its semantic checks too.
+Every row runs two commands in turn (A B A B ...: a drift in the machine's speed hits both), as
+fresh processes with start-up included, after one warm-up run of each on the small rows. It
+prints the median with min..max of wall and CPU seconds, and the A/B ratio pair by pair; the
+target of each row (issue 12) is on the ratio of CPU seconds, which a loaded machine disturbs
+least. Peak memory is the child's max RSS (``measure.py``).
 
-    pip install -e '.[bench]' && python bench/bench_validate.py
+check-jsonschema reads one JSON instance per file, so for an export it gets the same documents
+as one JSON array with an array-of-ai-config schema; optctl reads the JSON Lines file (as
+``arangoexport --type jsonl`` writes it) or the array, and runs its semantic checks too.
+
+    pip install -e '.[bench]' && python bench/bench_validate.py [--repeat 3] [--rows small,export,...]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import statistics
 import sys
 import tempfile
 from pathlib import Path
+from typing import Callable
 
-from measure import best
+from measure import paired, spread
 
 ROOT = Path(__file__).resolve().parents[1]
+ROWS = ("small", "files", "export", "invalid", "array", "shapes")
 
 
-def document(i: int) -> dict:
+def document(i: int, padding: int = 200) -> dict:
     return {
         "_key": f"service-{i}",
         "_id": f"ai_configs/service-{i}",
@@ -36,8 +45,15 @@ def document(i: int) -> dict:
             "fallback": {"enabled": True, "log_failures": True},
             "provider": "anthropic",
         },
-        "description": "Model configuration for service %d, padded to a realistic size. " % i + "x" * 200,
+        "description": "Model configuration for service %d, padded to a realistic size. " % i + "x" * padding,
     }
+
+
+def broken(i: int, padding: int = 200) -> dict:
+    """A document with two schema errors: a string for a boolean, a minimum under its bound."""
+    doc = document(i, padding)
+    doc["optimization"]["cache"].update(enabled="yes", min_tokens_to_cache=5)
+    return doc
 
 
 def bundled_schema(array: bool) -> dict:
@@ -55,50 +71,86 @@ def bundled_schema(array: bool) -> dict:
     return {"$schema": ai.pop("$schema"), "type": "array", "items": {"$ref": "#/$defs/aiConfig"}, "$defs": {**defs, "aiConfig": ai}}
 
 
+def write_export(base: Path, megabytes: float, make: Callable[[int], dict]) -> tuple[Path, Path, int]:
+    """The same documents as JSON Lines and as one JSON array; returns both and the count."""
+    lines, array = base.with_suffix(".jsonl"), base.with_suffix(".json")
+    count = 0
+    with open(lines, "w") as out:
+        while out.tell() < megabytes * 1024 * 1024:
+            out.write(json.dumps(make(count)) + "\n")
+            count += 1
+    array.write_text("[" + ",\n".join(lines.read_text().splitlines()) + "]")
+    return lines, array, count
+
+
+class Table:
+    def __init__(self, repeat: int):
+        self.repeat = repeat
+        print(f"{'row':<44} {'A: optctl s (cpu)':>22} {'B s (cpu)':>22} {'A/B cpu':>22} {'A/B wall':>22} {'target':>8}  A MiB")
+
+    def row(self, name: str, ours: list[str], theirs: list[str], target: float, codes: tuple[int, int] = (0, 0),
+            warmup: bool = True) -> None:
+        pair = paired(ours, theirs, self.repeat, warmup)
+        assert set(pair.a.codes) == {codes[0]} and set(pair.b.codes) == {codes[1]}, f"{name}: exit codes {pair.a.codes} {pair.b.codes}"
+        cpu = pair.ratios("cpu")
+        met = "met" if statistics.median(cpu) < target else "MISSED"
+        print(f"{name:<44} {spread(pair.a.cpu):>22} {spread(pair.b.cpu):>22} {spread(cpu):>22} {spread(pair.ratios()):>22}"
+              f" {'< ' + format(target, 'g'):>8} {met}  {max(pair.a.peak)}", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--files", type=int, default=10_000)
-    parser.add_argument("--export-mb", type=int, default=50)
+    parser.add_argument("--export-mb", type=float, default=50)
+    parser.add_argument("--rows", default=",".join(ROWS), help=f"which rows, of {', '.join(ROWS)}")
     args = parser.parse_args()
+    rows = set(args.rows.split(","))
     optctl = [sys.executable, "-m", "optctl", "validate"]
-    cjs = shutil.which("check-jsonschema")
+    cjs = shutil.which("check-jsonschema", path=os.pathsep.join((str(Path(sys.executable).parent), os.environ.get("PATH", ""))))
     if cjs is None:
         print("check-jsonschema is not installed: pip install -e '.[bench]'", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory(prefix="optctl-bench-") as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix="optctl-bench-") as folder:
+        tmp = Path(folder)
         schema, array_schema = tmp / "ai-config.bundled.json", tmp / "ai-config-array.bundled.json"
         schema.write_text(json.dumps(bundled_schema(False)))
         array_schema.write_text(json.dumps(bundled_schema(True)))
-        small = tmp / "one.json"
-        small.write_text(json.dumps(document(0), indent=2))
-        many = tmp / "many"
-        many.mkdir()
-        for i in range(args.files):
-            (many / f"s{i:05d}.json").write_text(json.dumps(document(i)))
-        export, array = tmp / "export.jsonl", tmp / "export.json"
-        with open(export, "w") as out:
-            i = 0
-            while out.tell() < args.export_mb * 1024 * 1024:
-                out.write(json.dumps(document(i)) + "\n")
-                i += 1
-        docs = i
-        array.write_text("[" + ",\n".join(export.read_text().splitlines()) + "]")
-        size_mb = export.stat().st_size / (1024 * 1024)
-        many_files = sorted(str(p) for p in many.iterdir())
-        rows = [
-            ("one small file", optctl + [str(small)], [cjs, "--schemafile", str(schema), str(small)]),
-            (f"{args.files:,} small files", optctl + [str(many)], [cjs, "--schemafile", str(schema), *many_files]),
-            (f"{size_mb:.0f} MB export ({docs:,} docs)", optctl + [str(export)], [cjs, "--schemafile", str(array_schema), str(array)]),
-        ]
-        print(f"{'row':<32} {'optctl s':>9} {'MiB':>6} {'check-jsonschema s':>19} {'MiB':>6} {'speed-up':>9}")
-        for name, ours, theirs in rows:
-            o_wall, o_code, o_mem = best(ours, args.repeat)
-            c_wall, c_code, c_mem = best(theirs, args.repeat)
-            assert o_code == 0 and c_code == 0, f"{name}: a tool found problems in valid data ({o_code}, {c_code})"
-            print(f"{name:<32} {o_wall:>9.3f} {o_mem:>6} {c_wall:>19.3f} {c_mem:>6} {c_wall / o_wall:>8.1f}x")
-        print(f"peak memory on the export: {o_mem} MiB = {o_mem / size_mb:.1f}x the file size (target < 4x)")
+        peer = [cjs, "--schemafile", str(schema)]
+        array_peer = [cjs, "--schemafile", str(array_schema)]
+        table = Table(args.repeat)
+        if "small" in rows:
+            small, bad = tmp / "one.json", tmp / "bad.json"
+            small.write_text(json.dumps(document(0), indent=2))
+            bad.write_text(json.dumps(broken(0), indent=2))
+            table.row("one small valid file", optctl + [str(small)], peer + [str(small)], 0.8)
+            table.row("one small invalid file (2 errors)", optctl + [str(bad)], peer + [str(bad)], 0.8, (1, 1))
+        if "files" in rows:
+            many = tmp / "many"
+            many.mkdir()
+            for i in range(args.files):
+                (many / f"s{i:05d}.json").write_text(json.dumps(document(i)))
+            table.row(f"{args.files:,} small files", optctl + [str(many)], peer + sorted(str(p) for p in many.iterdir()), 1.0)
+        if rows & {"export", "array"}:
+            lines, array, count = write_export(tmp / "export", args.export_mb, document)
+            label = f"{args.export_mb:g} MB, {count:,} documents"
+            if "export" in rows:
+                table.row(f"{label}, JSON Lines", optctl + [str(lines)], array_peer + [str(array)], 1.0, warmup=False)
+            if "array" in rows:
+                table.row(f"{label}, JSON array", optctl + [str(array)], array_peer + [str(array)], 1 / 3, warmup=False)
+        if "invalid" in rows:
+            lines, array, count = write_export(tmp / "invalid", args.export_mb, lambda i: broken(i) if i % 10 == 0 else document(i))
+            table.row(f"{args.export_mb:g} MB, {count:,} docs, 10% invalid", optctl + [str(lines)], array_peer + [str(array)],
+                      0.4, (1, 1), warmup=False)
+        if "shapes" in rows:
+            # Lean documents (no padding), so that 100,000 of them fit one JSON file (64 MiB limit).
+            for count in (1_000, 10_000, 100_000):
+                lines, array = tmp / f"lean{count}.jsonl", tmp / f"lean{count}.json"
+                texts = [json.dumps(document(i, padding=0)) for i in range(count)]
+                lines.write_text("\n".join(texts) + "\n")
+                array.write_text("[" + ",\n".join(texts) + "]")
+                table.row(f"JSON array vs JSON Lines, {count:,} docs", optctl + [str(array)], optctl + [str(lines)], 1.3,
+                          warmup=count < 100_000)
     return 0
 
 
