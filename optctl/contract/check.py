@@ -22,10 +22,16 @@ _JSON_TYPES = {"boolean": "a boolean (true or false)", "integer": "a whole numbe
                "object": "an object", "array": "an array", "number": "a number", "null": "null"}
 
 
-def check_document(data: Any, kind: Kind) -> list[Finding]:
-    """All findings for one document: schema errors, else the kind's semantic findings."""
+def check_document(data: Any, kind: Kind, use_model: bool = True) -> list[Finding]:
+    """All findings for one document: schema errors, else the kind's semantic findings.
+
+    ``use_model``: ask the kind's pydantic model first (fast per document, but its import costs
+    about 90 ms) and run jsonschema only to explain a rejection; without it jsonschema judges
+    and explains alike. Both give the same verdict (tests/contract/test_schema_agreement.py),
+    and the findings always come from jsonschema's errors, so they are the same either way.
+    """
     findings: list[Finding] = []
-    if not kind.model_accepts(data):
+    if not (use_model and kind.model_accepts(data)):
         for err in _validator(kind.schema).iter_errors(data):
             findings.extend(_schema_findings(err))
     if not findings:

@@ -54,6 +54,11 @@ class ValidationResult:
         return EXIT_OK if self.valid else EXIT_PROBLEMS
 
 
+# Below this much input, jsonschema alone judges every document faster than pydantic's models can
+# be imported (~90 ms, about 500 documents' worth of jsonschema); above it the models pay for
+# themselves, and jsonschema runs only for the documents they reject.
+MODEL_WORTH_BYTES = 256 * 1024
+
 # ``commands.edges.Progress``: (description, total, unit) -> a context giving ``advance(amount)``.
 Progress = Callable[[str, "float | None", str], ContextManager[Callable[[float], None]]]
 
@@ -67,13 +72,14 @@ def validate_paths(
     forced = _forced_kind(kinds, kind)
     reports: list[DocumentReport] = []
     files = list(iter_paths(paths, glob))
-    sizes = [_size(path) for path in files] if progress else [0] * len(files)
+    sizes = [_size(path) for path in files]
+    use_model = STDIN in files or sum(sizes) >= MODEL_WORTH_BYTES  # stdin: no size known, may be long
     with progress("validating", sum(sizes) or None, "bytes") if progress else nullcontext(_ignore) as advance:
         for path, size in zip(files, sizes):
             done = 0
             try:
                 for item in read_documents(path):
-                    reports.append(_report(item, kinds, forced))
+                    reports.append(_report(item, kinds, forced, use_model))
                     if isinstance(item, SourceDocument) and done < size:
                         step = min(len(item.text) + 1, size - done)  # characters: bytes, near enough
                         advance(step)
@@ -97,7 +103,7 @@ def _ignore(amount: float) -> None:
     pass
 
 
-def report_document(document: SourceDocument, kinds: KindTable, kind: Kind | None = None) -> DocumentReport:
+def report_document(document: SourceDocument, kinds: KindTable, kind: Kind | None = None, use_model: bool = True) -> DocumentReport:
     """Check one parsed document; findings carry file line and column."""
     kind = kind or kinds.detect(document.data)
     if kind is None:
@@ -107,17 +113,17 @@ def report_document(document: SourceDocument, kinds: KindTable, kind: Kind | Non
         )])
     findings = [
         f.at(*(document.position(f.pointer, key=f.code == "unknown-key") or (None, None)))
-        for f in check_document(document.data, kind)
+        for f in check_document(document.data, kind, use_model)
     ]
     return DocumentReport(document.path, document.index, kind.name, findings)
 
 
-def _report(item: SourceDocument | ParseProblem, kinds: KindTable, forced: Kind | None) -> DocumentReport:
+def _report(item: SourceDocument | ParseProblem, kinds: KindTable, forced: Kind | None, use_model: bool) -> DocumentReport:
     if isinstance(item, ParseProblem):
         return DocumentReport(item.path, item.index, None, [
             Finding(item.code, "error", "", item.message, None, None, item.line, item.column)
         ])
-    return report_document(item, kinds, forced)
+    return report_document(item, kinds, forced, use_model)
 
 
 def _forced_kind(kinds: KindTable, name: str | None) -> Kind | None:

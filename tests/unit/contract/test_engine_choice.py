@@ -1,0 +1,57 @@
+"""A small input is judged by jsonschema alone; a large one by the pydantic models first.
+
+Either way the findings are jsonschema's (the same words, the same places): only the cost
+moves, so one small invalid file no longer pays for importing both engines.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from optctl.contract.check import check_document
+from optctl.contract.checker import MODEL_WORTH_BYTES
+from optctl.contract.kinds import contract_kinds
+from optctl.providers.rules import load
+
+KINDS = contract_kinds(load(None))
+BROKEN = [
+    {"cache": {"enabled": "yes", "min_tokens_to_cache": 5}},
+    {"cache": {"enabled": True, "ttl": 300}, "batch": {"accumulation_strategy": "sometimes"}},
+    {"_key": "a", "provider": "anthropic", "configuration": {"model": 3}, "optimization": {"fallback": []}},
+    {"_key": "b", "provider": "anthropic", "configuration": {}, "isDefault": "no", "optimization": {"cache": {"default_ttl_seconds": 5.5}}},
+]
+_ENGINES_LOADED = """
+import json, sys
+from optctl.commands.validate import validate
+result = validate(sys.argv[1:])
+print(json.dumps({"exit": result.exit_code, "pydantic": "pydantic" in sys.modules, "jsonschema": "jsonschema" in sys.modules}))
+"""
+
+
+@pytest.mark.parametrize("document", BROKEN)
+def test_findings_are_the_same_with_or_without_the_model(document):
+    kind = KINDS.detect(document)
+    assert check_document(document, kind, use_model=False) == check_document(document, kind, use_model=True)
+    assert check_document(document, kind)  # and there are some
+
+
+def _engines(*paths) -> dict:
+    done = subprocess.run([sys.executable, "-c", _ENGINES_LOADED, *map(str, paths)], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def test_a_small_file_never_imports_pydantic(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(BROKEN[0]))
+    assert _engines(bad) == {"exit": 1, "pydantic": False, "jsonschema": True}
+
+
+def test_a_large_valid_export_is_judged_by_the_models_without_jsonschema(tmp_path):
+    export = tmp_path / "export.jsonl"
+    line = json.dumps({"cache": {"enabled": False}, "provider": "anthropic"}) + "\n"
+    export.write_text(line * (MODEL_WORTH_BYTES // len(line) + 1))
+    assert _engines(export) == {"exit": 0, "pydantic": True, "jsonschema": False}
