@@ -49,7 +49,7 @@ def status(envs: Sequence[str] = (), config: Path | None = None, edges: Edges = 
     for env in chosen:
         with edges.opened(env) as store:
             documents[env.name] = store.read_many()
-            last[env.name] = actions.last_changes(store)
+            last[env.name] = store.last_changes()
     return StatusResult(RunContext.of(project, chosen), list(documents), matrix.matrix(documents, last))
 
 
@@ -139,12 +139,11 @@ def history_stream(service: str | None = None, envs: Sequence[str] = (), config:
 
 
 def _history_scope(envs: Sequence[str], config: Path | None, edges: Edges, since: str | None,
-                   until: str | None) -> tuple[Project, list[EnvironmentConfig], dict[str, str]]:
+                   until: str | None) -> tuple[Project, list[EnvironmentConfig], dict[str, str | None]]:
     now = edges.now()
-    given = {"since": window.bound("--since", since, now), "until": window.bound("--until", until, now)}
+    bounds = {"since": window.bound("--since", since, now), "until": window.bound("--until", until, now)}
     project = edges.load_project(config)
-    # Only the bounds given are passed, so a backend without them yet still answers the plain history.
-    return project, project.select(list(envs) or None), {k: v for k, v in given.items() if v is not None}
+    return project, project.select(list(envs) or None), bounds
 
 
 def _line(entry: HistoryEntry) -> HistoryLine:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
 from optctl.services import changes
-from optctl.services import status
 from optctl.settings.project import EnvironmentConfig
 from optctl.stores.factory import open_store
 from optctl.errors import UsageError
@@ -139,8 +138,3 @@ def export(store: Store, include_secrets: bool = False) -> list[dict[str, Any]]:
     documents = [stored.document for stored in store.read_many().values()]
     return documents if include_secrets else redact(documents)
 
-
-def last_changes(store: Store) -> dict[str, HistoryEntry]:
-    """The newest history entry per service; a backend may answer in one query (SQLite does)."""
-    answer = getattr(store, "last_changes", None)
-    return answer() if answer else status.last_changes(store.history())

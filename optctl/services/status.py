@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 from optctl.stores.base import HistoryEntry, StoredDocument
 
@@ -67,11 +67,6 @@ def cell(stored: StoredDocument | None, last: HistoryEntry | None) -> Cell:
         revision=stored.revision,
         last_change=last,
     )
-
-
-def last_changes(entries: Sequence[HistoryEntry]) -> dict[str, HistoryEntry]:
-    """The newest entry per service (entries come oldest first)."""
-    return {entry.service: entry for entry in entries}
 
 
 def matrix(

@@ -53,7 +53,6 @@ def test_opening_an_existing_store_takes_no_write_lock(tmp_path):
 
 
 def test_last_changes_agrees_with_the_whole_history(tmp_path):
-    from optctl.services.status import last_changes
     from optctl.stores.base import Change
     from tests.support.samples import ai_config
 
@@ -65,7 +64,7 @@ def test_last_changes_agrees_with_the_whole_history(tmp_path):
         stored = store.read("a")
         store.write([Change("a", stored.revision, {"cache": {"enabled": actor == "bob"}}, "set")], actor=actor)
 
-    assert store.last_changes() == last_changes(store.history())
+    assert store.last_changes() == {entry.service: entry for entry in store.history()}
     assert {s: e.actor for s, e in store.last_changes().items()} == {"a": "carol", "b": "alice"}
     store.close()
     other.close()
