@@ -16,7 +16,7 @@ from optctl.commands.edges import Edges
 from optctl.errors import NotFoundError
 from optctl.savings.attribution import Attribution, Unattributed, load_attribution
 from optctl.savings.enablement import Enablement, enablement
-from optctl.savings.report import SCHEMA_VERSION, ServiceSavings, build
+from optctl.savings.report import SCHEMA_VERSION, ServiceSavings, build, predicted
 from optctl.savings.sources import Source, UsageEdges, measure
 from optctl.savings.usage import Usage, UsageRecord
 from optctl.settings.context import RunContext
@@ -124,18 +124,8 @@ def _prediction(entry: ServiceSavings, attribution: Attribution, request: Saving
 
     settings = dry.choose_settings(None, request.config, entry.environment, entry.service)
     counter = dry.make_counter("offline")
-    reports = [r for r in dry.run(paths, settings=settings, rules=rules, counter=counter, strategies=["wrapper"], calls=PREDICTION_CALLS)
-               if r.cost is not None]
-    total = sum(r.total_tokens for r in reports)
-    uncached = sum(r.cost.uncached * r.cost.calls for r in reports if r.cost)
-    saved = sum(r.cost.saving_over_calls for r in reports if r.cost)
-    cached = sum(r.cached_tokens for r in reports)
-    return {
-        "fixtures": paths, "calls_within_ttl": PREDICTION_CALLS,
-        "cache_read_ratio": round(cached * (PREDICTION_CALLS - 1) / (total * PREDICTION_CALLS), 4) if total else None,
-        "input_saving_pct": round(100 * saved / uncached, 2) if uncached else None,
-        "findings": sorted({f.code for r in reports for f in r.findings}),
-    }
+    reports = dry.run(paths, settings=settings, rules=rules, counter=counter, strategies=["wrapper"], calls=PREDICTION_CALLS)
+    return {"fixtures": paths, **predicted(list(reports), PREDICTION_CALLS)}
 
 
 def parse_window(text: str) -> timedelta:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
+from optctl.caching.analysis import FixtureReport
 from optctl.providers.rules import Rules
 from optctl.savings.cost import Costs, Pricer
 from optctl.savings.enablement import Enablement
@@ -156,6 +157,22 @@ def _overlaps(record: UsageRecord, window: Window) -> bool:
     if record.is_point:
         return window.start <= record.start < window.end
     return record.start < window.end and record.end > window.start
+
+
+def predicted(reports: Sequence[FixtureReport], calls: int) -> dict[str, Any]:
+    """What dry-run's reports for a service's fixtures predict, in the report's terms (input side only):
+    the steady-state cache read ratio and the input saving over ``calls`` calls within the TTL."""
+    priced = [r for r in reports if r.cost is not None]
+    total = sum(r.total_tokens for r in priced)
+    cached = sum(r.cached_tokens for r in priced)
+    uncached = sum(r.cost.uncached * r.cost.calls for r in priced if r.cost)
+    saved = sum(r.cost.saving_over_calls for r in priced if r.cost)
+    return {
+        "calls_within_ttl": calls,
+        "cache_read_ratio": _round(cached * (calls - 1) / (total * calls)) if total else None,
+        "input_saving_pct": _round(100 * saved / uncached, 2) if uncached else None,
+        "findings": sorted({f.code for r in reports for f in r.findings}),
+    }
 
 
 def flags(entry: ServiceSavings) -> list[Flag]:

@@ -128,3 +128,17 @@ def test_the_bundled_demo_log_is_what_the_generator_writes(tmp_path):
     from tests.support.paths import EXAMPLES
 
     assert usage_logs.write_example(tmp_path / "demo.log").read_bytes() == (EXAMPLES / "usage" / "demo.log").read_bytes()
+
+
+def test_the_dry_run_prediction_is_the_steady_state_read_ratio_and_the_input_saving():
+    from optctl.caching.analysis import FixtureReport
+    from optctl.caching.pricing import Cost
+    from optctl.savings.report import predicted
+
+    caching = FixtureReport("a.json", "m", "wrapper", "offline", total_tokens=1000, cached_tokens=800,
+                            cost=Cost("USD", uncached=1.0, first_call=1.2, hit=0.3, break_even_calls=2, calls=10, saving_over_calls=5.1))
+    unreadable = FixtureReport("b.json", None, "wrapper", "offline")
+    shown = predicted([caching, unreadable], 10)
+    assert shown["cache_read_ratio"] == 0.72  # 800/1000 read on 9 of 10 calls
+    assert shown["input_saving_pct"] == 51.0  # 5.1 saved of 10 x 1.0
+    assert predicted([unreadable], 10)["input_saving_pct"] is None
