@@ -19,7 +19,7 @@ from optctl.stores.factory import open_store
 from optctl.services.examples import load_examples
 from optctl.rollout import operations
 from tests.unit.rollout.conftest import FakeClock, kill_an_advance_after_its_write
-from tests.support import paths
+from tests.support import paths, usage_logs
 
 ROOT = paths.ROOT
 RUNBOOKS = sorted((ROOT / "runbooks").glob("*.md"))
@@ -129,6 +129,8 @@ def world(tmp_path, monkeypatch):
         store.close()
     clock = FakeClock()
     monkeypatch.setattr(operations, "utc_now", clock)
+    # The services' usage log the savings gates read (`usage_log=usage.jsonl`): caching works everywhere.
+    usage_logs.hourly(tmp_path / "usage.jsonl", ("indexing", "query", "agent"), ("dev", "staging", "production"), clock.now, 30 * 24)
     return clock
 
 

@@ -71,3 +71,17 @@ def burst(path: Path, services: tuple[tuple[str, str], ...], environment: str, a
                         "model": MODEL, "usage": usage(behaviour, True, call == 0)}
                 out.write(json.dumps(line) + "\n")
     return path
+
+
+def hourly(path: Path, services: tuple[str, ...], environments: tuple[str, ...], start: datetime, hours: int,
+           behaviour: str = "works") -> Path:
+    """One call an hour for every service in every environment, caching on; the first call of each day writes."""
+    with path.open("w", encoding="utf-8") as out:
+        for hour in range(hours):
+            moment = start + timedelta(hours=hour)
+            for environment in environments:
+                for service in services:
+                    line = {"time": moment.isoformat().replace("+00:00", "Z"), "service": service, "environment": environment,
+                            "model": MODEL, "usage": usage(behaviour, True, hour % 24 == 0)}
+                    out.write(json.dumps(line, separators=(",", ":")) + "\n")
+    return path
