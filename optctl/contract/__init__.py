@@ -3,6 +3,9 @@ schemas, and the semantic checks that go beyond them.
 
 The models are loaded on first use, so commands that never validate (``status``, ``history``)
 do not pay for importing pydantic.
+
+May import: ``providers`` (the rules table is a parameter of the semantic checks), ``documents``,
+``errors``; never ``caching`` or ``rollout`` (their checks are given to ``kinds.KindTable``).
 """
 
 from typing import Any

@@ -48,6 +48,18 @@ class ValidationResult:
         return all(r.valid(self.strict) for r in self.reports)
 
     @property
+    def files(self) -> int:
+        return len({r.path for r in self.reports})
+
+    @property
+    def error_count(self) -> int:
+        return sum(len(r.errors) for r in self.reports)
+
+    @property
+    def warning_count(self) -> int:
+        return sum(len(r.warnings) for r in self.reports)
+
+    @property
     def exit_code(self) -> int:
         if any(r.unreadable for r in self.reports):
             return EXIT_USAGE

@@ -1,1 +1,5 @@
-"""Everything optctl prints goes through here: rich for people, JSON for machines."""
+"""Everything optctl prints: rich for people (onto the ``Console`` the CLI passes in), JSON for
+machines (``JSON_OUTPUT_VERSION``). Formatting only, over result objects: no sums, diffs or clocks.
+
+May import: ``commands`` (result types) and the layers below; never ``cli``.
+"""

@@ -14,7 +14,6 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = 1
 
-
 def _where(report: DocumentReport, finding: Finding) -> str:
     place = report.path
     if finding.line is not None:
@@ -46,10 +45,7 @@ def text_report(result: ValidationResult) -> None:
                 _line(finding),
             )
             console.print(line, soft_wrap=True)
-    documents = len(result.reports)
-    errors = sum(len(r.errors) for r in result.reports)
-    warnings = sum(len(r.warnings) for r in result.reports)
-    files = len({r.path for r in result.reports})
+    documents, files, errors, warnings = len(result.reports), result.files, result.error_count, result.warning_count
     verdict = "[green]valid[/]" if result.valid else "[red]invalid[/]"
     console.print(
         f"{documents} document{'s' * (documents != 1)} in {files} file{'s' * (files != 1)}: "

@@ -4,4 +4,6 @@ was enabled, priced from the rules table, as a report (``optctl savings``) and a
 Sources (``usage`` and ``admin_api``) turn provider data into ``UsageRecord`` values; ``attribution``
 maps usage-report rows to services through optctl.toml; ``report`` and ``gate`` are pure arithmetic
 and decisions; ``evaluate`` is the gate's edge that the rollout machinery calls.
+
+May import: ``caching``, ``services`` and below; never ``rollout`` (the rollout calls in).
 """

@@ -1,8 +1,8 @@
-"""Where model-config documents live: one ``Store`` protocol, two backends.
+"""Where model-config documents live: one ``Store`` protocol (``base``), the embedded SQLite
+backend and ArangoDB through python-arango, and ``factory.open_store`` (the one place that
+knows every backend).
 
-``sqlite`` is the embedded default (standard library only); ``arango`` is production,
-through python-arango. Commands talk to the protocol only; ``optctl.settings.project`` picks the
-backend for an environment.
+May import: ``settings``, ``contract``, ``providers``, ``documents``, ``errors``.
 """
 
 from optctl.stores.base import Change, HistoryEntry, Store, StoredDocument
