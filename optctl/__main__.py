@@ -1,5 +1,5 @@
 import sys
 
-from optctl.cli.app import main
+from optctl.cli.launch import main
 
 sys.exit(main())

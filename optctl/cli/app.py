@@ -5,21 +5,27 @@ environment error, 3 a bug in optctl (details go to a log file, never a tracebac
 130 interrupted.
 """
 
+import os
 import sys
+from types import ModuleType
+from typing import Sequence
 
 import typer
 
 from optctl import __version__
 from optctl.errors import EXIT_INTERNAL, EXIT_USAGE, OptctlError
 
-app = typer.Typer(
-    name="optctl",
-    help="Validate, enable, roll out and dry-run prompt-caching optimization configs.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
+# Which module registers each command: a run builds only the one it needs (importing and
+# converting every command module costs about 25 ms a run). tests/unit/cli/test_app.py checks
+# this table against what the modules register.
+MODULES = {
+    "validate": "validate", "schema": "schema", "init": "init",
+    "status": "inspect", "show": "inspect", "history": "inspect", "diff": "inspect", "export": "inspect",
+    "enable": "change", "disable": "change", "set": "change", "apply": "change", "rollback": "change", "import": "change",
+    "rollout": "rollout", "dry-run": "dryrun", "models": "dryrun", "savings": "savings", "store": "store",
+}
+ALL_MODULES = tuple(dict.fromkeys(MODULES.values()))
+COMPLETION_VARIABLE = "_OPTCTL_COMPLETE"  # set by the shell when it asks for completions
 
 
 def _version(value: bool) -> None:
@@ -28,23 +34,75 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     """optctl: the control plane for LLM prompt-caching rollouts."""
 
 
-def _register() -> None:
-    # Each module adds its own commands; importing them must stay cheap (heavy imports
-    # happen inside the command functions) so that every invocation starts fast.
-    from optctl.cli import change, dryrun, init, inspect, rollout, savings, schema, store, validate
+def build(modules: Sequence[str] = ALL_MODULES) -> typer.Typer:
+    """The root command with the commands of ``modules`` registered (all of them by default).
 
-    for module in (validate, schema, init, inspect, change, rollout, dryrun, savings, store):
-        module.register(app)
+    Each module adds its own commands; importing them must stay cheap (heavy imports happen
+    inside the command functions) so that every invocation starts fast.
+    """
+    root = typer.Typer(
+        name="optctl",
+        help="Validate, enable, roll out and dry-run prompt-caching optimization configs.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+    root.callback()(_root)
+    for name in modules:
+        _module(name).register(root)
+    return root
 
 
-_register()
+def _module(name: str) -> ModuleType:
+    # Plain imports, one per module, so that the import checker sees them.
+    if name == "validate":
+        from optctl.cli import validate
+        return validate
+    elif name == "schema":
+        from optctl.cli import schema
+        return schema
+    elif name == "init":
+        from optctl.cli import init
+        return init
+    elif name == "inspect":
+        from optctl.cli import inspect
+        return inspect
+    elif name == "change":
+        from optctl.cli import change
+        return change
+    elif name == "rollout":
+        from optctl.cli import rollout
+        return rollout
+    elif name == "dryrun":
+        from optctl.cli import dryrun
+        return dryrun
+    elif name == "savings":
+        from optctl.cli import savings
+        return savings
+    else:
+        from optctl.cli import store
+        return store
+
+
+def modules_for(args: Sequence[str]) -> Sequence[str]:
+    """Only the module of the command named first; every module for help, completion or a typo."""
+    if args and args[0] in MODULES and COMPLETION_VARIABLE not in os.environ:
+        return (MODULES[args[0]],)
+    return ALL_MODULES
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``app``: the whole command tree, for whoever walks it (help tests, documentation)."""
+    if name == "app":
+        return build()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     Commands end with ``raise typer.Exit(code)``; typer handles usage errors itself (exit 2).
     """
     try:
-        app(args=argv, prog_name="optctl")
+        build(modules_for(sys.argv[1:] if argv is None else argv))(args=argv, prog_name="optctl")
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else (0 if done.code is None else EXIT_USAGE)
     except OptctlError as err:
