@@ -99,3 +99,16 @@ def test_show_and_diff_never_print_a_secret():
         ServiceDifference("query", "dev", [])]), shown)
     text = out(shown)
     assert "sk-ant-" not in text and "revision 3" in text and "query: only in dev" in text
+
+
+def test_without_colour_the_table_is_written_as_rich_lays_it_out():
+    from optctl.commands.inspect import StatusResult as Result
+
+    cells = {"dev": Cell(True, True, True, 300, 1024, "2", _entry()), "prod": Cell(True, False, last_change=_entry(actor="a-much-longer-actor"))}
+    result = Result(CONTEXT, ["dev", "prod"], [Row("indexing", cells), Row("q", {"dev": Cell(False), "prod": Cell(False)})])
+    table = render._table("SERVICE", "DEV", "PROD")
+    for row in result.rows:
+        table.add_row(row.service, *(render._cell(row.cells[env]) for env in result.environments))
+    laid_out = Console(file=io.StringIO(), width=1000, color_system=None, force_terminal=True)
+    laid_out.print(table)
+    assert render._plain_columns(table) == "".join(line.rstrip() + "\n" for line in out(laid_out).splitlines())
