@@ -216,3 +216,19 @@ def test_plot_without_matplotlib_says_how_to_get_it(capsys, tmp_path, monkeypatc
     usage_logs.write(tmp_path / "u.jsonl", (("query", "works"),), "production", ENABLED)
     code, _, err = run(capsys, "savings", "--usage-log", "u.jsonl", "-e", "production", "--no-predict", "--plot", "cost.png")
     assert code == 2 and "pip install 'optctl[plot]'" in err and not (tmp_path / "cost.png").exists()
+
+
+def test_a_429_from_the_usage_report_is_waited_out_and_the_report_comes(capsys, admin):
+    from tests.support.usage_report_server import Canned
+
+    admin.script.append(Canned(429, {"error": {"message": "rate limited"}}, {"retry-after": "0"}))
+    code, out, _ = run(capsys, "savings", "--env", "production", "--window", "6h", "--no-predict", "-o", "json")
+    assert services(out)["query"]["after"]["cache_read_ratio"] > 0.8
+    assert len([r for r in admin.requests if r["query"].get("page") is None]) == 2  # the first page, asked twice
+
+
+def test_a_malformed_row_is_one_line_exit_2_and_nothing_is_reported(capsys, admin):
+    admin.buckets[3]["rows"][0]["cache_read_input_tokens"] = -5
+    code, out, err = run(capsys, "savings", "--env", "production", "--window", "6h", "--no-predict", "-o", "json")
+    assert code == 2 and "cache_read_input_tokens must be a whole number of tokens (got -5)" in err and "malformed" in err
+    assert '"services"' not in out and err.count("\n") == 1
