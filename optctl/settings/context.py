@@ -28,8 +28,8 @@ class StoreIdentity:
         if env.url.startswith(SQLITE_SCHEME):
             return cls(env.name, "sqlite", env.url.removeprefix(SQLITE_SCHEME))
         parts = urlsplit(env.url)
-        host = parts.hostname or ""
-        netloc = f"{host}:{parts.port}" if parts.port else host
+        # host:port[,host:port...]: several coordinators; drop any user:pass@ before them
+        netloc = parts.netloc.rpartition("@")[2]
         return cls(env.name, "arangodb", urlunsplit((parts.scheme, netloc, parts.path, "", "")), env.collection)
 
     @property

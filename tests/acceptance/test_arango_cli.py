@@ -89,3 +89,19 @@ def test_a_connection_lost_mid_enable_exits_2_and_writes_nothing(project, capsys
     assert code == 2 and err.count("\n") == 1 and "connection lost" in err and "nothing was written" in err
     assert project.server.state.documents("optctl_test", "production_ai_configs") == before
     assert project.server.state.running_transactions() == []
+
+
+def test_a_url_naming_three_coordinators_works_end_to_end(tmp_path, monkeypatch, capsys):
+    harness = Harness(monkeypatch, coordinators=3)
+    try:
+        harness.open("production")
+        (tmp_path / "optctl.toml").write_text(
+            f'[environments.production]\nurl = "{harness.url}"\ncollection = "production_ai_configs"\n'
+            f'history_collection = "production_optctl_history"\nusername_env = "{USER_VARIABLE}"\npassword_env = "{PASSWORD_VARIABLE}"\n')
+        (tmp_path / "services.jsonl").write_text("".join(json.dumps(ai_config(s)) + "\n" for s in SERVICES))
+        monkeypatch.chdir(tmp_path)
+        assert run(capsys, "import", "services.jsonl", "--env", "production", "-y")[0] == 0
+        code, out, _ = run(capsys, "enable", *SERVICES, "--env", "production", "-y")
+        assert code == 0 and harness.url.split("//", 1)[1].rsplit("/", 1)[0] in out  # the footer names every host
+    finally:
+        harness.close()

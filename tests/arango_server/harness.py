@@ -92,6 +92,15 @@ class Harness:
             else:
                 db.create_collection(name)
         client.close()
+        # and the indexes, as `optctl store init` makes them in production
+        from optctl.stores.arango_connection import ArangoConnection
+        from optctl.stores.arango_layout import documents_layout, ensure
+
+        connection = ArangoConnection.open(env)
+        try:
+            ensure(connection, documents_layout(env))
+        finally:
+            connection.close()
 
 
 def _parse_real(url: str) -> tuple[str, str, str, str, str]:
