@@ -13,10 +13,14 @@ import operator
 import os
 import signal
 import subprocess
+import threading
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
+
+from optctl.documents.redact import scrub
 
 from optctl.rollout.plan import CONDITION, duration_seconds
 from optctl.rollout.state import GateResult
@@ -61,19 +65,88 @@ def fetch_json(url: str, timeout: float) -> Any:
 
 
 def run_command(command: str | list[str], env: dict[str, str], timeout: float | None) -> tuple[int | None, str]:
-    """(exit status, output); status None when it timed out. The command runs in its own session
-    so that a timeout kills everything it started (a shell's children too), not just the shell."""
-    process = subprocess.Popen(
-        command, shell=isinstance(command, str), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, errors="replace", start_new_session=True,
-    )
+    """(exit status, output); status None when it timed out.
+
+    The command runs in its own process group (a new session), and that whole group is ended
+    whenever this returns or raises: after a timeout, on Ctrl-C (KeyboardInterrupt), when optctl
+    is told to stop (SIGTERM, raised here as SystemExit), and after the command itself exits, so
+    nothing it started in the background outlives the gate. (A SIGKILL of optctl itself cannot
+    be caught; see the README.)"""
+    process: subprocess.Popen | None = None
+    said: list[str] = []
+    reader = threading.Thread(target=lambda: said.append(process.stdout.read() if process and process.stdout else ""), daemon=True)
+    timed_out = False
+    with _stop_signals() as stops:
+        try:
+            process = subprocess.Popen(
+                command, shell=isinstance(command, str), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, text=True, errors="replace", start_new_session=True,
+            )
+            # Read on a thread and wait for the command itself: a background child holding the
+            # pipe open must not keep the gate waiting once the command is done.
+            reader.start()
+            stops.arm()  # a Ctrl-C that came while the process was being created is raised now
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        finally:
+            stops.armed = False
+            if process is not None:
+                end_group(process)
+                if reader.is_alive():
+                    reader.join()
+        stops.arm()  # one that came while the group was being ended
+    assert process is not None
+    return (None, "") if timed_out else (process.returncode, "".join(said))
+
+
+def end_group(process: subprocess.Popen) -> None:
+    """SIGKILL the process group ``process`` leads (whatever is left of it), then reap the leader."""
     try:
-        output, _ = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
-        return None, ""
-    return process.returncode, output
+    except (ProcessLookupError, PermissionError):
+        pass  # the group is gone already
+    process.wait()
+
+
+class _Stops:
+    """SIGINT and SIGTERM while a check runs: noted while the process is being created (raising
+    there would lose its pid, and with it the group), raised once ``armed``."""
+
+    def __init__(self) -> None:
+        self.armed = False
+        self.noted: int | None = None
+
+    def handler(self, signum: int, frame: Any) -> None:
+        self.noted = signum
+        if self.armed:
+            self.arm()
+
+    def arm(self) -> None:
+        self.armed = True
+        if self.noted is not None:
+            signum, self.noted = self.noted, None
+            raise KeyboardInterrupt() if signum == signal.SIGINT else SystemExit(128 + signum)
+
+
+@contextmanager
+def _stop_signals() -> Iterator[_Stops]:
+    stops = _Stops()
+    if threading.current_thread() is not threading.main_thread():
+        yield stops  # signal handlers belong to the main thread; elsewhere nothing is caught here
+        return
+    previous = {signum: signal.signal(signum, stops.handler) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stops
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def check_environ(environ: dict[str, str], withheld: frozenset[str], passed: list[str]) -> dict[str, str]:
+    """The environment a check command gets: optctl's own, less the credential variables the
+    project names (``withheld``), except those the plan passes by name (``pass_env``)."""
+    return {name: value for name, value in environ.items() if name not in withheld or name in passed}
 
 
 @dataclass(frozen=True)
@@ -83,6 +156,8 @@ class Evaluators:
     run: Callable[[str | list[str], dict[str, str], float | None], tuple[int | None, str]] = run_command
     fetch: Callable[[str, float], Any] = fetch_json
     base_environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    withheld: frozenset[str] = frozenset()  # credential variables: not given to check commands unless passed
+    secrets: frozenset[str] = frozenset()  # known secret values: never stored in a gate's detail
     savings: Callable[[dict[str, Any], GateContext], Outcome] = field(default=lambda gate, context: savings_gate(gate, context))
 
     def evaluate(self, gate: dict[str, Any], context: GateContext) -> Outcome:
@@ -95,13 +170,14 @@ class Evaluators:
         raise ValueError(f"{gate['kind']} gates are decided by the state machine, not evaluated")
 
     def check(self, gate: dict[str, Any], context: GateContext) -> Outcome:
+        environ = check_environ(self.base_environ, self.withheld, gate.get("pass_env", [])) | context.environ()
         try:
-            status, output = self.run(gate["command"], self.base_environ | context.environ(), duration_seconds(gate["timeout"]) or None)
+            status, output = self.run(gate["command"], environ, duration_seconds(gate["timeout"]) or None)
         except OSError as err:
             return "fail", f"command could not run ({err.strerror or err})"
         if status is None:
             return "inconclusive", f"command timed out after {gate['timeout']}"
-        said = _last_line(output)
+        said = scrub(_last_line(output), set(self.secrets))
         return ("pass" if status == 0 else "fail"), f"exit {status}{': ' + said if said else ''}"
 
     def metrics(self, gate: dict[str, Any], context: GateContext) -> Outcome:

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import Callable, Iterator
 
 from optctl.services import changes
-from optctl.errors import NotFoundError, OptctlError, UsageError
+from optctl.errors import ConflictError, NotFoundError, OptctlError, UsageError
 from optctl.rollout import machine
 from optctl.rollout.binding import Binding
 from optctl.rollout.records.base import Event, Principal, RecordStore
@@ -159,6 +159,8 @@ def _apply(rt: Runtime, rollout: Rollout, index: int) -> Rollout:
         ours = _written_by_us(store, documents, already, rollout.id, "enable") if interrupted else []
         reason = f"rollout {rollout.name} ({rollout.id}) stage {index + 1}"
         entries = store.write(flips.to_changes(reason, rollout.id), rt.actor) if flips.changes else []
+    except ConflictError:
+        raise  # another process is finishing this very step: its outcome, not ours, goes in the record
     except OptctlError as err:
         rt.save(machine.step_failed(rollout, str(err), rt.clock()), "apply-error", index, str(err))
         raise
@@ -247,6 +249,8 @@ def _roll_back_stage(rt: Runtime, rollout: Rollout, index: int) -> Rollout:
         plan = changes.apply({s: documents[s] for s in targets}, targets, stage.environment)
         writes = [replace(planned, action="rollback").to_change(rollout.reason, rollout.id) for planned in plan.changes]
         entries = store.write(writes, rt.actor) if writes else []
+    except ConflictError:
+        raise  # another process is writing these services right now: the intent stays as it is
     except OptctlError as err:
         rt.save(machine.step_failed(rollout, str(err), rt.clock()), "rollback-error", index, str(err))
         raise
@@ -309,6 +313,16 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def gate_edges(project: Project, environ: dict[str, str] | None = None) -> Evaluators:
+    """Check commands get optctl's environment without the credential variables the project names,
+    and the values of those credentials are scrubbed from anything a gate reports."""
+    import os
+
+    environ = dict(os.environ) if environ is None else environ
+    withheld = frozenset(name for env in project.environments.values() for name in (env.username_env, env.password_env) if name)
+    return Evaluators(base_environ=environ, withheld=withheld, secrets=frozenset(environ[n] for n in withheld if environ.get(n)))
+
+
 @contextmanager
 def opened_runtime(project: Project, label: str | None, open_store: Callable[[EnvironmentConfig], Store],
                    on_step: Callable[[str, Rollout], None] | None = None,
@@ -327,7 +341,8 @@ def opened_runtime(project: Project, label: str | None, open_store: Callable[[En
         return opened[env]
 
     try:
-        yield Runtime(records, store, clock or utc_now, records.principal(label), on_step=on_step or (lambda step, rollout: None),
+        yield Runtime(records, store, clock or utc_now, records.principal(label), evaluators=gate_edges(project),
+                      on_step=on_step or (lambda step, rollout: None),
                       bind=lambda environments: binding.bind(project, environments),
                       check_binding=lambda rollout: binding.check(rollout.id, rollout.bound, project))
     finally:

@@ -23,9 +23,14 @@ NAME = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 CONDITION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(==|!=|>=|<=|>|<)\s*(\S.*?)\s*$")
 
 
-def duration_seconds(text: str) -> int:
-    """``"1h30m"`` -> 5400. The plan's durations are strings so that people can read them."""
-    if not _DURATION.match(text):
+def duration_seconds(text: str | int) -> int:
+    """``"1h30m"`` -> 5400. The plan's durations are strings so that people can read them; a whole
+    number of seconds (``0``, ``90``) is accepted too."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        if text < 0:
+            raise ValueError(f"{text} is not a duration: seconds cannot be negative")
+        return text
+    if not isinstance(text, str) or not _DURATION.match(text):
         raise ValueError(f"{text!r} is not a duration like 30s, 30m, 24h, 2d or 1h30m")
     return sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION_PART.findall(text))
 
@@ -37,7 +42,7 @@ def format_seconds(seconds: float) -> str:
     return "".join(f"{n}{unit}" for n, unit in parts if n) or "0s"
 
 
-def _check_duration(value: str) -> str:
+def _check_duration(value: str | int) -> str | int:
     duration_seconds(value)
     return value
 
@@ -50,7 +55,7 @@ class SoakGate(_Strict):
     """Time that must pass after the stage was applied (the guide: watch costs 24-48 hours)."""
 
     kind: Literal["soak"]
-    duration: StrictStr
+    duration: StrictStr | StrictInt
 
     _duration = field_validator("duration")(_check_duration)
 
@@ -63,8 +68,8 @@ class ApprovalGate(_Strict):
 
 class _Retried(_Strict):
     retries: StrictInt = Field(3, ge=0, le=100)
-    retry_interval: StrictStr = "1m"
-    timeout: StrictStr = "5m"
+    retry_interval: StrictStr | StrictInt = "1m"
+    timeout: StrictStr | StrictInt = "5m"
 
     _durations = field_validator("retry_interval", "timeout")(_check_duration)
 
@@ -74,6 +79,7 @@ class CheckGate(_Retried):
 
     kind: Literal["check"]
     command: StrictStr | list[StrictStr] = Field(min_length=1)
+    pass_env: list[Annotated[StrictStr, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] = Field(default_factory=list)
 
 
 class MetricsGate(_Retried):
@@ -82,7 +88,7 @@ class MetricsGate(_Retried):
     kind: Literal["metrics"]
     url: StrictStr = Field(pattern=r"^https?://[^/?#@]+([/?#]|$)")  # no user:password@: it would be shown
     conditions: list[StrictStr] = Field(min_length=1)
-    timeout: StrictStr = "10s"
+    timeout: StrictStr | StrictInt = "10s"
 
     @field_validator("conditions")
     @classmethod
@@ -97,15 +103,15 @@ class SavingsGate(_Retried):
     """Measured usage since the stage was applied; the decision is ``optctl.savings.gate.judge``."""
 
     kind: Literal["savings"]
-    window: StrictStr = "24h"
+    window: StrictStr | StrictInt = "24h"
     min_calls: StrictInt | None = Field(None, ge=0)
     min_input_tokens: StrictInt | None = Field(None, ge=0)
     min_cache_read_ratio: float | None = Field(None, ge=0, le=1)
     max_cost_change: float | None = Field(None, ge=-1)
     usage_log: StrictStr | None = Field(None, min_length=1)
     bucket_width: Literal["1m", "1h", "1d"] = "1h"
-    timeout: StrictStr = "2m"
-    retry_interval: StrictStr = "1h"
+    timeout: StrictStr | StrictInt = "2m"
+    retry_interval: StrictStr | StrictInt = "1h"
 
     _window = field_validator("window")(_check_duration)
 

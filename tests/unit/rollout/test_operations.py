@@ -251,3 +251,42 @@ def test_two_concurrent_advances_end_with_one_advance(runtime, stores, request, 
     assert len(advanced) == 1 and len(refused) == 1 and "changed since it was read" in refused[0]
     assert sorted(rollout_entries(stores, rollout_id, "enable")) == sorted([("dev", s) for s in SERVICES] + [("staging", s) for s in SERVICES])
     assert runtime.records.get(rollout_id).stages[1].state == "soaking"
+
+
+def test_an_advance_that_loses_a_store_race_to_another_advance_leaves_the_record_to_the_winner(runtime, stores):
+    """Two advances of one stage at once: the loser's document write conflicts; it must not stamp the
+    open intent with an error (that save would make the winner's outcome lose its compare-and-swap)."""
+    rollout_id = ops.start(runtime, three_stage_plan()).rollout.id
+    staging = stores["staging"]
+
+    class Racing:
+        """The staging store, where another writer enables a service between our read and our write."""
+
+        def __getattr__(self, name):
+            return getattr(staging, name)
+
+        def write(self, changes, actor):
+            current = staging.read("agent")
+            after = copy.deepcopy(current.optimization)
+            after["cache"]["enabled"] = True
+            staging.write([Change("agent", current.revision, after, "enable", rollout=rollout_id)], "the other advance")
+            return staging.write(changes, actor)
+
+    racing = replace(runtime, stores=lambda env: Racing() if env == "staging" else stores[env])
+    with pytest.raises(ConflictError, match="agent in staging changed since it was read"):
+        ops.advance(racing, rollout_id)
+    record = runtime.records.get(rollout_id)
+    assert record.step is not None and record.step.op == "apply" and record.step.error is None
+    assert [e.kind for e in runtime.records.events(rollout_id)][-1] == "apply-intent"
+
+
+def test_services_all_skips_a_service_without_an_optimization_field_and_says_so(runtime, stores):
+    bare = stores["dev"].read("agent")
+    stores["dev"].write([Change("agent", bare.revision, None, "set")], "carol")
+    plan = ops.Plan.model_validate({"name": "p", "stages": [{"environment": "dev", "services": "all"}]})
+    result = ops.start(runtime, plan)
+    documents = stores["dev"].read_many()
+    assert result.rollout.stages[0].services == [s for s, d in documents.items() if d.optimization is not None]
+    assert "agent" not in result.rollout.stages[0].services
+    assert any(line.endswith("no optimization field (add one with `optctl apply` to include it)") and "agent" in line for line in result.did)
+    assert "skipping" in runtime.records.events(result.rollout.id)[0].detail

@@ -16,6 +16,18 @@ def test_durations(text, seconds):
     assert duration_seconds(format_seconds(seconds)) == seconds
 
 
+def test_a_whole_number_of_seconds_is_a_duration_in_plans_and_in_the_schema():
+    data = {"name": "p", "stages": [{"environment": "dev", "services": ["a"], "gates": [{"kind": "soak", "duration": 0},
+                                                                                       {"kind": "check", "command": "true", "timeout": 90}]}]}
+    plan = Plan.model_validate(data)
+    assert duration_seconds(plan.stages[0].gates[0].duration) == 0 and duration_seconds(plan.stages[0].gates[1].timeout) == 90
+    assert list(Draft202012Validator(load_schema("rollout-plan")).iter_errors(data)) == []
+    with pytest.raises(ValueError):
+        duration_seconds(-1)
+    with pytest.raises(ValidationError):
+        Plan.model_validate({**data, "stages": [{**data["stages"][0], "gates": [{"kind": "soak", "duration": -5}]}]})
+
+
 @pytest.mark.parametrize("text", ["", "24", "1.5h", "h", "-1h", "1w", "24 h"])
 def test_bad_durations(text):
     with pytest.raises(ValueError):
