@@ -28,7 +28,10 @@ def _run(command: "Callable[..., ChangeResult]", *args: Any, output: Output, con
 
     text = output is Output.text
     console = stdout()
-    edges = Edges(confirm=ask, preview=(lambda planned: render.change_preview(planned, console)) if text else show_nothing)
+    from optctl.render.progress import Bars
+
+    edges = Edges(confirm=ask, preview=(lambda planned: render.change_preview(planned, console)) if text else show_nothing,
+                  progress=Bars(quiet=not text))
     result = command(*args, options=WriteOptions(env, config, reason, dry_run, yes), edges=edges)
     if text:
         render.change_text(result, console, stderr())

@@ -85,10 +85,13 @@ def export(
 ) -> None:
     """All documents of an environment, as `optctl import` reads them (secrets redacted by default)."""
     from optctl.commands import inspect
+    from optctl.commands.edges import Edges
     from optctl.render import services as render
     from optctl.render.console import stderr, stdout
+    from optctl.render.progress import Bars
 
-    render.documents_export(inspect.export(env, include_secrets, config), jsonl, stdout(), stderr())
+    result = inspect.export(env, include_secrets, config, Edges(progress=Bars()))
+    render.documents_export(result, jsonl, stdout(), stderr())
 
 
 def register(app: typer.Typer) -> None:

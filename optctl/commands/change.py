@@ -85,7 +85,11 @@ def change(plan: Planner, options: WriteOptions, edges: Edges) -> ChangeResult:
             return planned
         if not options.yes and not _confirmed(edges, f"write {len(planned.plan.changes)} change(s) to {env.name}?"):
             return replace(planned, cancelled=True)
-        written = actions.commit(store, planned.plan, edges.actor(), options.reason)
+        # One atomic transaction: there is no honest fraction to show, so the bar (if the write
+        # runs long enough to get one) counts time and, at the end, the changes written.
+        with edges.progress(f"writing {len(planned.plan.changes)} change(s) to {env.name}", None, "changes") as advance:
+            written = actions.commit(store, planned.plan, edges.actor(), options.reason)
+            advance(len(written))
     return replace(planned, written=tuple(written))
 
 

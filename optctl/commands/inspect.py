@@ -190,6 +190,7 @@ def export(env: str | None = None, include_secrets: bool = False, config: Path |
     """All documents of one environment, as ``import`` reads them back."""
     project = edges.load_project(config)
     environment = project.env(env)
-    with edges.opened(environment) as store:
+    with edges.opened(environment) as store, edges.progress(f"reading {environment.name}", None, "documents") as advance:
         documents = actions.export(store, include_secrets)
+        advance(len(documents))
     return ExportResult(RunContext.of(project, [environment]), documents)

@@ -102,3 +102,17 @@ def test_short_work_shows_nothing_long_work_shows_the_bar():
         terminal.now = 0.6
         advance(4)
     assert any("importing" in text and "10/10" in text for text in terminal.written)
+
+
+def test_enable_import_and_export_of_many_services_show_a_bar_on_a_terminal(tmp_path):
+    services = [f"s{i:03d}" for i in range(50)]
+    documents = tmp_path / "services.jsonl"
+    documents.write_text("".join(json.dumps({"_key": s, "provider": "anthropic", "configuration": {"model": "claude-sonnet-4-5-20250929"},
+                                             "optimization": {"cache": {"enabled": False}}}) + "\n" for s in services))
+    env = _env(OPTCTL_HOME=str(tmp_path / "home"))
+    for args, words in ((["import", str(documents), "-e", "dev", "-y"], ("writing 50 change(s) to dev", "50 changes")),
+                        (["enable", *services, "-e", "dev", "-y"], ("writing 50 change(s) to dev", "50 changes")),
+                        (["export", "-e", "dev"], ("reading dev", "50 documents"))):
+        code, out, shown = _stderr_on_a_terminal(args, env)
+        assert code == 0 and all(word in shown for word in words), (args[0], shown)
+        assert BAR not in out and "writing" not in out  # the bar never reaches stdout
