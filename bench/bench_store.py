@@ -1,15 +1,26 @@
-"""Embedded-store speed: `optctl enable` of 500 services in one command, `optctl status` over 500 x 3.
+"""Embedded-store speed: `optctl enable` of 500 services in one command, `optctl status` over 500 x 3;
+start-up against the interpreter's own; `history --all` of a long history against a floor.
 
 Each figure is the wall time of the real command in a fresh process (`python -m optctl ...`),
 startup included, as an operator would see it; the best and the median of several runs are
-printed. Targets (from issue 3): status under 0.5 s.
+printed. Targets (issue 3): status under 0.5 s. The paired rows (issue 12) run two commands in
+turn (A B A B ...) and print median (min..max) of CPU seconds and of the A/B ratios:
 
-    python bench/bench_store.py [--services 500] [--runs 5]
+- `optctl --version` against `python -c pass` (target under 5x), `optctl status` on an empty
+  store against `python -c pass` (target under 8x);
+- `optctl history --all -o json` of a 100,000-entry history (target under 3 s and 100 MiB)
+  against a floor: a few lines of Python that read the same rows with sqlite3 and print one
+  JSON object a line, with no parsing, redaction or CLI;
+- `optctl status` over 1,000 services with 100 history entries each against the same services
+  with one entry each: near 1 when status reads only the last change per service.
+
+    python bench/bench_store.py [--services 500] [--runs 5] [--history-rows 100000]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -18,8 +29,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from measure import paired, spread
+
+from optctl.services.actions import commit, opened, plan_flip
 from optctl.settings.project import embedded_project
-from optctl.services.actions import opened
 
 ENVIRONMENTS = ("dev", "staging", "production")
 
@@ -62,7 +75,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, default=500)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--history-rows", type=int, default=100_000)
     args = parser.parse_args()
+    _paired_rows(args.runs, args.history_rows)
 
     with tempfile.TemporaryDirectory(prefix="optctl-bench-") as folder:
         home = Path(folder) / "home"
@@ -113,6 +128,54 @@ def _in_process(home: Path, services: list[str], runs: int) -> tuple[list[float]
             control.commit(store, control.plan_flip(store, services, run % 2 == 0), "bench")
         flip_times.append(time.perf_counter() - start)
     return status_times, flip_times
+
+
+_FLOOR = """
+import json, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1])
+columns = ("revision", "at", "actor", "action", "service", "env", "before", "after", "reason", "rollout")
+for row in conn.execute("SELECT " + ", ".join(columns) + " FROM history WHERE env = 'dev' ORDER BY id"):
+    sys.stdout.write(json.dumps(dict(zip(columns, row))) + "\\n")
+"""
+
+
+def _long_history(home: Path, services: int, rounds: int) -> None:
+    """``services`` services in dev, then ``rounds - 1`` flips of all of them: services x rounds entries."""
+    names = [f"service-{i:04d}" for i in range(services)]
+    with opened(embedded_project({"OPTCTL_HOME": str(home)}).env("dev")) as store:
+        store.put_documents([_document(s) for s in names], actor="bench")
+        for run in range(rounds - 1):
+            commit(store, plan_flip(store, names, run % 2 == 0), "bench", reason="bench")
+
+
+def _paired(label: str, a: list[str], b: list[str], runs: int, env: dict[str, str], target: float | None = None) -> None:
+    os.environ.update(env)
+    pair = paired(a, b, runs)
+    assert set(pair.a.codes) == set(pair.b.codes) == {0}, f"{label}: exit codes {pair.a.codes} {pair.b.codes}"
+    ratio = pair.ratios("cpu")
+    verdict = "" if target is None else f"  target < {target:g}: {'met' if statistics.median(ratio) < target else 'MISSED'}"
+    print(f"{label:<58} A wall {spread(pair.a.wall)} s, cpu {spread(pair.a.cpu)} s, peak {max(pair.a.peak)} MiB | B cpu {spread(pair.b.cpu)} s"
+          f" | A/B cpu {spread(ratio)}, wall {spread(pair.ratios())}{verdict}", flush=True)
+
+
+def _paired_rows(runs: int, history_rows: int) -> None:
+    script = Path(sys.executable).parent / "optctl"
+    optctl = [str(script)] if script.exists() else [sys.executable, "-m", "optctl"]
+    bare = [sys.executable, "-c", "pass"]
+    print(f"paired rows (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores: other work shares the machine)")
+    with tempfile.TemporaryDirectory(prefix="optctl-bench-") as folder:
+        os.chdir(folder)  # no optctl.toml up from here: the embedded store
+        base = {"OPTCTL_ACTOR": "bench", "COLUMNS": "120"}
+        empty, long, short = (Path(folder) / name for name in ("empty", "long", "short"))
+        _paired("optctl --version / python -c pass", optctl + ["--version"], bare, runs, base, 5)
+        _paired("optctl status, empty store / python -c pass", optctl + ["status"], bare, runs, {**base, "OPTCTL_HOME": str(empty)}, 8)
+        _long_history(long, 1000, history_rows // 1000)
+        _long_history(short, 1000, 1)
+        _paired(f"optctl history --all -o json, {history_rows:,} entries / floor", optctl + ["history", "--all", "-o", "json", "-e", "dev"],
+                [sys.executable, "-c", _FLOOR, str(long / "optctl.db")], runs, {**base, "OPTCTL_HOME": str(long)})
+        _paired(f"optctl status, 1,000 services: {history_rows // 1000} entries each / 1 each",
+                ["env", f"OPTCTL_HOME={long}", *optctl, "status", "-e", "dev"],
+                ["env", f"OPTCTL_HOME={short}", *optctl, "status", "-e", "dev"], runs, base)
 
 
 if __name__ == "__main__":

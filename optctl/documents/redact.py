@@ -100,6 +100,7 @@ def _allowed_in_configuration(key: str) -> bool:
     return re.sub(r"[^a-z0-9]", "", key.lower()) in CONFIGURATION_FIELDS
 
 
+@lru_cache(maxsize=8192)  # asked for every key of every value redacted: a few names, millions of times
 def _hides(key: str, inside_configuration: bool) -> bool:
     """Whether everything below ``key`` is secret (rules 1 and 2)."""
     return is_secret_key(key) or (inside_configuration and not _allowed_in_configuration(key))
