@@ -2,7 +2,9 @@
 
 Consoles are created per call, never at import time: a module-level rich ``Console`` keeps
 the stdout it saw at import and escapes ``CliRunner``'s capture (tiangolo/typer#196).
-Rich already turns colour off when stdout is not a TTY and honours ``NO_COLOR``.
+Rich already turns colour off when stdout is not a TTY and honours ``NO_COLOR``. Emoji codes are
+off: a value such as ``:warning:`` in a document or a reason is printed as written (and rich's
+table of emoji codes is not loaded on every run).
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ JSON_OUTPUT_VERSION = 1
 
 
 def stdout() -> Console:
-    return Console(file=sys.stdout, highlight=False, soft_wrap=False)
+    return Console(file=sys.stdout, highlight=False, soft_wrap=False, emoji=False)
 
 
 def stderr() -> Console:
-    return Console(file=sys.stderr, highlight=False, soft_wrap=True)
+    return Console(file=sys.stderr, highlight=False, soft_wrap=True, emoji=False)
 
 
 def emit_json(payload: Any, file: IO[str] | None = None) -> None:
