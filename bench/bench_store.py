@@ -20,7 +20,6 @@ turn (A B A B ...) and print median (min..max) of CPU seconds and of the A/B rat
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
