@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 from optctl.caching import placement as place
 from optctl.caching.emit import emit_request
-from optctl.caching.placement import CacheConfig
+from optctl.caching.placement import CacheSettings
 from optctl.caching.pricing import Cost, cost
 from optctl.caching.request import Request
 from optctl.providers import prices
@@ -90,7 +90,7 @@ def finding_json(finding: Finding) -> dict[str, Any]:
 
 
 def analyse(
-    fixtures: Sequence[tuple[str, Request]], *, cache: CacheConfig, provider: str | None, rules: Rules, counter: Counter,
+    fixtures: Sequence[tuple[str, Request]], *, cache: CacheSettings, provider: str | None, rules: Rules, counter: Counter,
     strategies: Sequence[str], calls: int, emit: bool = False,
 ) -> list[FixtureReport]:
     """One report per fixture and strategy, in input order."""
@@ -104,7 +104,7 @@ def analyse(
     return reports
 
 
-def _analyse_one(path: str, request: Request, counted: list[BlockTokens], cache: CacheConfig, provider_name: str | None,
+def _analyse_one(path: str, request: Request, counted: list[BlockTokens], cache: CacheSettings, provider_name: str | None,
                  rules: Rules, tokenizer: str, strategy: str, calls: int, emit: bool) -> FixtureReport:
     report = FixtureReport(path, request.model, strategy, tokenizer, findings=list(request.findings), client=request.client)
     tokens = [c.tokens for c in counted]
@@ -147,7 +147,7 @@ def _analyse_one(path: str, request: Request, counted: list[BlockTokens], cache:
     return report
 
 
-def _place(strategy: str, request: Request, tokens: list[int], cache: CacheConfig, provider: str, model: Model, rules: Rules) -> place.Placement:
+def _place(strategy: str, request: Request, tokens: list[int], cache: CacheSettings, provider: str, model: Model, rules: Rules) -> place.Placement:
     if strategy == "wrapper":
         supported = bool(rules.provider(provider).get("supports_markers"))
         return place.place_wrapper(request, cache, supported, provider, rules.default_ttl(model.provider))

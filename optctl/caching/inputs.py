@@ -29,7 +29,7 @@ def load_fixtures(paths: Iterable[str], glob: str | None = None) -> Iterator[Fix
         for doc in read_documents(path):
             if isinstance(doc, ParseProblem):
                 where = doc.path if doc.index is None else f"{doc.path}[{doc.index}]"
-                yield Fixture(where, problem=f"{where}:{doc.line}:{doc.column}: {doc.message}")
+                yield Fixture(where, problem=str(doc))
             else:
                 yield Fixture(doc.label, doc.data, size=len(doc.text))
 

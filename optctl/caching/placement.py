@@ -33,7 +33,7 @@ STRATEGIES = ("wrapper", "optimal", "auto")
 
 
 @dataclass(frozen=True)
-class CacheConfig:
+class CacheSettings:
     """What placement reads of ``optimization.cache``, already validated by the contract.
 
     A plain mirror of ``optctl.contract.models.CacheConfig`` so that a dry-run without a
@@ -48,11 +48,11 @@ class CacheConfig:
     domain_definitions_ttl_seconds: int
 
     @classmethod
-    def of(cls, config: Any) -> CacheConfig:
+    def of(cls, config: Any) -> CacheSettings:
         return cls(**{f.name: getattr(config, f.name) for f in fields(cls)})
 
     @classmethod
-    def from_schema_defaults(cls) -> CacheConfig:
+    def from_schema_defaults(cls) -> CacheSettings:
         from optctl.contract.schemas import load_schema
 
         cache = load_schema("optimization")["properties"]["cache"]["properties"]
@@ -148,7 +148,7 @@ def over_the_limit(request: Request, markers: list[Marker], limit: int | None) -
 
 # --- the deployed wrapper -------------------------------------------------------------------
 
-def place_wrapper(request: Request, cache: CacheConfig, provider_ok: bool, provider: str, default_ttl: str) -> Placement:
+def place_wrapper(request: Request, cache: CacheSettings, provider_ok: bool, provider: str, default_ttl: str) -> Placement:
     placement = Placement("wrapper")
     if not cache.enabled:
         placement.active = False
@@ -181,7 +181,7 @@ def place_wrapper(request: Request, cache: CacheConfig, provider_ok: bool, provi
     return placement
 
 
-def _wrapper_candidates(request: Request, cache: CacheConfig) -> list[tuple[str, str | None, bool]]:
+def _wrapper_candidates(request: Request, cache: CacheSettings) -> list[tuple[str, str | None, bool]]:
     """(pointer, text, already marked) for each block the wrapper would consider, in its order."""
     found = []
     base = request.messages_pointer
@@ -203,13 +203,13 @@ def _wrapper_candidates(request: Request, cache: CacheConfig) -> list[tuple[str,
     return found
 
 
-def _wrapper_wants(text: Any, cache: CacheConfig) -> bool:
+def _wrapper_wants(text: Any, cache: CacheSettings) -> bool:
     return cache.auto_detect_cacheable and isinstance(text, str) and wrapper_estimate(text) >= cache.min_tokens_to_cache
 
 
 # --- a correct injector ---------------------------------------------------------------------
 
-def place_optimal(request: Request, tokens: list[int], cache: CacheConfig, model: Model, rules: Rules) -> Placement:
+def place_optimal(request: Request, tokens: list[int], cache: CacheSettings, model: Model, rules: Rules) -> Placement:
     placement = Placement("optimal")
     provider = rules.provider(model.provider)
     if not provider.get("supports_markers"):
@@ -282,7 +282,7 @@ def _lookback_fillers(request: Request, taken: list[int], lookback: int, budget:
     return fillers
 
 
-def _ttls(request: Request, new: list[int], existing: list[Marker], cache: CacheConfig, offered: dict[str, int]) -> dict[int, str]:
+def _ttls(request: Request, new: list[int], existing: list[Marker], cache: CacheSettings, offered: dict[str, int]) -> dict[int, str]:
     """Configured TTLs (domain definitions for tools/system), kept non-increasing along the prefix."""
     def offered_for(seconds: int) -> str:
         fitting = [name for name, s in offered.items() if s <= seconds]

@@ -15,12 +15,12 @@ from typing import Callable, Sequence
 from optctl.commands.edges import Edges
 from optctl.errors import EXIT_OK, EXIT_PROBLEMS, UsageError
 from optctl.services import actions
-from optctl.services.changes import Plan
+from optctl.services.changes import ChangePlan
 from optctl.settings.context import RunContext
 from optctl.settings.project import EnvironmentConfig
 from optctl.stores.base import HistoryEntry, Store
 
-Planner = Callable[[Store, EnvironmentConfig], Plan]
+Planner = Callable[[Store, EnvironmentConfig], ChangePlan]
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class ChangeResult:
     """What a change command planned and what it wrote (nothing on a dry run or a "no")."""
 
     context: RunContext
-    plan: Plan
+    plan: ChangePlan
     dry_run: bool
     written: tuple[HistoryEntry, ...] = ()
     cancelled: bool = False  # a person answered no
@@ -75,7 +75,7 @@ def import_documents(file: str, options: WriteOptions = WriteOptions(), edges: E
 
 
 def change(plan: Planner, options: WriteOptions, edges: Edges) -> ChangeResult:
-    """Plan with ``plan(store, env)``, preview, confirm, commit: the one path every change takes."""
+    """ChangePlan with ``plan(store, env)``, preview, confirm, commit: the one path every change takes."""
     project = edges.load_project(options.config)
     env = project.env(options.env)
     with edges.opened(env) as store:

@@ -14,7 +14,7 @@ from typing import Any, Iterator, Sequence
 
 from optctl.caching.analysis import FixtureReport, analyse
 from optctl.caching.inputs import Fixture, load_fixtures
-from optctl.caching.placement import CacheConfig
+from optctl.caching.placement import CacheSettings
 from optctl.caching.request import normalise
 from optctl.providers.rules import Rules
 from optctl.caching.tokens.counters import Counter
@@ -29,14 +29,14 @@ BATCH_FIXTURES = 256
 
 @dataclass(frozen=True)
 class Settings:
-    cache: CacheConfig
+    cache: CacheSettings
     provider: str | None
     model: str | None
     source: str  # where the config came from, for the report
 
 
 def default_settings() -> Settings:
-    return Settings(CacheConfig.from_schema_defaults(), None, None, "the default optimization config")
+    return Settings(CacheSettings.from_schema_defaults(), None, None, "the default optimization config")
 
 
 def settings_from_document(data: Any, source: str) -> Settings:
@@ -56,7 +56,7 @@ def settings_from_document(data: Any, source: str) -> Settings:
         raise UsageError(f"{source}: invalid optimization config ({first[1] if len(first) > 1 else err}); run `optctl validate {source}`") from None
     model = ((document or {}).get("configuration") or {}).get("model")
     provider = config.provider or (document or {}).get("provider")
-    return Settings(CacheConfig.of(config.cache), provider, model if isinstance(model, str) else None, source)
+    return Settings(CacheSettings.of(config.cache), provider, model if isinstance(model, str) else None, source)
 
 
 def settings_from_file(path: Path) -> Settings:
@@ -66,8 +66,7 @@ def settings_from_file(path: Path) -> Settings:
     if len(documents) != 1:
         raise UsageError(f"{path}: holds {len(documents)} documents; give a file with one optimization object or ai-config document")
     if isinstance(documents[0], ParseProblem):
-        problem = documents[0]
-        raise UsageError(f"{problem.path}:{problem.line}:{problem.column}: {problem.message}")
+        raise UsageError(str(documents[0]))
     return settings_from_document(documents[0].data, str(path))
 
 

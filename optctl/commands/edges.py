@@ -13,7 +13,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, ContextManager, Iterator
 
-from optctl.settings.project import EnvironmentConfig, Project, actor, load_project
+from optctl.settings.identity import actor
+from optctl.settings.project import EnvironmentConfig, Project, load_project
 from optctl.stores.base import Store
 from optctl.stores.factory import open_store
 

@@ -13,7 +13,8 @@ from optctl.commands.edges import Edges
 from optctl.errors import EXIT_OK
 from optctl.services.examples import load_examples
 from optctl.settings.context import RunContext
-from optctl.settings.project import PROJECT_FILE, SQLITE_SCHEME, find_project_file, write_project_file
+from optctl.settings.project import PROJECT_FILE, SQLITE_SCHEME, find_project_file
+from optctl.settings.template import write_project_file
 from optctl.stores.base import HistoryEntry
 
 

@@ -21,6 +21,14 @@ class Finding:
     line: int | None = None
     column: int | None = None
 
+    def text(self, place: str | None = None) -> str:
+        """The one wording of a finding: ``place: message (got value); hint``, place defaulting to the pointer."""
+        place = self.pointer if place is None else place
+        text = f"{place}: {self.message}" if place else self.message
+        if self.value is not None:
+            text += f" (got {self.value})"
+        return text + (f"; {self.hint}" if self.hint else "")
+
     def at(self, line: int | None, column: int | None) -> Finding:
         return replace(self, line=line, column=column)
 

@@ -72,6 +72,10 @@ class ParseProblem:
     message: str
     index: int | None = None
 
+    def __str__(self) -> str:
+        """The one line every command prints for it: ``file:line:column: what is wrong``."""
+        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
 
 class _DuplicateKeyObject(dict):
     """A JSON object that had a key twice; the wrapper would silently keep the last value."""

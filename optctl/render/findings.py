@@ -6,13 +6,12 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from optctl.render.console import emit_json, stdout
+from optctl.render.console import JSON_OUTPUT_VERSION, emit_json, stdout
 
 if TYPE_CHECKING:
     from optctl.contract.findings import Finding
     from optctl.contract.checker import DocumentReport, ValidationResult
 
-SCHEMA_VERSION = 1
 
 def _where(report: DocumentReport, finding: Finding) -> str:
     place = report.path
@@ -23,17 +22,6 @@ def _where(report: DocumentReport, finding: Finding) -> str:
     return place
 
 
-def _line(finding: Finding) -> str:
-    text = finding.message
-    if finding.pointer:
-        text = f"{finding.pointer}: {text}"
-    if finding.value is not None:
-        text += f" (got {finding.value})"
-    if finding.hint:
-        text += f"; {finding.hint}"
-    return text
-
-
 def text_report(result: ValidationResult) -> None:
     console = stdout()
     for report in result.reports:
@@ -42,7 +30,7 @@ def text_report(result: ValidationResult) -> None:
             line = Text.assemble(
                 (f"{_where(report, finding)}: ", "bold"),
                 (f"{finding.severity}[{finding.code}] ", style),
-                _line(finding),
+                finding.text(),
             )
             console.print(line, soft_wrap=True)
     documents, files, errors, warnings = len(result.reports), result.files, result.error_count, result.warning_count
@@ -59,7 +47,7 @@ def json_report(result: ValidationResult) -> None:
         return {k: v for k, v in f.to_json().items() if k != "severity"}
 
     emit_json({
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": JSON_OUTPUT_VERSION,
         "valid": result.valid,
         "files": [
             {
@@ -84,7 +72,7 @@ def github_report(result: ValidationResult) -> None:
             if finding.line is not None:
                 props += f",line={finding.line},col={finding.column}"
             props += f",title=optctl {finding.code}"
-            print(f"::{level} {props}::{_gh_data(_line(finding))}")
+            print(f"::{level} {props}::{_gh_data(finding.text())}")
     print(f"optctl validate: {'valid' if result.valid else 'invalid'}")
 
 

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from optctl.documents.redact import redact
-from optctl.render.console import emit_json
+from optctl.render.console import JSON_OUTPUT_VERSION, emit_json
 
 if TYPE_CHECKING:
     from optctl.commands.rollout import Outcome, Preview
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from optctl.rollout.machine import Action
     from optctl.rollout.state import GateStatus, Rollout, StageRecord
 
-SCHEMA_VERSION = 1
 
 _STYLE = {
     "running": "cyan", "paused": "yellow", "completed": "green", "failed": "red", "aborted": "red",
@@ -38,7 +37,7 @@ _STYLE = {
 
 def status_payload(rollout: Rollout, events: Sequence[Event], next_action: Action, now: datetime, did: Sequence[str] = ()) -> dict[str, Any]:
     payload = {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": JSON_OUTPUT_VERSION,
         "rollout": {
             "id": rollout.id,
             "name": rollout.name,
@@ -93,7 +92,7 @@ def _gate_json(gate: GateStatus, stage: StageRecord, now: datetime) -> dict[str,
 
 
 def list_json(rollouts: Sequence[Rollout], console: Console) -> None:
-    emit_json({"schema_version": SCHEMA_VERSION, "rollouts": [
+    emit_json({"schema_version": JSON_OUTPUT_VERSION, "rollouts": [
         {"id": r.id, "name": r.name, "state": r.state, "started_by": r.started_by, "started_at": r.started_at,
          "updated_at": r.updated_at, "stage": _position(r)} for r in rollouts]}, console.file)
 
@@ -241,7 +240,7 @@ def outcome_json(outcome: Outcome, console: Console) -> None:
     """One rollout: the status payload (``rollout``); several: ``rollouts``; plus the preview, and
     ``dry_run``/``timed_out`` when they apply. Fields are only ever added."""
     payloads = [status_payload(v.rollout, v.events, v.next, v.now, v.did) for v in outcome.views]
-    shown: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+    shown: dict[str, Any] = {"schema_version": JSON_OUTPUT_VERSION}
     if len(payloads) == 1:
         shown |= payloads[0]
     shown["rollouts"] = [p["rollout"] for p in payloads]

@@ -296,8 +296,8 @@ def load_plan(path: str) -> tuple[Plan, list[str]]:
     from optctl.contract.kinds import KINDS
 
     result = validate_paths([path], kinds=KINDS.with_checks({"rollout-plan": semantic_findings}), kind="rollout-plan")
-    found = [(f.severity, f"{r.path}:{f.line or 1}:{f.column or 1}: {f.severity}[{f.code}] {f.pointer}: {f.message}"
-              + (f"; {f.hint}" if f.hint else "")) for r in result.reports for f in r.findings]
+    found = [(f.severity, f"{r.path}:{f.line or 1}:{f.column or 1}: {f.severity}[{f.code}] {f.text()}")
+             for r in result.reports for f in r.findings]
     errors = [line for severity, line in found if severity == "error"]
     if errors:
         more = f" (and {len(errors) - 1} more: `optctl validate {path}`)" if len(errors) > 1 else ""

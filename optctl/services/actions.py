@@ -28,19 +28,19 @@ def opened(env: EnvironmentConfig) -> Iterator[Store]:
 # --- changing one environment ----------------------------------------------------------
 
 
-def plan_flip(store: Store, services: Sequence[str], enabled: bool) -> changes.Plan:
+def plan_flip(store: Store, services: Sequence[str], enabled: bool) -> changes.ChangePlan:
     return changes.flip(store.read_many(services), services, enabled, store.env)
 
 
-def plan_set(store: Store, service: str, assignments: Sequence[str]) -> changes.Plan:
+def plan_set(store: Store, service: str, assignments: Sequence[str]) -> changes.ChangePlan:
     return changes.set_fields(store.read_many([service]), service, assignments, store.env)
 
 
-def plan_rollback(store: Store, service: str, to_revision: str | None = None) -> changes.Plan:
+def plan_rollback(store: Store, service: str, to_revision: str | None = None) -> changes.ChangePlan:
     return changes.rollback(store.read(service), store.history(service), store.env, to_revision)
 
 
-def plan_apply(store: Store, env: EnvironmentConfig, path: str, services: Sequence[str] = ()) -> changes.Plan:
+def plan_apply(store: Store, env: EnvironmentConfig, path: str, services: Sequence[str] = ()) -> changes.ChangePlan:
     """An optimization object for ``services``, or ai-config documents whose ``optimization`` is written."""
     from optctl.contract.kinds import KINDS
 
@@ -63,7 +63,7 @@ def plan_apply(store: Store, env: EnvironmentConfig, path: str, services: Sequen
     return changes.apply(store.read_many(list(targets)), targets, store.env)
 
 
-def commit(store: Store, plan: changes.Plan, actor: str, reason: str | None = None, rollout: str | None = None) -> list[HistoryEntry]:
+def commit(store: Store, plan: changes.ChangePlan, actor: str, reason: str | None = None, rollout: str | None = None) -> list[HistoryEntry]:
     """Write the plan as one atomic, revision-checked unit (``ConflictError`` if anything moved)."""
     if not plan.changes:
         return []
@@ -74,7 +74,7 @@ def commit(store: Store, plan: changes.Plan, actor: str, reason: str | None = No
 
 
 @dataclass(frozen=True)
-class ImportPlan(changes.Plan):
+class ImportPlan(changes.ChangePlan):
     """A plan whose writes are whole documents (``Store.put_documents``), one per change."""
 
     documents: list[dict[str, Any]] = field(default_factory=list)
@@ -124,7 +124,7 @@ def read_file(path: str) -> list[tuple[str, Any]]:
     found = []
     for item in read_documents(path):
         if isinstance(item, ParseProblem):
-            raise UsageError(f"{item.path}:{item.line}:{item.column}: {item.message}; nothing was written")
+            raise UsageError(f"{item}; nothing was written")
         found.append((item.label, item.data))
     return found
 

@@ -1,7 +1,7 @@
 """What the new ``optimization`` object of each service should be: pure decisions, no I/O.
 
 Each verb (enable, disable, set, apply, rollback, import) turns documents as read into a
-``Plan``: the services to change, from what to what, at which revision. Every result is checked
+``ChangePlan``: the services to change, from what to what, at which revision. Every result is checked
 against the contract (the JSON schema and the pydantic model) here, before any store sees it,
 so optctl can never write an invalid document. A service without an ``optimization`` field only
 gets one through ``apply`` (or ``import``): the defaults are never added behind anyone's back.
@@ -45,7 +45,7 @@ class PlannedChange:
 
 
 @dataclass(frozen=True)
-class Plan:
+class ChangePlan:
     """What one command would write in one environment, and what it leaves alone (and why)."""
 
     env: str
@@ -59,10 +59,10 @@ class Plan:
 # --- the verbs -------------------------------------------------------------------------
 
 
-def flip(documents: Mapping[str, StoredDocument], services: Sequence[str], enabled: bool, env: str) -> Plan:
+def flip(documents: Mapping[str, StoredDocument], services: Sequence[str], enabled: bool, env: str) -> ChangePlan:
     """Enable or disable caching; a service already in that state is left alone and said so."""
     action, state = ("enable", "enabled") if enabled else ("disable", "disabled")
-    plan = Plan(env)
+    plan = ChangePlan(env)
     for service in _unique(services):
         before = _existing_optimization(documents, service, env, action)
         if _cache_enabled(before) is enabled:
@@ -74,7 +74,7 @@ def flip(documents: Mapping[str, StoredDocument], services: Sequence[str], enabl
     return plan
 
 
-def set_fields(documents: Mapping[str, StoredDocument], service: str, assignments: Sequence[str], env: str) -> Plan:
+def set_fields(documents: Mapping[str, StoredDocument], service: str, assignments: Sequence[str], env: str) -> ChangePlan:
     """Typed edits like ``cache.min_tokens_to_cache=2048``, each checked against the schema."""
     if not assignments:
         raise UsageError(f"name at least one FIELD=VALUE to set, e.g. cache.min_tokens_to_cache=2048; fields: {', '.join(settable_fields())}")
@@ -85,9 +85,9 @@ def set_fields(documents: Mapping[str, StoredDocument], service: str, assignment
     return _single(env, documents[service], before, after, "set", "no field changes value, nothing written")
 
 
-def apply(documents: Mapping[str, StoredDocument], targets: Mapping[str, dict[str, Any]], env: str) -> Plan:
+def apply(documents: Mapping[str, StoredDocument], targets: Mapping[str, dict[str, Any]], env: str) -> ChangePlan:
     """Write whole optimization objects (this is how a service first gets one)."""
-    plan = Plan(env)
+    plan = ChangePlan(env)
     for service, target in targets.items():
         if service not in documents:
             raise no_such_service(service, env)
@@ -99,7 +99,7 @@ def apply(documents: Mapping[str, StoredDocument], targets: Mapping[str, dict[st
     return plan
 
 
-def rollback(stored: StoredDocument, history: Sequence[HistoryEntry], env: str, to_revision: str | None = None) -> Plan:
+def rollback(stored: StoredDocument, history: Sequence[HistoryEntry], env: str, to_revision: str | None = None) -> ChangePlan:
     """Back to the state before the last change, or to the state a given revision recorded."""
     if to_revision is None:
         if not history:
@@ -157,10 +157,10 @@ def _set_path(obj: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     obj[path[-1]] = value
 
 
-def _single(env: str, stored: StoredDocument, before: Optimization, after: Optimization, action: str, same: str) -> Plan:
+def _single(env: str, stored: StoredDocument, before: Optimization, after: Optimization, action: str, same: str) -> ChangePlan:
     if before == after:
-        return Plan(env, unchanged=[(stored.service, same)])
-    return Plan(env, [_checked(PlannedChange(stored.service, stored.revision, before, after, action), env, stored)])
+        return ChangePlan(env, unchanged=[(stored.service, same)])
+    return ChangePlan(env, [_checked(PlannedChange(stored.service, stored.revision, before, after, action), env, stored)])
 
 
 def _checked(planned: PlannedChange, env: str, stored: StoredDocument) -> PlannedChange:
@@ -262,8 +262,7 @@ def _refuse_errors(value: Any, kind: str, where: str, prefix: str = "", within: 
     from optctl.contract.check import check_document
 
     def line(finding: Any) -> str:
-        place = (prefix + finding.pointer).replace("/", ".").lstrip(".")
-        return f"{place or 'document'}: {finding.message}" + (f" ({finding.hint})" if finding.hint else "")
+        return finding.text((prefix + finding.pointer).replace("/", ".").lstrip(".") or "document")
 
     known = _kinds().named(kind)
     assert known is not None, kind  # callers name one of the contract's own kinds

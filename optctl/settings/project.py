@@ -6,12 +6,13 @@ SQLite file under ``OPTCTL_HOME`` (default: the user's data folder) holding the 
 ``dev``, ``staging`` and ``production``.
 
 Credentials are never written in the project file and never taken from argv: the file names
-the environment variables or files that hold them, and they are read only when a store opens.
+the environment variables or files that hold them, and ``optctl.settings.credentials`` reads
+them only when a store opens. Who is acting is ``optctl.settings.identity``; the commented
+template ``optctl init`` writes is ``optctl.settings.template``.
 """
 
 from __future__ import annotations
 
-import getpass
 import os
 import sys
 import tomllib
@@ -19,7 +20,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
-from optctl.errors import EnvironmentProblem, UsageError
+from optctl.errors import UsageError
+from optctl.settings.credentials import read_credential
 from optctl.settings import waits
 
 
@@ -61,22 +63,9 @@ class EnvironmentConfig:
         """(username, password) from the named variables or files; ``None`` where none is named."""
         environ = os.environ if environ is None else environ
         return (
-            _secret(self.name, "username", self.username_env, self.username_file, environ),
-            _secret(self.name, "password", self.password_env, self.password_file, environ),
+            read_credential(self.name, "username", self.username_env, self.username_file, environ),
+            read_credential(self.name, "password", self.password_env, self.password_file, environ),
         )
-
-
-def _secret(env: str, what: str, variable: str | None, path: str | None, environ: Mapping[str, str]) -> str | None:
-    if variable:
-        if variable not in environ:
-            raise EnvironmentProblem(f"environment {env!r}: the {what} variable {variable} is not set; export it, then run again")
-        return environ[variable]
-    if path:
-        try:
-            return Path(path).expanduser().read_text(encoding="utf-8").strip()
-        except OSError as err:
-            raise EnvironmentProblem(f"environment {env!r}: cannot read the {what} file {path} ({err.strerror or err})") from None
-    return None
 
 
 @dataclass(frozen=True)
@@ -257,68 +246,3 @@ def _resolve_url(url: str, base: Path, where: str) -> str:
     if url.startswith(ARANGO_SCHEMES):
         return url
     raise UsageError(f"{where}: url {url!r} is neither sqlite:///... nor arangodb://... / arangodb+https://...")
-
-
-def actor(environ: Mapping[str, str] | None = None) -> str:
-    """Who is acting, for the history: ``OPTCTL_ACTOR``, else the OS user."""
-    environ = os.environ if environ is None else environ
-    if environ.get("OPTCTL_ACTOR"):
-        return environ["OPTCTL_ACTOR"]
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
-PROJECT_TEMPLATE = '''\
-# optctl.toml: the environments optctl controls and where each one's documents live.
-# optctl finds this file through --config, then OPTCTL_CONFIG, then the nearest optctl.toml
-# up from the working folder. Environments are listed in promotion order.
-#
-# Credentials never go in this file (nor on the command line): name the environment
-# variables or files that hold them with username_env / password_env / username_file /
-# password_file.
-
-[environments.dev]
-# The embedded store: a SQLite file, relative to this file. No server needed.
-url = "sqlite:///optctl.db"
-# lock_timeout = 30   # seconds a write waits for another's write lock (or OPTCTL_LOCK_TIMEOUT)
-
-[environments.staging]
-url = "sqlite:///optctl.db"
-
-[environments.production]
-url = "sqlite:///optctl.db"
-# PipesHub keeps its model configs in ArangoDB; point an environment at it like this:
-# url = "arangodb+https://arango.internal:8529/pipeshub"   # or arangodb://host:8529/database
-# collection = "ai_configs"                # the default
-# history_collection = "optctl_history"    # the default; optctl's audit trail
-# username_env = "OPTCTL_ARANGO_USERNAME"  # or username_file = "/run/secrets/arango-username"
-# password_file = "/run/secrets/arango-password"   # or password_env = "OPTCTL_ARANGO_PASSWORD"
-# verify_tls = true                        # the default
-# ca_bundle = "/etc/ssl/certs/internal-ca.pem"
-#
-# When a document's _key is not the service name:
-# [environments.production.keys]
-# indexing = "anthropic_indexing_config"
-
-# Rollouts are recorded in the project's own store, beside the documents they change, so that
-# everyone using this file sees, advances and aborts the same rollout. By default in the
-# production environment's store; on ArangoDB in two collections you create once:
-# [rollouts]
-# environment = "production"
-# collection = "optctl_rollouts"                  # the default
-# journal_collection = "optctl_rollout_journal"   # the default
-'''
-
-
-def write_project_file(folder: Path) -> Path | None:
-    """Write the commented template; an existing file is never overwritten (``None`` then)."""
-    path = folder / PROJECT_FILE
-    if path.exists():
-        return None
-    try:
-        path.write_text(PROJECT_TEMPLATE, encoding="utf-8")
-    except OSError as err:
-        raise UsageError(f"{path}: cannot write ({err.strerror or err})") from None
-    return path

@@ -33,7 +33,6 @@ write; operators' machines are expected to keep NTP time.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Sequence
 
 from arango.http import HTTPClient
@@ -44,7 +43,7 @@ from optctl.settings.project import EnvironmentConfig
 from optctl.stores.arango_connection import (CONFLICT, ArangoConnection, Rejected, Transaction, new_operation_id,
                                              parse_url)
 from optctl.stores.arango_keys import check_document_key, check_service_key
-from optctl.stores.base import Change, HistoryEntry, StoredDocument, changed_since_read, no_such_service, without_system_fields
+from optctl.stores.base import Change, HistoryEntry, StoredDocument, history_timestamp, changed_since_read, no_such_service, without_system_fields
 
 __all__ = ["ArangoStore", "parse_url"]
 
@@ -93,14 +92,10 @@ ALL_QUERIES = (READ_DOCUMENTS, READ_ALL_DOCUMENTS, LIST_KEYS, READ_REVISIONS, SE
 _NO_LIMIT = 2**53  # AQL LIMIT needs a number; JSON-safe and more than any history holds
 
 
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
 class ArangoStore:
     """One environment's documents in an ArangoDB collection, its history in another."""
 
-    def __init__(self, env: EnvironmentConfig, connection: ArangoConnection, clock: Callable[[], str] = utc_now):
+    def __init__(self, env: EnvironmentConfig, connection: ArangoConnection, clock: Callable[[], str] = history_timestamp):
         self.env = env.name
         self.connection = connection
         self._config = env
@@ -108,7 +103,7 @@ class ArangoStore:
 
     @classmethod
     def open(cls, env: EnvironmentConfig, *, http_client: HTTPClient | None = None,
-             clock: Callable[[], str] = utc_now) -> ArangoStore:
+             clock: Callable[[], str] = history_timestamp) -> ArangoStore:
         """Connect lazily: no request is sent until the first read or write."""
         return cls(env, ArangoConnection.open(env, http_client=http_client), clock)
 

@@ -9,11 +9,19 @@ atomic unit, so the history and the documents can never disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Iterator, Protocol, Sequence, runtime_checkable
 
 from optctl.errors import ConflictError, NotFoundError
 
 SYSTEM_FIELDS = ("_id", "_rev")  # ArangoDB's own: stale in any copy, so never carried across
+
+
+def history_timestamp() -> str:
+    """Now, in the form every backend records a history entry's ``at``: ISO 8601 UTC, microseconds, ``Z``.
+
+    Sortable as text, so ``since``/``until`` bounds compare as strings."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def without_system_fields(document: dict[str, Any]) -> dict[str, Any]:

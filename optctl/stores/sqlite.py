@@ -14,20 +14,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from optctl.settings.project import SQLITE_SCHEME, EnvironmentConfig
 from optctl.errors import ConflictError, EnvironmentProblem, UsageError
-from optctl.stores.base import Change, HistoryEntry, StoredDocument, changed_since_read, no_such_service, without_system_fields
+from optctl.stores.base import Change, HistoryEntry, history_timestamp, StoredDocument, changed_since_read, no_such_service, without_system_fields
 from optctl.stores.sqlite_connection import connect, immediate, iterate, query, what_went_wrong
 
 __all__ = ["SqliteStore"]
 
 # PRAGMA user_version of a file this optctl has set up. 2 added history_by_time; a version-1
 # file is brought up to date on open (the statements below are all IF NOT EXISTS).
-SCHEMA_VERSION = 2
+LAYOUT_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -58,21 +57,17 @@ _HISTORY_COLUMNS = "revision, at, actor, action, service, env, before, after, re
 _QUALIFIED_HISTORY_COLUMNS = ", ".join(f"h.{column}" for column in _HISTORY_COLUMNS.split(", "))
 
 
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
 class SqliteStore:
     """One environment's documents inside a (possibly shared) SQLite file."""
 
-    def __init__(self, path: Path, env: EnvironmentConfig, clock: Callable[[], str] = utc_now):
+    def __init__(self, path: Path, env: EnvironmentConfig, clock: Callable[[], str] = history_timestamp):
         self.path = path
         self.env = env.name
         self._config = env
         self._clock = clock
         try:
             self._conn = connect(path, env.lock_timeout)
-            if self._schema_version() != SCHEMA_VERSION:
+            if self._schema_version() != LAYOUT_VERSION:
                 self._create_schema()
         except OSError as err:
             raise EnvironmentProblem(f"environment {self.env!r}: cannot open the SQLite store {path} ({err.strerror or err}); check the path and its permissions") from None
@@ -81,17 +76,17 @@ class SqliteStore:
 
     def _schema_version(self) -> int:
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
+        if version > LAYOUT_VERSION:
             raise EnvironmentProblem(f"environment {self.env!r}: {self.path} was written by a newer optctl (store schema {version}); upgrade optctl")
         return version
 
     def _create_schema(self) -> None:
         # Only a new file takes the write lock here, so readers never queue behind writers.
         with self._transaction():
-            if self._schema_version() < SCHEMA_VERSION:
+            if self._schema_version() < LAYOUT_VERSION:
                 for statement in filter(str.strip, _SCHEMA.split(";")):
                     self._conn.execute(statement)
-                self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                self._conn.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
 
     @classmethod
     def open(cls, env: EnvironmentConfig) -> SqliteStore:

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from optctl.providers import rules as table
 from optctl.caching.analysis import analyse
-from optctl.caching.placement import CacheConfig
+from optctl.caching.placement import CacheSettings
 from optctl.caching.tokens.counters import Offline
 
 from .conftest import request_of
@@ -25,7 +25,7 @@ json_values = st.recursive(scalars, lambda inner: st.one_of(
 @given(json_values, st.sampled_from(["wrapper", "optimal"]))
 def test_any_json_value_is_analysed_without_an_exception(data, strategy):
     request = request_of(data)
-    cache = CacheConfig(enabled=True, min_tokens_to_cache=1, auto_detect_cacheable=True, default_ttl_seconds=300,
+    cache = CacheSettings(enabled=True, min_tokens_to_cache=1, auto_detect_cacheable=True, default_ttl_seconds=300,
                         domain_definitions_ttl_seconds=3600)
     [report] = analyse([("f", request)], cache=cache, provider=None, rules=RULES, counter=COUNTER,
                        strategies=[strategy], calls=3, emit=True)

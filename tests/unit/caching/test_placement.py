@@ -160,7 +160,7 @@ def test_minimums_come_from_the_table(rules, name):
 
 
 def test_the_light_cache_config_mirrors_the_contracts_defaults():
-    from optctl.caching.placement import CacheConfig as Light
+    from optctl.caching.placement import CacheSettings as Light
 
     assert Light.from_schema_defaults() == Light.of(CacheConfig())
 

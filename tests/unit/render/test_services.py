@@ -10,7 +10,7 @@ from rich.console import Console
 from optctl.commands.change import ChangeResult
 from optctl.commands.inspect import DiffResult, HistoryLine, HistoryResult, ShowResult, StatusResult
 from optctl.render import services as render
-from optctl.services.changes import Plan, PlannedChange
+from optctl.services.changes import ChangePlan, PlannedChange
 from optctl.services.diff import Difference, ServiceDifference
 from optctl.services.status import Cell, Row
 from optctl.settings.context import RunContext, StoreIdentity
@@ -39,7 +39,7 @@ def _entry(**extra) -> HistoryEntry:
 def test_the_preview_shows_each_difference_and_the_dry_run_line():
     planned = PlannedChange("indexing", "1", {"cache": {"enabled": False}}, {"cache": {"enabled": True}}, "enable", ("careful",))
     shown = console()
-    render.change_preview(ChangeResult(CONTEXT, Plan("dev", [planned], [("query", "already enabled")]), dry_run=True), shown)
+    render.change_preview(ChangeResult(CONTEXT, ChangePlan("dev", [planned], [("query", "already enabled")]), dry_run=True), shown)
     assert out(shown).splitlines() == ["indexing in dev (revision 1): enable", "  ~ cache.enabled: false -> true",
                                        "  warning: careful", "query in dev: already enabled",
                                        "dry run: 1 change(s) to dev shown, nothing written"]
@@ -47,17 +47,17 @@ def test_the_preview_shows_each_difference_and_the_dry_run_line():
 
 def test_after_a_write_the_revisions_then_the_project_and_stores():
     shown, errors = console(200), console()
-    render.change_text(ChangeResult(CONTEXT, Plan("dev"), False, (_entry(),)), shown, errors)
+    render.change_text(ChangeResult(CONTEXT, ChangePlan("dev"), False, (_entry(),)), shown, errors)
     assert out(shown).splitlines() == [
         "wrote 1 change(s) to dev: indexing@2",
         "project: /srv/optctl.toml; store: dev: sqlite /srv/optctl.db; prod: arangodb https://arango:8529/pipeshub collection ai_configs"]
-    render.change_text(ChangeResult(CONTEXT, Plan("dev"), False, cancelled=True), console(), errors)
+    render.change_text(ChangeResult(CONTEXT, ChangePlan("dev"), False, cancelled=True), console(), errors)
     assert out(errors) == "cancelled; nothing was written\n"
 
 
 def test_json_adds_project_and_store_after_the_commands_own_keys():
     shown = console()
-    render.change_json(ChangeResult(CONTEXT, Plan("dev"), True), shown)
+    render.change_json(ChangeResult(CONTEXT, ChangePlan("dev"), True), shown)
     payload = json.loads(out(shown))
     assert list(payload) == ["schema_version", "env", "dry_run", "changes", "unchanged", "written", "project", "store"]
     assert payload["project"] == {"file": "/srv/optctl.toml", "embedded_default": None}

@@ -1,4 +1,4 @@
-"""Finding and reading optctl.toml, the embedded default, credentials and the actor."""
+"""Finding and reading optctl.toml, the embedded default, and the credentials it names."""
 
 from __future__ import annotations
 
@@ -111,11 +111,6 @@ def test_an_environment_must_be_named_when_there_are_several(tmp_path):
         project.env(None)
     single = config.parse_project({"environments": {"only": {"url": "sqlite:///x.db"}}}, tmp_path / "optctl.toml")
     assert single.env(None).name == "only"
-
-
-def test_the_actor_is_optctl_actor_else_the_os_user():
-    assert config.actor({"OPTCTL_ACTOR": "alice@ops"}) == "alice@ops"
-    assert config.actor({}) not in ("", None)
 
 
 def test_open_store_dispatches_on_the_url_scheme(tmp_path):
