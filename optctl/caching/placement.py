@@ -306,7 +306,7 @@ def _ttls(request: Request, new: list[int], existing: list[Marker], cache: Cache
 
 # --- automatic caching -----------------------------------------------------------------------
 
-def place_auto(request: Request, cache: CacheConfig, model: Model, rules: Rules) -> Placement:
+def place_auto(request: Request, cache: CacheSettings, model: Model, rules: Rules) -> Placement:
     """Turning automatic caching on: one top-level marker, with the configured message TTL."""
     placement = Placement("auto")
     if not rules.provider(model.provider).get("supports_markers"):

@@ -26,19 +26,19 @@ def request_of(data, model=SONNET, client=None):
 def analysed(data, strategy="wrapper", client=None, model=SONNET, **cache):
     """One fixture through the whole analysis (offline counts), as dry-run reports it."""
     from optctl.caching.analysis import analyse
-    from optctl.caching.placement import CacheConfig
+    from optctl.caching.placement import CacheSettings
     from optctl.caching.tokens.counters import Offline
 
-    config = CacheConfig.of(_Config(**cache))
+    config = CacheSettings.of(_Config(**cache))
     return analyse([("f", request_of(data, model, client))], cache=config, provider=None, rules=table.load(), counter=Offline(),
                    strategies=[strategy], calls=10, emit=True)[0]
 
 
 class _Config:
     def __init__(self, **overrides):
-        from optctl.caching.placement import CacheConfig
+        from optctl.caching.placement import CacheSettings
 
-        defaults = CacheConfig.from_schema_defaults()
+        defaults = CacheSettings.from_schema_defaults()
         for name in ("enabled", "min_tokens_to_cache", "auto_detect_cacheable", "default_ttl_seconds", "domain_definitions_ttl_seconds"):
             setattr(self, name, overrides.get(name, getattr(defaults, name)))
         self.enabled = overrides.get("enabled", True)
