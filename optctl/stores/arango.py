@@ -40,8 +40,8 @@ from arango.http import HTTPClient
 from optctl.documents.redact import scrub, secret_values
 from optctl.errors import ConflictError, EnvironmentProblem, OptctlError, UsageError
 from optctl.settings.project import EnvironmentConfig
-from optctl.stores.arango_connection import (CONFLICT, ArangoConnection, Rejected, Transaction, new_operation_id,
-                                             parse_url)
+from optctl.stores.arango_connection import (CONFLICT, ArangoConnection, OutcomeUnknown, Rejected, Transaction,
+                                             new_operation_id, parse_url)
 from optctl.stores.arango_keys import check_document_key, check_service_key
 from optctl.stores.base import Change, HistoryEntry, StoredDocument, history_timestamp, changed_since_read, no_such_service, without_system_fields
 
@@ -227,9 +227,9 @@ class ArangoStore:
             if not found:
                 return None
             if len(found) != count:
-                raise EnvironmentProblem(f"{self.connection.where()}: operation {operation} stored {len(found)} of its "
-                                         f"{count} history entries: this deployment does not commit atomically "
-                                         f"(see `optctl store check --env {self.env}`); check the documents by hand")
+                raise OutcomeUnknown(f"{self.connection.where()}: operation {operation} stored {len(found)} of its "
+                                     f"{count} history entries: this deployment does not commit atomically "
+                                     f"(see `optctl store check --env {self.env}`); check the documents by hand", operation)
             return found
 
         collections = [self._config.collection, self._config.history_collection]

@@ -208,6 +208,8 @@ class ArangoConnection:
             raise EnvironmentProblem(f"{self.where()}: the {doing} was not committed ({why}); nothing was written; run again")
         try:
             found = confirm()
+        except OutcomeUnknown:
+            raise
         except OptctlError:
             found = None
             looked = False

@@ -154,6 +154,25 @@ def test_a_commit_nobody_can_settle_is_unknown_and_names_the_operation(cluster):
     assert [e.action for e in store.find_operation(operation)] == ["enable"]  # it was, in fact, written
 
 
+def test_a_commit_that_landed_only_in_part_is_reported_as_such(cluster):
+    """As on a cluster whose collections span DB-Servers: some history entries committed, not all."""
+    store = _seeded(cluster)
+    documents = store.read_many()
+    cluster.server.drop_reply(where=_commit)
+    cluster.server.drop_reply(where=_status, processed=False, times=100)
+    history = cluster.server.state.databases[DATABASE]["dev_optctl_history"]
+
+    def lose_one_entry(seen: Seen) -> bool:
+        if _query(backend.READ_OPERATION)(seen):
+            key = next(k for k, v in history.versions.items() if v[-1][1] and v[-1][1].get("operation") == seen.body["bindVars"]["operation"])
+            history.versions[key].append((history.versions[key][-1][0], None))
+        return False
+
+    cluster.server.drop_reply(where=lose_one_entry)
+    with pytest.raises(OutcomeUnknown, match=r"stored 2 of its 3 history entries: this deployment does not commit atomically"):
+        store.write([Change(s, d.revision, ENABLED, "enable") for s, d in documents.items()], "alice")
+
+
 def test_a_transaction_whose_coordinator_went_away_is_not_written(monkeypatch):
     harness = Harness(monkeypatch, coordinators=3)
     try:
