@@ -4,29 +4,30 @@ import typer
 
 from optctl.cli.options import ConfigOpt, EnvOpt, Output, OutputOpt
 
+RolloutsOpt = typer.Option(False, "--rollouts", help="Also the rollout records' collections, in this environment's database.")
 store_app = typer.Typer(name="store", help="Set up and check an environment's ArangoDB store.", no_args_is_help=True)
 
 
 @store_app.command("init")
-def init(env: EnvOpt = None, output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
+def init(env: EnvOpt = None, output: OutputOpt = Output.text, config: ConfigOpt = None, rollouts: bool = RolloutsOpt) -> None:
     """Create the collections and indexes optctl needs (safe to repeat)."""
     from optctl.commands import store
     from optctl.render import store as render
     from optctl.render.console import stdout
 
-    result = store.init(env, config)
+    result = store.init(env, config, rollouts=rollouts)
     (render.lines_json if output is Output.json else render.lines_text)(result, stdout())
     raise typer.Exit(result.exit_code)
 
 
 @store_app.command("check")
-def check(env: EnvOpt = None, output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
+def check(env: EnvOpt = None, output: OutputOpt = Output.text, config: ConfigOpt = None, rollouts: bool = RolloutsOpt) -> None:
     """Reachability, version, permissions, indexes, query plans, atomic commits: one line each (exit 1 on a FAIL)."""
     from optctl.commands import store
     from optctl.render import store as render
     from optctl.render.console import stdout
 
-    result = store.check(env, config)
+    result = store.check(env, config, rollouts=rollouts)
     (render.lines_json if output is Output.json else render.lines_text)(result, stdout())
     raise typer.Exit(result.exit_code)
 

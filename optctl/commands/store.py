@@ -52,12 +52,15 @@ class VerifyResult:
         return EXIT_OK if self.entries else EXIT_PROBLEMS
 
 
-def init(env: str | None = None, config: Path | None = None, edges: Edges = Edges(), connect: Connect | None = None) -> StoreLinesResult:
-    return _lines(env, config, edges, connect, lambda conn, layout: _layout_module().ensure(conn, layout))
+def init(env: str | None = None, config: Path | None = None, edges: Edges = Edges(), connect: Connect | None = None,
+         rollouts: bool = False) -> StoreLinesResult:
+    """``rollouts``: also the rollout records' collections, in this environment's database."""
+    return _lines(env, config, edges, connect, lambda conn, layout: _layout_module().ensure(conn, layout), rollouts)
 
 
-def check(env: str | None = None, config: Path | None = None, edges: Edges = Edges(), connect: Connect | None = None) -> StoreLinesResult:
-    return _lines(env, config, edges, connect, lambda conn, layout: _layout_module().check(conn, layout))
+def check(env: str | None = None, config: Path | None = None, edges: Edges = Edges(), connect: Connect | None = None,
+          rollouts: bool = False) -> StoreLinesResult:
+    return _lines(env, config, edges, connect, lambda conn, layout: _layout_module().check(conn, layout), rollouts)
 
 
 def verify(operation: str, env: str | None = None, config: Path | None = None, edges: Edges = Edges()) -> VerifyResult:
@@ -74,7 +77,7 @@ def verify(operation: str, env: str | None = None, config: Path | None = None, e
 
 
 def _lines(env: str | None, config: Path | None, edges: Edges, connect: Connect | None,
-           act: Callable[[ArangoConnection, Layout], list[Line]]) -> StoreLinesResult:
+           act: Callable[[ArangoConnection, Layout], list[Line]], rollouts: bool) -> StoreLinesResult:
     project = edges.load_project(config)
     environment = project.env(env)
     context = RunContext.of(project, [environment])
@@ -86,9 +89,10 @@ def _lines(env: str | None, config: Path | None, edges: Edges, connect: Connect 
         from optctl.stores.arango_connection import ArangoConnection
 
         connect = ArangoConnection.open
+    layout = layouts.documents_layout(environment) + (layouts.rollouts_layout() if rollouts else layouts.Layout(()))
     connection = connect(environment)
     try:
-        return StoreLinesResult(context, environment.name, act(connection, layouts.documents_layout(environment)))
+        return StoreLinesResult(context, environment.name, act(connection, layout))
     finally:
         connection.close()
 

@@ -130,3 +130,15 @@ def _services(folder) -> object:
     path = folder / "services.jsonl"
     path.write_text(json.dumps(ai_config("query")) + "\n")
     return path
+
+
+def test_init_with_rollouts_also_makes_the_rollout_records_collections(fresh, tmp_path, monkeypatch, capsys):
+    (tmp_path / "optctl.toml").write_text(
+        f'[environments.production]\nurl = "{fresh.url}"\nusername_env = "{USER_VARIABLE}"\npassword_env = "{PASSWORD_VARIABLE}"\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["store", "init", "--env", "production", "--rollouts"]) == 0
+    journal = fresh.server.state.databases[DATABASE]["optctl_rollout_journal"]
+    assert [(i.fields, i.unique) for i in journal.indexes[1:]] == [(["rollout", "version", "seq"], False), (["operation", "seq"], True)]
+    capsys.readouterr()
+    assert main(["store", "check", "--env", "production", "--rollouts"]) == 0
+    assert "pass  index optctl_rollouts_by_state on optctl_rollouts" in capsys.readouterr().out
