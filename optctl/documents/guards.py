@@ -55,8 +55,14 @@ def long_integer_message(text: str, offset: int) -> str:
             "no field takes a number this long, so shorten it (or quote it if it is text)")
 
 
-def deeper_than(data: Any, limit: int = MAX_DEPTH) -> str | None:
-    """The JSON pointer of the first value nested more than ``limit`` levels down, if any."""
+def deeper_than(data: Any, limit: int = MAX_DEPTH, json_text: str | None = None) -> str | None:
+    """The JSON pointer of the first value nested more than ``limit`` levels down, if any.
+
+    Given the document's JSON text, one that opens at most ``limit`` objects and arrays in all
+    is passed without a walk (most documents; a string's brackets only make the walk happen).
+    """
+    if json_text is not None and json_text.count("{") + json_text.count("[") <= limit:
+        return None
     stack: list[tuple[Any, int]] = [(data, 1)]
     while stack:
         value, depth = stack.pop()

@@ -93,7 +93,8 @@ def _object_pairs(pairs: list[tuple[str, Any]]) -> dict:
         _duplicate_objects_built += 1
         marked = _DuplicateKeyObject(obj)
         seen: set[str] = set()
-        marked.duplicates = [k for k, _ in pairs if k in seen or seen.add(k)]
+        # Each repeated key once: a 1 MB object of one key given 100,000 times is one problem, not 100,000.
+        marked.duplicates = list(dict.fromkeys(k for k, _ in pairs if k in seen or seen.add(k)))
         return marked
     return obj
 
@@ -379,7 +380,7 @@ def _checked(document: SourceDocument, has_duplicates: bool) -> Iterator[SourceD
 
 def _refused(document: SourceDocument) -> ParseProblem | None:
     """Nesting too deep, or a lone surrogate: see ``guards``."""
-    pointer = guards.deeper_than(document.data)
+    pointer = guards.deeper_than(document.data, json_text=None if document.fmt == "yaml" else document.text)
     if pointer is not None:
         code, message = "too-deep", guards.depth_message()
     else:

@@ -49,3 +49,25 @@ def test_apply_and_dry_run_refuse_a_hostile_file_with_one_line(tmp_path, capsys,
         code, out, err, seconds = run(capsys, *argv)
         assert code in (1, 2) and seconds < 5, (argv, code, err)
         assert "internal error" not in err and name in out + err, (argv, err)
+
+
+MEGABYTE = 1_000_000
+ONE_MEGABYTE = {  # each about 1 MB: the bound for "finishes in seconds"
+    "deep-arrays.json": "[" * (MEGABYTE // 2) + "]" * (MEGABYTE // 2),
+    "deep-flow.yaml": "a: " + "[" * (MEGABYTE // 2) + "]" * (MEGABYTE // 2),
+    "long-number.json": '{"a": ' + "9" * (MEGABYTE - 10) + "}",
+    "long-numbers.jsonl": "\n".join('{"a": ' + "9" * 4400 + "}" for _ in range(MEGABYTE // 4410)),
+    "surrogates.json": '{"a": "' + "\\ud800" * (MEGABYTE // 6) + '"}',
+    "aliases.yaml": "a: &a [1]\n" + "".join(f"k{i}: *a\n" for i in range(MEGABYTE // 12)),
+    "laughs.yaml": BILLION_LAUGHS * (MEGABYTE // len(BILLION_LAUGHS)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ONE_MEGABYTE))
+@pytest.mark.parametrize("argv", [["validate"], ["dry-run", "-o", "json"]], ids=["validate", "dry-run"])
+def test_a_megabyte_of_hostile_input_finishes_in_seconds(tmp_path, capsys, name, argv):
+    path = tmp_path / name
+    path.write_text(ONE_MEGABYTE[name], encoding="utf-8")
+    code, out, err, seconds = run(capsys, *argv, str(path))
+    assert code in (1, 2) and "internal error" not in err
+    assert seconds < 5, f"{seconds:.1f} s"

@@ -99,3 +99,9 @@ def test_nesting_past_the_bound_is_a_problem(tmp_path, name, text):
 def test_nesting_at_the_bound_is_read(tmp_path):
     [doc] = read(tmp_path, "ok.json", '{"a": ' + "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1) + "}")
     assert isinstance(doc, SourceDocument)
+
+
+def test_a_key_repeated_ten_thousand_times_is_one_problem(tmp_path):
+    text = "{" + ",".join(['"a": 1'] * 10_000) + "}"
+    [problem] = read(tmp_path, "dup.json", text)
+    assert (problem.code, problem.line, problem.column) == ("duplicate-key", 1, text.rfind('"a"') + 1)  # the one that wins
