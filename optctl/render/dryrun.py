@@ -32,14 +32,16 @@ from rich.console import Console
 from rich.table import Table
 
 from optctl.caching.analysis import FixtureReport
-from optctl.commands.dryrun import DryRunResult
+from optctl.commands.dryrun import DryRunResult, FindingGroup
 from optctl.render.console import emit_json, stderr, stdout
 
 # Past these sizes output is condensed: rich needs about a millisecond a table row, and indented
 # JSON goes through the pure-Python encoder.
 COMPACT_AFTER_BLOCKS = 2000
 MAX_BLOCK_ROWS = 200
+MAX_FIXTURE_ROWS = 200
 EDGE_ROWS = 20
+SHOWN_PLACES = 3
 
 
 def report_json(result: DryRunResult) -> None:
@@ -96,8 +98,7 @@ def report_text(result: DryRunResult, per_block: bool | None = None, console: Co
     elif not per_block or len(fixtures) > 1:
         console.print(_fixtures_table(result.of(result.strategy), result.totals[result.strategy], result.calls))
     if not per_block:
-        for report in result.reports:
-            _print_findings(console, report)
+        _print_finding_groups(console, result.finding_groups)
 
 
 def _blocks_table(reports: list[FixtureReport]) -> Table:
@@ -193,14 +194,32 @@ def _print_findings(console, report: FixtureReport) -> None:
         console.print(Text.assemble((finding.severity, style), f" {finding.code} at {where}: {finding.message}"))
 
 
+def _print_finding_groups(console: Console, groups: Sequence[FindingGroup]) -> None:
+    """Each distinct finding once, with the fixtures it is in (the first few, then how many more)."""
+    from rich.text import Text
+
+    for group in groups:
+        shown = ", ".join(f"{path}:{group.location}" if group.location else path for path in group.fixtures[:SHOWN_PLACES])
+        more = len(group.fixtures) - SHOWN_PLACES
+        where = shown + (f" and {more:,} more fixtures" if more > 0 else "")
+        console.print(Text.assemble((group.severity, "red" if group.severity == "error" else "yellow"),
+                                    f" {group.code} at {where}: {group.message}"))
+
+
 def _fixtures_table(reports: Sequence[FixtureReport], t: dict[str, Any], calls: int) -> Table:
     folder, names = _short_names([r.path for r in reports])
     table = _table(f"fixtures ({len(reports)}) in {folder}; USD per call uncached and on a hit, calls to break even, "
-                   f"saving over {calls} calls, errors/warnings (more in --output json)")
+                   f"saving over {calls} calls, errors/warnings (more in --output json"
+                   f"{', which lists every fixture' if len(reports) > MAX_FIXTURE_ROWS else ''})")
     table.add_column("fixture", overflow="fold", min_width=12)
     for name in ("tokens", "cached", "call", "hit", "even", f"save x{calls}", "found"):
         table.add_column(name, justify="right", no_wrap=True)
-    for r, name in zip(reports, names):
+    shown = _ends(len(reports))
+    for i, (r, name) in enumerate(zip(reports, names)):
+        if i not in shown:
+            if i - 1 in shown:
+                table.add_row(f"... {len(reports) - len(shown):,} more", style="dim")
+            continue
         c = r.cost
         table.add_row(name, f"{r.total_tokens:,}", f"{r.cached_tokens:,}",
                       *(_usd(v, sign=False) for v in ((c.uncached, c.hit) if c else (None,) * 2)),
@@ -209,6 +228,11 @@ def _fixtures_table(reports: Sequence[FixtureReport], t: dict[str, Any], calls: 
     table.add_row("total", f"{t['total_tokens']:,}", f"{t['cached_tokens']:,}", _usd(t["per_call_uncached"], sign=False),
                   _usd(t["hit"], sign=False), "", _usd(t["saving_over_calls"], sign=False), f"{t['with_errors']}E", style="bold")
     return table
+
+
+def _ends(count: int) -> set[int]:
+    """Rows of a long table worth a person's screen: all of a short one, the ends of a long one."""
+    return set(range(count)) if count <= MAX_FIXTURE_ROWS else set(range(EDGE_ROWS)) | set(range(count - EDGE_ROWS, count))
 
 
 def _compare_table(result: DryRunResult) -> Table:
@@ -220,7 +244,13 @@ def _compare_table(result: DryRunResult) -> Table:
     for name in ("cached", "read", f"save x{result.calls}", f"vs {first}"):
         table.add_column(name, justify="right", no_wrap=True)
     _, names = _short_names([c.path for c in result.comparisons])
-    for comparison, name in zip(result.comparisons, names):
+    shown = _ends(len(result.comparisons))
+    for n, (comparison, name) in enumerate(zip(result.comparisons, names)):
+        if n not in shown:
+            if n - 1 in shown:
+                table.add_row(f"... {len(result.comparisons) - len(shown):,} more", style="dim",
+                              end_section=True)
+            continue
         for i, (strategy, r) in enumerate(comparison.reports.items()):
             table.add_row(name if i == 0 else "", strategy, f"{r.cached_tokens:,}", f"{r.read_tokens:,}",
                           _usd(r.cost.saving_over_calls if r.cost else None),

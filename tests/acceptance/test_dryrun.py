@@ -219,6 +219,19 @@ def test_the_client_is_explicit_and_a_final_message_can_be_said_to_repeat(tmp_pa
     assert "priced as a cache write on" in out and "tokens read back on a hit" in out
 
 
+def test_many_fixtures_with_the_same_findings_print_each_finding_once(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "400")  # one finding a line
+    lines = "".join(json.dumps({"id": i, "value": i * 3}) + "\n" for i in range(400))
+    path = write(tmp_path, "rows.jsonl", lines)
+    code, out, _ = run(capsys, "dry-run", path)
+    assert code == 1
+    assert out.count("error malformed-fixture at") == 1 and "and 397 more fixtures" in out
+    assert out.count("error no-model at") == 1
+    assert "rows.jsonl[0]" in out and "rows.jsonl[399]" in out and "rows.jsonl[200]" not in out and "... 360 more" in out
+    code, report = run_json(capsys, "dry-run", path)
+    assert len(report["fixtures"]) == 400 and report["total"]["with_errors"] == 400
+
+
 def test_validate_knows_prompt_fixtures(tmp_path, capsys):
     code, out, err = run(capsys, "validate", PROMPTS / "support-agent-tools.json", PROMPTS / "multi-turn-chat.json")
     assert code == 0, out + err
