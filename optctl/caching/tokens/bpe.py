@@ -21,7 +21,7 @@ from typing import Sequence
 PARALLEL_AFTER_CHARS = 200_000
 
 # tiktoken's published o200k_base split pattern (tiktoken_ext/openai_public.py).
-_O200K_PATTERN = "|".join([
+O200K_PATTERN = "|".join([
     r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
     r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
     r"""\p{N}{1,3}""",
@@ -140,4 +140,4 @@ def rust_encoding(mergeable: dict[bytes, int]):
     """tiktoken's public ``Encoding`` over the bundled ranks: no download, no private names."""
     import tiktoken
 
-    return tiktoken.Encoding("o200k_base", pat_str=_O200K_PATTERN, mergeable_ranks=mergeable, special_tokens={})
+    return tiktoken.Encoding("o200k_base", pat_str=O200K_PATTERN, mergeable_ranks=mergeable, special_tokens={})
