@@ -15,29 +15,37 @@ class OptctlError(Exception):
     """A failure the user can act on; ``str(err)`` is the whole one-line message."""
 
     exit_code = EXIT_USAGE
+    code = "error"  # the stable name a JSON-mode error carries (``{"error": {"code": ...}}``)
 
 
 class UsageError(OptctlError):
     """Wrong arguments, missing or unreadable input files."""
 
+    code = "usage"
+
 
 class EnvironmentProblem(OptctlError):
     """The configured store or environment cannot be used (connection, auth, missing database)."""
+
+    code = "environment"
 
 
 class ConflictError(OptctlError):
     """A compare-and-swap lost: the document changed since it was read. Nothing was written."""
 
     exit_code = EXIT_PROBLEMS
+    code = "conflict"
 
 
 class NotFoundError(OptctlError):
     """A service, revision or rollout that does not exist."""
 
     exit_code = EXIT_PROBLEMS
+    code = "not-found"
 
 
 class InvalidDocumentError(OptctlError):
     """A write was refused because the result would not pass the contract."""
 
     exit_code = EXIT_PROBLEMS
+    code = "invalid-document"

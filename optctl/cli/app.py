@@ -13,6 +13,7 @@ from typing import Sequence
 import typer
 
 from optctl import __version__
+from optctl.cli.options import OptctlTyper
 from optctl.errors import EXIT_INTERNAL, EXIT_USAGE, OptctlError
 
 # Which module registers each command: a run builds only the one it needs (importing and
@@ -46,13 +47,15 @@ def build(modules: Sequence[str] = ALL_MODULES) -> typer.Typer:
     Each module adds its own commands; importing them must stay cheap (heavy imports happen
     inside the command functions) so that every invocation starts fast.
     """
-    root = typer.Typer(
+    # Completion (--install-completion, --show-completion) is typer's own: the shell calls optctl
+    # back with _OPTCTL_COMPLETE set. OptctlTyper: repeated single-valued options refused, JSON errors.
+    root = OptctlTyper(
         name="optctl",
         help="Validate, enable, roll out and dry-run prompt-caching optimization configs.",
         no_args_is_help=True,
-        add_completion=False,
         pretty_exceptions_enable=False,
         rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
     )
     root.callback()(_root)
     for name in modules:

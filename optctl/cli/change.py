@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any, Callable, List, Optional
 
 import typer
 
+from optctl.cli.completion import complete_service
 from optctl.cli.options import ConfigOpt, DryRunOpt, EnvOpt, Output, OutputOpt, ReasonOpt, YesOpt
 
 if TYPE_CHECKING:
     from optctl.commands.change import ChangeResult
 
-ServicesArg = typer.Argument(..., metavar="SERVICE", help="Service name(s).")
+ServicesArg = typer.Argument(..., metavar="SERVICE", help="Service name(s).", autocompletion=complete_service)
 
 
 def _run(command: "Callable[..., ChangeResult]", *args: Any, output: Output, config: Path | None, env: str | None,
@@ -61,7 +62,7 @@ def disable(
 
 
 def set_(
-    service: str = typer.Argument(..., metavar="SERVICE", help="Service name."),
+    service: str = typer.Argument(..., metavar="SERVICE", help="Service name.", autocompletion=complete_service),
     assignments: List[str] = typer.Argument(..., metavar="FIELD=VALUE", help="e.g. cache.min_tokens_to_cache=2048."),
     env: EnvOpt = None, reason: ReasonOpt = None, dry_run: DryRunOpt = False,
     yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
@@ -85,7 +86,7 @@ def apply(
 
 
 def rollback(
-    service: str = typer.Argument(..., metavar="SERVICE", help="Service name."),
+    service: str = typer.Argument(..., metavar="SERVICE", help="Service name.", autocompletion=complete_service),
     to: Optional[str] = typer.Option(None, "--to", metavar="REVISION", help="Restore the state recorded at this revision (default: before the last change)."),
     env: EnvOpt = None, reason: ReasonOpt = None, dry_run: DryRunOpt = False,
     yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,

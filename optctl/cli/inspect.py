@@ -4,11 +4,12 @@ from typing import Annotated, List, Optional
 
 import typer
 
+from optctl.cli.completion import complete_env, complete_service
 from optctl.cli.options import ConfigOpt, EnvOpt, Output, OutputOpt
 
 EnvsOpt = Annotated[
     Optional[List[str]],
-    typer.Option("--env", "-e", envvar="OPTCTL_ENV", metavar="ENV", help="Environment(s) to include; repeat for several (default: all)."),
+    typer.Option("--env", "-e", envvar="OPTCTL_ENV", metavar="ENV", autocompletion=complete_env, help="Environment(s) to include; repeat for several (default: all)."),
 ]
 LimitOpt = Annotated[Optional[int], typer.Option(
     "--limit", "-n", min=1, metavar="N", help="The newest N entries (default 50).", show_default=False)]
@@ -27,10 +28,11 @@ def status(env: EnvsOpt = None, output: OutputOpt = Output.text, config: ConfigO
 
     result = inspect.status(env or (), config)
     (render.status_json if output is Output.json else render.status_text)(result, stdout())
+    raise typer.Exit(result.exit_code)
 
 
 def show(
-    service: str = typer.Argument(..., metavar="SERVICE", help="Service name."),
+    service: str = typer.Argument(..., metavar="SERVICE", help="Service name.", autocompletion=complete_service),
     env: EnvOpt = None, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:
     """One service's document (secrets redacted) and its revision."""
@@ -43,7 +45,7 @@ def show(
 
 
 def history(
-    service: Optional[str] = typer.Argument(None, metavar="SERVICE", help="Only this service."),
+    service: Optional[str] = typer.Argument(None, metavar="SERVICE", help="Only this service.", autocompletion=complete_service),
     env: EnvsOpt = None, limit: LimitOpt = None, since: SinceOpt = None, until: UntilOpt = None,
     every: AllOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
 ) -> None:

@@ -17,12 +17,13 @@ from typing import Any, Iterator, Optional
 
 import typer
 
-from optctl.cli.options import ConfigOpt, DryRunOpt, Output, OutputOpt, YesOpt
+from optctl.cli.completion import complete_rollout
+from optctl.cli.options import ConfigOpt, DryRunOpt, OptctlTyper, Output, OutputOpt, YesOpt
 
-app = typer.Typer(name="rollout", help="Staged rollouts: dev, staging, then production one service at a time, with gates.",
+app = OptctlTyper(name="rollout", help="Staged rollouts: dev, staging, then production one service at a time, with gates.",
                   no_args_is_help=True, rich_markup_mode=None)
 
-IdArg = typer.Argument(None, help="Rollout id (default: the one active rollout).", show_default=False)
+IdArg = typer.Argument(None, help="Rollout id (default: the one active rollout).", show_default=False, autocompletion=complete_rollout)
 TimeoutOpt = typer.Option(None, "--timeout", metavar="DURATION", help="Give up after this long (30s, 10m, 2h): exit 5.")
 AllOpt = typer.Option(False, "--all", help="Every active rollout.")
 
@@ -131,7 +132,7 @@ def start(
 
 @app.command("advance")
 def advance(
-    rollout_id: Optional[str] = typer.Argument(None, help="Rollout id (default: every active rollout).", show_default=False),
+    rollout_id: Optional[str] = typer.Argument(None, help="Rollout id (default: every active rollout).", show_default=False, autocompletion=complete_rollout),
     wait: bool = typer.Option(False, "--wait", help="Keep advancing (sleeping through soaks) until done, a person is needed, or --timeout."),
     timeout: Optional[str] = TimeoutOpt,
     dry_run: DryRunOpt = False, yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
@@ -150,7 +151,7 @@ def advance(
 
 @app.command("status")
 def status(
-    rollout_id: Optional[str] = typer.Argument(None, help="Rollout id (default: every active rollout, else the newest).", show_default=False),
+    rollout_id: Optional[str] = typer.Argument(None, help="Rollout id (default: every active rollout, else the newest).", show_default=False, autocompletion=complete_rollout),
     watch: bool = typer.Option(False, "--watch", "-w", help="Keep showing the status until the rollout ends, needs a person, or --timeout."),
     interval: float = typer.Option(5.0, "--interval", help="Seconds between refreshes with --watch."),
     timeout: Optional[str] = TimeoutOpt,

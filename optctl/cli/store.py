@@ -2,10 +2,10 @@
 
 import typer
 
-from optctl.cli.options import ConfigOpt, EnvOpt, Output, OutputOpt
+from optctl.cli.options import ConfigOpt, EnvOpt, OptctlTyper, Output, OutputOpt
 
 RolloutsOpt = typer.Option(False, "--rollouts", help="Also the rollout records' collections, in this environment's database.")
-store_app = typer.Typer(name="store", help="Set up and check an environment's ArangoDB store.", no_args_is_help=True)
+store_app = OptctlTyper(name="store", help="Set up and check an environment's ArangoDB store.", no_args_is_help=True)
 
 
 @store_app.command("init")

@@ -441,12 +441,15 @@ class PlanWritten:
 def write_plan(services: str, soak: str, check: str | None, approval: bool, name: str,
                out: Path | None, force: bool, savings_gate: str | None = None) -> PlanWritten:
     """The guide's default plan as text, or written to ``out`` (never over a file without ``force``)."""
-    from optctl.rollout.plan import default_plan, plan_document
+    from optctl.contract.schemas import schema_path
+    from optctl.rollout.plan import PLAN_SCHEMA, default_plan, plan_document
     from optctl.savings.gate import parse_gate_spec
 
     names = [s.strip() for s in services.split(",") if s.strip()]
     gate = parse_gate_spec(savings_gate) if savings_gate else None
-    text = plan_document(default_plan(names, soak, check, approval, name, gate), json_format=bool(out and out.suffix == ".json"))
+    # Editors find the schema where optctl is installed (`optctl schema rollout-plan` prints it).
+    text = plan_document(default_plan(names, soak, check, approval, name, gate), json_format=bool(out and out.suffix == ".json"),
+                         schema=str(schema_path(PLAN_SCHEMA)))
     if out is None:
         return PlanWritten(text, None)
     if out.exists() and not force:

@@ -35,6 +35,10 @@ def every_kind(rules: Rules) -> KindTable:
 
 
 def validate(paths: Sequence[str], kind: str | None = None, glob: str | None = None, strict: bool = False,
-             models_file: Path | None = None, edges: Edges = Edges()) -> ValidationResult:
-    """One report per document; ``result.exit_code`` is 0 valid, 1 problems found, 2 unreadable input."""
-    return validate_paths(paths, kinds=every_kind(load(models_file)), kind=kind, glob=glob, strict=strict, progress=edges.progress)
+             models_file: Path | None = None, edges: Edges = Edges(), skip_unknown: bool = False) -> ValidationResult:
+    """One report per document; ``result.exit_code`` is 0 valid, 1 problems found, 2 unreadable input.
+
+    ``skip_unknown``: documents of no optctl kind are skipped (``result.skipped``), not failed.
+    """
+    return validate_paths(paths, kinds=every_kind(load(models_file)), kind=kind, glob=glob, strict=strict,
+                          skip_unknown=skip_unknown, progress=edges.progress)

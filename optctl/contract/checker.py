@@ -18,6 +18,10 @@ from optctl.documents.reader import STDIN, ParseProblem, SourceDocument, Unreada
 from optctl.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError
 
 
+UNKNOWN_KIND = "unknown-kind"
+AUTO_KIND = "auto"  # --kind auto: detect each document's kind (the default)
+
+
 @dataclass
 class DocumentReport:
     path: str
@@ -42,6 +46,8 @@ class DocumentReport:
 class ValidationResult:
     reports: list[DocumentReport]
     strict: bool = False
+    # With ``skip_unknown``: (path, index) of each document of no optctl kind, left unchecked.
+    skipped: list[tuple[str, int | None]] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
@@ -77,12 +83,17 @@ Progress = Callable[[str, "float | None", str], ContextManager[Callable[[float],
 
 def validate_paths(
     paths: Iterable[str], *, kinds: KindTable, kind: str | None = None, glob: str | None = None, strict: bool = False,
-    progress: Progress | None = None,
+    skip_unknown: bool = False, progress: Progress | None = None,
 ) -> ValidationResult:
     """Every document of every path, checked against ``kinds`` (the table says which checks each kind gets);
-    ``progress`` hears of the bytes read as they go."""
+    ``progress`` hears of the bytes read as they go.
+
+    ``skip_unknown`` is for hooks that see every JSON and YAML file of a repository
+    (``package.json``, CI workflows): a document optctl cannot tell the kind of is skipped, not
+    failed. A file that does not parse still fails: it may be a broken optctl document.
+    """
     forced = _forced_kind(kinds, kind)
-    reports: list[DocumentReport] = []
+    result = ValidationResult([], strict)
     files = list(iter_paths(paths, glob))
     sizes = [_size(path) for path in files]
     use_model = STDIN in files or sum(sizes) >= MODEL_WORTH_BYTES  # stdin: no size known, may be long
@@ -91,7 +102,11 @@ def validate_paths(
             done = 0
             try:
                 for item in read_documents(path):
-                    reports.append(_report(item, kinds, forced, use_model))
+                    report = _report(item, kinds, forced, use_model)
+                    if skip_unknown and report.kind is None and [f.code for f in report.findings] == [UNKNOWN_KIND]:
+                        result.skipped.append((report.path, report.index))
+                    else:
+                        result.reports.append(report)
                     if isinstance(item, SourceDocument) and done < size:
                         step = min(len(item.text) + 1, size - done)  # characters: bytes, near enough
                         advance(step)
@@ -99,9 +114,9 @@ def validate_paths(
             except UnreadableFile as err:
                 # One unreadable file must not hide the problems of the others.
                 finding = Finding("unreadable", "error", "", err.detail, None, None, err.line, err.column)
-                reports.append(DocumentReport(path, None, None, [finding], unreadable=True))
+                result.reports.append(DocumentReport(path, None, None, [finding], unreadable=True))
             advance(size - done)
-    return ValidationResult(reports, strict)
+    return result
 
 
 def _size(path: str) -> int:
@@ -120,7 +135,7 @@ def report_document(document: SourceDocument, kinds: KindTable, kind: Kind | Non
     kind = kind or kinds.detect(document.data)
     if kind is None:
         return DocumentReport(document.path, document.index, None, [Finding(
-            "unknown-kind", "error", "", "cannot tell what kind of document this is",
+            UNKNOWN_KIND, "error", "", "cannot tell what kind of document this is",
             f"pass --kind ({', '.join(kinds.names())})", None, document.line, document.column,
         )])
     findings = [
@@ -139,10 +154,10 @@ def _report(item: SourceDocument | ParseProblem, kinds: KindTable, forced: Kind 
 
 
 def _forced_kind(kinds: KindTable, name: str | None) -> Kind | None:
-    if name is None:
+    if name is None or name == AUTO_KIND:
         return None
     kind = kinds.named(name)
     if kind is None:
-        raise UsageError(f"--kind {name!r} is not a kind optctl knows; choose one of: {', '.join(kinds.names())}")
+        raise UsageError(f"--kind {name!r} is not a kind optctl knows; choose one of: {', '.join([AUTO_KIND, *kinds.names()])}")
     return kind
 

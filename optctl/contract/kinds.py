@@ -57,7 +57,11 @@ def _optimization_model() -> Any:
 
 
 def _is_rollout_plan(data: Any) -> bool:
-    return isinstance(data, dict) and "stages" in data
+    # A list of stage names is GitLab CI's `stages:`, not a plan (whose stages are objects).
+    if not isinstance(data, dict) or "stages" not in data:
+        return False
+    stages = data["stages"]
+    return not (isinstance(stages, list) and stages and all(isinstance(stage, str) for stage in stages))
 
 
 def _is_ai_config(data: Any) -> bool:

@@ -21,9 +21,14 @@ def schema_names() -> list[str]:
     return sorted(p.name.removesuffix(".schema.json") for p in schema_dir().glob("*.schema.json"))
 
 
-@cache
-def load_schema(name: str) -> dict[str, Any]:
+def schema_path(name: str) -> Path:
+    """The bundled schema's file: what a ``$schema`` reference can point at and find."""
     path = schema_dir() / f"{name}.schema.json"
     if not path.is_file():
         raise UsageError(f"no bundled schema named {name!r}; choose one of: {', '.join(schema_names())}")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return path
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    return json.loads(schema_path(name).read_text(encoding="utf-8"))

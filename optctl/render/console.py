@@ -1,10 +1,14 @@
-"""Consoles and the JSON emitter.
+"""Consoles and the JSON emitters.
 
 Consoles are created per call, never at import time: a module-level rich ``Console`` keeps
 the stdout it saw at import and escapes ``CliRunner``'s capture (tiangolo/typer#196).
 Rich already turns colour off when stdout is not a TTY and honours ``NO_COLOR``. Emoji codes are
 off: a value such as ``:warning:`` in a document or a reason is printed as written (and rich's
 table of emoji codes is not loaded on every run).
+
+Off a terminal (a pipe, a file) rich would assume 80 columns and wrap or crop every line and
+squeeze table columns; text for ``grep``, ``awk`` or ``cut`` must come out whole, one record
+a line as ``kubectl get`` prints it, so there the console is as wide as any line can be.
 """
 
 from __future__ import annotations
@@ -15,6 +19,10 @@ from typing import IO, Any
 
 from rich.console import Console
 
+SCHEMA_VERSION = 1
+# Wide enough that no real line reaches it; rich allocates nothing in proportion to the width.
+PIPE_WIDTH = 1 << 16
+
 
 # The version of every JSON document optctl prints (the ``schema_version`` key): raised only when
 # a key is removed or changes meaning; new keys are added without a change.
@@ -22,11 +30,27 @@ JSON_OUTPUT_VERSION = 1
 
 
 def stdout() -> Console:
-    return Console(file=sys.stdout, highlight=False, soft_wrap=False, emoji=False)
+    return _console(sys.stdout)
 
 
 def stderr() -> Console:
-    return Console(file=sys.stderr, highlight=False, soft_wrap=True, emoji=False)
+    return _console(sys.stderr)
+
+
+def _console(file: Any) -> Console:
+    # soft_wrap: rich never breaks a printed line itself (a terminal folds a long one where it
+    # must), so a command in a hint or a message is always one line to copy. Tables still fit
+    # the terminal's width.
+    console = Console(file=file, highlight=False, soft_wrap=True, emoji=False)
+    if not console.is_terminal:
+        console = Console(file=file, highlight=False, soft_wrap=True, emoji=False, width=PIPE_WIDTH)
+    return console
+
+
+def cell_break(console: Console) -> str:
+    """What separates the lines of one table cell: a new line on a terminal; off one, where each
+    record stays on one line for grep and awk (as ``kubectl get`` prints), a semicolon."""
+    return "\n" if console.is_terminal else "; "
 
 
 def emit_json(payload: Any, file: IO[str] | None = None) -> None:
@@ -34,3 +58,8 @@ def emit_json(payload: Any, file: IO[str] | None = None) -> None:
     out = sys.stdout if file is None else file
     out.write(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
     out.write("\n")
+
+
+def emit_error_json(code: str, message: str, hint: str | None) -> None:
+    """An error in JSON mode: a script reading stdout gets an object to look at, never nothing."""
+    emit_json({"schema_version": SCHEMA_VERSION, "error": {"code": code, "message": message, "hint": hint}})

@@ -41,6 +41,7 @@ def text_report(result: ValidationResult) -> None:
         f"{documents} document{'s' * (documents != 1)} in {files} file{'s' * (files != 1)}: "
         f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}, {verdict}"
         + (" (--strict: warnings fail)" if result.strict and warnings else "")
+        + (f"; {len(result.skipped)} of no optctl kind skipped" if result.skipped else "")
     )
 
 
@@ -62,6 +63,7 @@ def json_report(result: ValidationResult) -> None:
             }
             for r in result.reports
         ],
+        "skipped": [{"path": path, "index": index} for path, index in result.skipped],
     })
 
 

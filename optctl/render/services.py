@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from optctl.documents.redact import REDACTED, is_secret_pointer, redact, scrub
-from optctl.render.console import JSON_OUTPUT_VERSION, emit_json
+from optctl.render.console import JSON_OUTPUT_VERSION, cell_break, emit_json
 from optctl.render.context import print_context, with_context
 
 if TYPE_CHECKING:
@@ -141,13 +141,16 @@ def status_text(result: StatusResult, console: Console) -> None:
     else:
         table = _table("SERVICE", *(env.upper() for env in result.environments))
         for row in result.rows:
-            table.add_row(row.service, *(_cell(row.cells[env]) for env in result.environments))
+            table.add_row(row.service, *(_cell(row.cells[env], cell_break(console)) if env in row.cells else Text("unreachable", "bold red")
+                                         for env in result.environments))
         _print_table(console, table)
         console.print("cell: caching, TTL s, min tokens to cache / last change: who, when (UTC)", style="dim")
+    for env, why in result.unreachable.items():
+        console.print(Text.assemble((f"{env}: unreachable: ", "bold red"), why))
     print_context(result.context, console)
 
 
-def _cell(cell: Cell) -> Text:
+def _cell(cell: Cell, line_break: str) -> Text:
     if not cell.present:
         text = Text("absent", "dim")
     elif not cell.has_optimization:
@@ -158,12 +161,13 @@ def _cell(cell: Cell) -> Text:
         text = Text.assemble(("on ", "bold green") if cell.enabled else ("off", "dim"), f" {cell.ttl_seconds}s {cell.min_tokens_to_cache}")
     last = cell.last_change
     if last is not None:
-        text.append(f"\n{last.actor} {last.at[5:16].replace('T', ' ')}", "dim")
+        text.append(f"{line_break}{last.actor} {last.at[5:16].replace('T', ' ')}", "dim")
     return text
 
 
 def status_json(result: StatusResult, console: Console) -> None:
-    _json(console, {"environments": result.environments, "services": [row.to_json() for row in result.rows]}, result)
+    _json(console, {"environments": result.environments, "services": [row.to_json() for row in result.rows],
+                    "unreachable": result.unreachable}, result)
 
 
 # --- one document, and whole environments ----------------------------------------------
@@ -203,18 +207,18 @@ def history_text(result: HistoryResult, console: Console) -> None:
     elif not result.lines:
         console.print("no history yet")
     else:
-        _print_table(console, _history_table(result.lines))
+        _print_table(console, _history_table(result.lines, cell_break(console)))
         if result.more:
             console.print(f"the newest {result.limit} entries; older ones: --limit N, --since 7d, or --all", style="dim")
     print_context(result.context, console)
 
 
-def _history_table(lines: Iterable[HistoryLine], header: bool = True) -> Table:
+def _history_table(lines: Iterable[HistoryLine], line_break: str, header: bool = True) -> Table:
     table = _table("AT (UTC)", "ENV", "SERVICE", "REV", "ACTOR", "ACTION", "CHANGE", "REASON", "ROLLOUT")
     table.show_header = header
     for line in lines:
         entry = line.entry
-        change = Text("\n").join(_difference(d) for d in line.differences) if line.differences else Text("-", "dim")
+        change = Text(line_break).join(_difference(d) for d in line.differences) if line.differences else Text("-", "dim")
         table.add_row(entry.at[:19].replace("T", " "), entry.env, entry.service, entry.revision, entry.actor, entry.action,
                       change, scrub(entry.reason or ""), entry.rollout or "")
     return table
@@ -231,7 +235,7 @@ def history_stream_text(stream: HistoryStream, console: Console) -> None:
     """``history --all``: the table a block of rows at a time, so memory stays flat."""
     shown = False
     for block in _blocks(stream.lines(), HISTORY_BLOCK):
-        _print_table(console, _history_table(block, header=not shown))
+        _print_table(console, _history_table(block, cell_break(console), header=not shown))
         shown = True
     if not shown:
         console.print("no history yet")

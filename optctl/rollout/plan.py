@@ -193,8 +193,15 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
     return plan.model_dump(mode="json", exclude_defaults=True, exclude_none=True)
 
 
-def plan_document(plan: Plan, json_format: bool = False) -> str:
-    """The plan as a file people edit: YAML by default, with the schema named for editors."""
+PLAN_SCHEMA = "rollout-plan"
+
+
+def plan_document(plan: Plan, json_format: bool = False, schema: str | None = None) -> str:
+    """The plan as a file people edit: YAML by default, naming its schema for editors.
+
+    ``schema`` is where editors find the schema: a path that exists (the installed schema; a
+    relative path is resolved against the plan's folder), never a URL nobody serves.
+    """
     import json
 
     data = plan_to_json(plan)
@@ -202,7 +209,7 @@ def plan_document(plan: Plan, json_format: bool = False) -> str:
         return json.dumps(data, indent=2) + "\n"
     import yaml
 
-    header = "# yaml-language-server: $schema=https://optctl.dev/schemas/rollout-plan.schema.json\n"
+    header = f"# yaml-language-server: $schema={schema}\n" if schema else ""
     return header + yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
 
 

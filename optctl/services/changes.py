@@ -166,8 +166,30 @@ def _single(env: str, stored: StoredDocument, before: Optimization, after: Optim
 def _checked(planned: PlannedChange, env: str, stored: StoredDocument) -> PlannedChange:
     if planned.after is None:
         return planned
-    warnings = validate_optimization(planned.after, f"{planned.service} in {env}", stored.document)
-    return replace(planned, warnings=tuple(warnings))
+    where = f"{planned.service} in {env}"
+    warnings = validate_optimization(planned.after, where, stored.document)
+    return replace(planned, warnings=tuple(warnings + _threshold_warnings(planned, where, stored)))
+
+
+THRESHOLD = "min_tokens_to_cache"
+
+
+def _threshold_warnings(planned: PlannedChange, where: str, stored: StoredDocument) -> list[str]:
+    """A new ``min_tokens_to_cache`` while caching is off gets the warnings ``enable`` would show.
+
+    The model-minimum check runs only on enabled caching (a disabled object caches nothing),
+    so without this a threshold below the model's minimum would be accepted silently and
+    surface only at ``enable``, possibly mid-rollout.
+    """
+    after = planned.after or {}
+    settings = after.get("cache")
+    old = (planned.before or {}).get("cache")
+    if not isinstance(settings, dict) or _cache_enabled(after) or THRESHOLD not in settings \
+            or (isinstance(old, dict) and old.get(THRESHOLD) == settings[THRESHOLD]):
+        return []
+    enabled = {**after, "cache": {**settings, "enabled": True}}
+    return [f"{line} (once caching is enabled)" for line in validate_optimization(enabled, where, stored.document)
+            if f"cache.{THRESHOLD}" in line.split(":", 1)[0]]
 
 
 def _unique(services: Iterable[str]) -> list[str]:

@@ -15,6 +15,9 @@ PROJECT_TEMPLATE = '''\
 # Credentials never go in this file (nor on the command line): name the environment
 # variables or files that hold them with username_env / password_env / username_file /
 # password_file.
+#
+# Every commented block below can be uncommented on its own, or together with the others:
+# none of them repeats a key that is already set.
 
 [environments.dev]
 # The embedded store: a SQLite file, relative to this file. No server needed.
@@ -25,16 +28,26 @@ url = "sqlite:///optctl.db"
 url = "sqlite:///optctl.db"
 
 [environments.production]
+# Where production's documents live: keep exactly ONE url line uncommented. PipesHub keeps
+# its model configs in ArangoDB: to use it, comment out the sqlite line, uncomment the
+# arangodb one, and uncomment one of the two credential blocks below.
 url = "sqlite:///optctl.db"
-# PipesHub keeps its model configs in ArangoDB; point an environment at it like this:
 # url = "arangodb+https://arango.internal:8529/pipeshub"   # or arangodb://host:8529/database
-# collection = "ai_configs"                # the default
-# history_collection = "optctl_history"    # the default; optctl's audit trail
-# username_env = "OPTCTL_ARANGO_USERNAME"  # or username_file = "/run/secrets/arango-username"
-# password_file = "/run/secrets/arango-password"   # or password_env = "OPTCTL_ARANGO_PASSWORD"
-# verify_tls = true                        # the default
-# ca_bundle = "/etc/ssl/certs/internal-ca.pem"
-#
+
+# ArangoDB settings, shown with their defaults:
+# collection = "ai_configs"
+# history_collection = "optctl_history"    # optctl's audit trail
+# verify_tls = true
+# ca_bundle = "/etc/ssl/certs/internal-ca.pem"   # a private CA's bundle (default: the system's)
+
+# ArangoDB credentials from environment variables:
+# username_env = "OPTCTL_ARANGO_USER"
+# password_env = "OPTCTL_ARANGO_PASSWORD"
+
+# ... or from files (mounted secrets):
+# username_file = "/run/secrets/arango-user"
+# password_file = "/run/secrets/arango-password"
+
 # When a document's _key is not the service name:
 # [environments.production.keys]
 # indexing = "anthropic_indexing_config"
