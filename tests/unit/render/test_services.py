@@ -108,7 +108,7 @@ def test_without_colour_the_table_is_written_as_rich_lays_it_out():
     result = Result(CONTEXT, ["dev", "prod"], [Row("indexing", cells), Row("q", {"dev": Cell(False), "prod": Cell(False)})])
     table = render._table("SERVICE", "DEV", "PROD")
     for row in result.rows:
-        table.add_row(row.service, *(render._cell(row.cells[env]) for env in result.environments))
+        table.add_row(row.service, *(render._cell(row.cells[env], "\n") for env in result.environments))
     laid_out = Console(file=io.StringIO(), width=1000, color_system=None, force_terminal=True)
     laid_out.print(table)
     assert render._plain_columns(table) == "".join(line.rstrip() + "\n" for line in out(laid_out).splitlines())
