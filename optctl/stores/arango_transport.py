@@ -44,6 +44,7 @@ from optctl.settings import waits
 
 CONNECT_TIMEOUT = 10.0
 RETRIES = 2
+BACKOFF = 0.2  # seconds, doubled per retry (urllib3 Retry.backoff_factor)
 
 
 class TransportFailure(Exception):
@@ -68,14 +69,14 @@ class Transport(HTTPClient):
 
     def __init__(self, *, verify: bool | str = True, timeout: float | None = waits.DEFAULTS["request_timeout"],
                  notice_after: float | None = None,
-                 notice: Callable[[str], None] | None = None, backoff: float = 0.2):
+                 notice: Callable[[str], None] | None = None, backoff: float | None = None):
         self.verify = certifi.where() if verify is True else verify
         self.request_timeout = timeout
         self.notice_after = waits.NOTICE_AFTER_SECONDS if notice_after is None else notice_after
         self.notice = notice or _to_stderr
         self.doing = "answer"  # what the store is waiting for, for the notice
         self.last_failure: str | None = None  # why the last request failed, for the driver's bare error
-        self._backoff = backoff
+        self._backoff = BACKOFF if backoff is None else backoff
         self._resendable = threading.local()
 
     @contextmanager

@@ -39,6 +39,14 @@ def _status(seen: Seen) -> bool:
     return seen.method == "GET" and "/_api/transaction/" in seen.path
 
 
+@pytest.fixture(autouse=True)
+def no_backoff(monkeypatch):
+    """urllib3 waits between retries; the retries are what these tests count, not the waits."""
+    from optctl.stores import arango_transport
+
+    monkeypatch.setattr(arango_transport, "BACKOFF", 0.0)
+
+
 @pytest.fixture(params=[1, 3], ids=["one-host", "three-hosts"])
 def cluster(request, monkeypatch):
     harness = Harness(monkeypatch, coordinators=request.param)
