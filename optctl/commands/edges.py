@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, ContextManager, Iterator
 
 from optctl.settings.identity import actor
 from optctl.settings.project import EnvironmentConfig, Project, load_project
-from optctl.stores.base import Store
+from optctl.stores.base import Store, utc_now
 from optctl.stores.factory import open_store
 
 # The answer to a yes/no question: True or False, or None when there is nobody to ask
@@ -34,10 +34,6 @@ Progress = Callable[[str, "float | None", str], ContextManager[Advance]]
 def no_progress(description: str, total: float | None, unit: str) -> Iterator[Advance]:
     """The default ``progress``: nobody is watching."""
     yield lambda amount: None
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def nobody_to_ask(question: str) -> None:

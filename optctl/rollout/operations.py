@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Callable, Iterator
 
 from optctl.services import changes
@@ -24,7 +24,7 @@ from optctl.rollout.gates import Evaluators, GateContext
 from optctl.rollout.plan import Plan, semantic_findings
 from optctl.rollout.state import Applied, Rollout, RolloutState, iso
 from optctl.settings.project import EnvironmentConfig, Project
-from optctl.stores.base import Store, StoredDocument
+from optctl.stores.base import Store, StoredDocument, utc_now
 
 
 @dataclass
@@ -307,10 +307,6 @@ def load_plan(path: str) -> tuple[Plan, list[str]]:
     if len(documents) != 1:
         raise UsageError(f"{path}: holds {len(documents)} documents; a plan file holds exactly one")
     return Plan.model_validate(documents[0].data), [line for severity, line in found if severity == "warning"]
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def gate_edges(project: Project, environ: dict[str, str] | None = None) -> Evaluators:

@@ -17,11 +17,16 @@ from optctl.errors import ConflictError, NotFoundError
 SYSTEM_FIELDS = ("_id", "_rev")  # ArangoDB's own: stale in any copy, so never carried across
 
 
+def utc_now() -> datetime:
+    """The one clock: commands (``Edges.now``) and rollouts take it injected, so tests pass their own."""
+    return datetime.now(timezone.utc)
+
+
 def history_timestamp() -> str:
     """Now, in the form every backend records a history entry's ``at``: ISO 8601 UTC, microseconds, ``Z``.
 
     Sortable as text, so ``since``/``until`` bounds compare as strings."""
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return utc_now().isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def without_system_fields(document: dict[str, Any]) -> dict[str, Any]:
