@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 # The store_factory fixture (every backend) serves the contract suite and the unit tests alike.
-pytest_plugins = ["tests.support.stores"]
+pytest_plugins = ["tests.support.stores", "tests.support.records"]
 
 # "ci" is the default: the same examples on every run, so a submission's CI result does not
 # depend on luck; "explore" draws new random examples each run, "thorough" many more of them.

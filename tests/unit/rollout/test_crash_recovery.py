@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import pytest
 
-from optctl.settings.project import embedded_project
+from optctl.settings.project import RolloutsConfig, embedded_project
 from optctl.stores.factory import open_store
 from optctl.services.examples import load_examples
 from optctl.rollout import operations as ops
@@ -33,20 +33,32 @@ class Killed(BaseException):
 
 
 class World:
+    """Three environments and the rollout records in the project's own store (the SQLite file of the
+    documents, or the ArangoDB database of production), seen through two handles: the one that is
+    killed, and another (a second OPTCTL_HOME with the same optctl.toml) that finishes the job."""
+
     def __init__(self, home, backend, monkeypatch):
         if backend == "sqlite":
             project = embedded_project({"OPTCTL_HOME": str(home)})
             self.stores = {name: open_store(env) for name, env in project.environments.items()}
-        else:  # a fresh in-process ArangoDB stand-in per world
-            harness = Harness(monkeypatch)
-            self.stores = {name: harness.open(name) for name in ("dev", "staging", "production")}
+            records = [SqliteRecords(home / "optctl.db") for _ in range(2)]
+        else:  # a fresh ArangoDB stand-in per world
+            import tests.support.rollout_aql  # noqa: F401  (the stand-in learns the records' queries)
+            from optctl.rollout.records.arango import ArangoRecords
+
+            self.harness = Harness(monkeypatch)
+            self.stores = {name: self.harness.open(name) for name in ("dev", "staging", "production")}
+            where = RolloutsConfig("production")
+            for name in (where.collection, where.journal_collection):
+                self.harness.server.state.create_collection(self.harness.database, name)
+            records = [ArangoRecords.open(self.harness.environment("production"), where) for _ in range(2)]
         for store in self.stores.values():
             load_examples(store, "seed")
-        self.records = SqliteRecords(home / "rollouts.db")
+        self.records, self.other = records
         self.steps: list[str] = []
         self.kill_at: int | None = None
         self.runtime = Runtime(self.records, self.stores.__getitem__, FakeClock(), person("alice"), FakeEvaluators(), self._step)
-        self.calm = replace(self.runtime, on_step=lambda step, rollout: None)
+        self.calm = replace(self.runtime, records=self.other, on_step=lambda step, rollout: None)
         self.originals = self.optimizations()
 
     def _step(self, step, rollout):
@@ -73,6 +85,9 @@ class World:
 
     def close(self):
         self.records.close()
+        self.other.close()
+        if hasattr(self, "harness"):
+            self.harness.close()
         for store in self.stores.values():
             store.close()
 

@@ -1,4 +1,5 @@
-"""The SQLite rollout records: compare-and-swap saves, one active rollout per service, events in order."""
+"""The record-store contract, over SQLite and ArangoDB (the stand-in, or a real server): compare-and-swap
+saves, one active rollout per service, events in order, who is acting, and a missing rollout."""
 
 from __future__ import annotations
 
@@ -21,11 +22,8 @@ def rollout(rollout_id, services=("a", "b")):
 
 
 @pytest.fixture
-def two_handles(tmp_path):
-    first, second = SqliteRecords(tmp_path / "rollouts.db"), SqliteRecords(tmp_path / "rollouts.db")
-    yield first, second
-    first.close()
-    second.close()
+def two_handles(records_factory):
+    return records_factory(), records_factory()
 
 
 def test_of_two_saves_from_the_same_version_exactly_one_wins(two_handles):
@@ -51,11 +49,36 @@ def test_an_active_rollout_holds_its_services_until_it_ends(two_handles):
     assert {r.id for r in second.list(["running"])} == {"r2", "r3"}
 
 
-def test_unknown_rollouts_and_unusable_files_say_what_to_do(tmp_path):
-    store = SqliteRecords(tmp_path / "rollouts.db")
+def test_unknown_rollouts_say_what_to_do(records_factory):
     with pytest.raises(NotFoundError, match="rollout list"):
-        store.get("nope")
-    store.close()
+        records_factory().get("nope")
+
+
+def test_a_rollout_that_ended_frees_its_services_and_lists_keep_their_order(two_handles):
+    first, second = two_handles
+    first.create(rollout("r1", ("a",)), [Event("t0", "alice", "started", None, "one"), Event("t0", "alice", "applied", 1)])
+    ended = first.save(machine.complete(first.get("r1"), T0), [Event("t1", "cron", "completed")])
+    assert ended.version == 2 and second.get("r1").state == "completed"
+    second.create(rollout("r2", ("a",)), [])
+    assert [r.id for r in first.list()] == ["r1", "r2"] and [r.id for r in first.list(["running"])] == ["r2"]
+    assert [(e.actor, e.kind, e.stage) for e in second.events("r1")] == [("alice", "started", None), ("alice", "applied", 1),
+                                                                         ("cron", "completed", None)]
+    assert [e.kind for e in second.events("r1", limit=1)] == ["completed"]
+    with pytest.raises(ConflictError, match="already exists"):
+        second.create(rollout("r2", ("z",)), [])
+
+
+def test_the_principal_is_what_the_store_vouches_for(records_factory):
+    records = records_factory()
+    me = records.principal("Bob ")
+    assert me.label == "Bob "
+    if me.strength == "database-user":  # ArangoDB: the user it authenticated as; the label does not count
+        assert me.key == me.authenticated.strip().casefold() and records.principal("someone else").key == me.key
+    else:  # embedded: the OS user plus the label, names compared trimmed and case-folded
+        assert me.key == records.principal("bob").key != records.principal(None).key
+
+
+def test_unusable_files_say_what_to_do(tmp_path):
     (tmp_path / "file").write_text("")
     with pytest.raises(EnvironmentProblem, match="cannot open the rollout records"):
         SqliteRecords(tmp_path / "file" / "rollouts.db")
