@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from optctl.documents.redact import redact
-from optctl.render.console import JSON_OUTPUT_VERSION, emit_json
+from optctl.render.console import JSON_OUTPUT_VERSION, cell_break, emit_json
 
 if TYPE_CHECKING:
     from optctl.commands.rollout import Outcome, Preview
@@ -100,7 +100,9 @@ def list_json(rollouts: Sequence[Rollout], console: Console) -> None:
 # --- people ------------------------------------------------------------------------------
 
 
-def status_view(rollout: Rollout, events: Sequence[Event], next_action: Action, now: datetime, did: Sequence[str] = ()) -> RenderableType:
+def status_view(rollout: Rollout, events: Sequence[Event], next_action: Action, now: datetime, did: Sequence[str] = (),
+                line_break: str = "\n") -> RenderableType:
+    """``line_break`` joins the lines of a cell: ``render.console.cell_break`` (one line per stage off a terminal)."""
     """The status screen: header, stage table, what happens next, recent events."""
     header = Text.assemble(
         ("rollout ", "bold"), (rollout.id, "bold"), f"  {rollout.name}  ", (rollout.state, _STYLE[rollout.state]),
@@ -119,8 +121,8 @@ def status_view(rollout: Rollout, events: Sequence[Event], next_action: Action, 
     for column in ("#", "environment", "services", "state", "gates"):
         table.add_column(column, overflow="fold")
     for number, stage in enumerate(rollout.stages, 1):
-        table.add_row(str(number), stage.environment, _services(stage), Text(stage.state, style=_STYLE[stage.state]),
-                      Text("\n").join(_gate_text(g, stage, now) for g in stage.gates) or Text("-", style="dim"))
+        table.add_row(str(number), stage.environment, _services(stage, line_break), Text(stage.state, style=_STYLE[stage.state]),
+                      Text(line_break).join(_gate_text(g, stage, now) for g in stage.gates) or Text("-", style="dim"))
     parts.append(table)
     for line in did:
         parts.append(Text(f"done: {line}"))
@@ -132,13 +134,13 @@ def status_view(rollout: Rollout, events: Sequence[Event], next_action: Action, 
     return Group(*parts)
 
 
-def _services(stage: StageRecord) -> Text:
+def _services(stage: StageRecord, line_break: str) -> Text:
     shown = stage.services if len(stage.services) <= 6 else [*stage.services[:5], f"... +{len(stage.services) - 5} more"]
     text = Text(", ".join(shown))
     if stage.unchanged:
-        text.append(f"\n(already on: {', '.join(stage.unchanged)})", style="dim")
+        text.append(f"{line_break}(already on: {', '.join(stage.unchanged)})", style="dim")
     if stage.left_alone:
-        text.append(f"\nleft alone: {', '.join(stage.left_alone)}", style="red")
+        text.append(f"{line_break}left alone: {', '.join(stage.left_alone)}", style="red")
     return text
 
 
@@ -231,7 +233,7 @@ def outcome_text(outcome: Outcome, console: Console, errors: Console) -> None:
     if outcome.dry_run or outcome.cancelled:
         return  # the preview was the answer
     for view in outcome.views:
-        console.print(status_view(view.rollout, view.events, view.next, view.now, view.did))
+        console.print(status_view(view.rollout, view.events, view.next, view.now, view.did, cell_break(console)))
     if outcome.timed_out:
         errors.print("timed out (--timeout); the rollout goes on without this command", markup=False)
 

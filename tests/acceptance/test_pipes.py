@@ -87,3 +87,13 @@ def test_on_a_narrow_terminal_no_command_in_a_hint_is_split(project, capsys, mon
     assert hints, out
     for line in hints:
         assert line.count("`") % 2 == 0, f"a command split across lines: {line!r}"
+
+
+def test_piped_rollout_status_is_one_line_per_stage(project, capsys):
+    assert run(capsys, "enable", "query", "--env", "dev", "-y")[0] == 0
+    assert run(capsys, "rollout", "plan", "--services", "indexing,query", "--soak", "0", "--no-approval", "--out", "plan.yaml")[0] == 0
+    code, out = run(capsys, "rollout", "start", "plan.yaml", "--yes")
+    assert code == 0
+    stage_rows = [line for line in out.splitlines() if re.match(r"\s*\d+\s+(dev|staging|production)\s", line)]
+    assert len(stage_rows) == 4, out  # dev, staging, production x2: one line each
+    assert "(already on: query)" in stage_rows[0] and "indexing, query; (already on: query)" in stage_rows[0]
