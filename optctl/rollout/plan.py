@@ -254,6 +254,23 @@ def _gate_findings(gates: Any, pointer: str) -> list[Finding]:
         warning(f"repeated-{kind}-gate", f"{pointer}/gates", f"stage has {kinds.count(kind)} {kind} gates",
                 "one is enough: the longest soak or a single approval decides")
         for kind in ("soak", "approval") if kinds.count(kind) > 1
+    ] + _savings_window_findings([g for g in gates if isinstance(g, dict)] if isinstance(gates, list) else [], pointer)
+
+
+def _savings_window_findings(gates: list[dict[str, Any]], pointer: str) -> list[Finding]:
+    """A savings gate judges the usage up to when it runs: a soak shorter than its window cuts the window short."""
+    def seconds(text: Any) -> int:
+        try:
+            return duration_seconds(text) if isinstance(text, str) else 0
+        except ValueError:
+            return 0
+
+    soak = max((seconds(g.get("duration")) for g in gates if g.get("kind") == "soak"), default=0)
+    return [
+        warning("savings-window-unsoaked", f"{pointer}/gates/{i}/window",
+                f"the savings gate measures {g.get('window', '24h')} of usage but the stage soaks only {format_seconds(soak)}",
+                "it would judge on less traffic than its window: soak at least as long as the window")
+        for i, g in enumerate(gates) if g.get("kind") == "savings" and seconds(g.get("window", "24h")) > soak
     ]
 
 

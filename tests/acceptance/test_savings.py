@@ -232,3 +232,13 @@ def test_a_malformed_row_is_one_line_exit_2_and_nothing_is_reported(capsys, admi
     code, out, err = run(capsys, "savings", "--env", "production", "--window", "6h", "--no-predict", "-o", "json")
     assert code == 2 and "cache_read_input_tokens must be a whole number of tokens (got -5)" in err and "malformed" in err
     assert '"services"' not in out and err.count("\n") == 1
+
+
+def test_validate_warns_when_the_stage_soaks_less_than_the_savings_window(capsys):
+    gate = {"kind": "savings", "window": "48h", "min_calls": 5, "max_cost_change": 0}
+    Path("plan.yaml").write_text(yaml.safe_dump({"name": "p", "stages": [
+        {"environment": "dev", "services": ["query"], "gates": [{"kind": "soak", "duration": "24h"}, dict(gate)]},
+        {"environment": "staging", "services": ["query"], "gates": [{"kind": "soak", "duration": "2d"}, dict(gate)]}]}))
+    code, out, _ = run(capsys, "validate", "plan.yaml", "-o", "json")
+    [document] = json.loads(out)["files"]
+    assert code == 0 and [(w["code"], w["pointer"]) for w in document["warnings"]] == [("savings-window-unsoaked", "/stages/0/gates/1/window")]
