@@ -100,18 +100,40 @@ def apply(documents: Mapping[str, StoredDocument], targets: Mapping[str, dict[st
 
 
 def rollback(stored: StoredDocument, history: Sequence[HistoryEntry], env: str, to_revision: str | None = None) -> ChangePlan:
-    """Back to the state before the last change, or to the state a given revision recorded."""
+    """Undo the last change (back to the state before it), or go to the state a given revision recorded.
+
+    Never a surprise: removing the whole ``optimization`` field (undoing the change that added it)
+    needs ``--to`` naming that change's revision (and the usual confirmation), and a rollback that
+    undoes an earlier rollback says so in its diff."""
+    where = f"{stored.service} in {env}"
+    last = history[-1] if history else None
     if to_revision is None:
-        if not history:
-            raise NotFoundError(f"{stored.service} in {env} has no history to roll back; nothing was written")
-        target = history[-1].before
+        if last is None:
+            raise NotFoundError(f"{where} has no history to roll back; nothing was written")
+        target, undone = last.before, last
+        if target is None and stored.optimization is not None:
+            raise UsageError(
+                f"{where}: undoing its last change ({last.action} at revision {last.revision}) would remove the whole "
+                f"optimization field; to turn caching off run `optctl disable {stored.service} --env {env}` (the migration "
+                f"guide's rollback); to remove the field, name that revision: `optctl rollback {stored.service} --env {env} "
+                f"--to {last.revision}`; nothing was written")
+    elif last is not None and to_revision == last.revision and last.before is None and stored.optimization == last.after:
+        target, undone = None, last  # named: undo the change that added the field, removing it
     else:
         recorded = [entry for entry in history if entry.revision == to_revision]
         if not recorded:
             known = ", ".join(entry.revision for entry in history[-10:]) or "none"
-            raise NotFoundError(f"{stored.service} in {env} has no revision {to_revision!r} in its history (recent: {known}); see `optctl history {stored.service} --env {env}`")
-        target = recorded[-1].after
-    return _single(env, stored, stored.optimization, target, "rollback", "already in that state, nothing written")
+            raise NotFoundError(f"{where} has no revision {to_revision!r} in its history (recent: {known}); see `optctl history {stored.service} --env {env}`")
+        target, undone = recorded[-1].after, None
+    plan = _single(env, stored, stored.optimization, target, "rollback", "already in that state, nothing written")
+    notes = []
+    if undone is not None and undone.action == "rollback":
+        notes.append(f"this undoes an earlier rollback (revision {undone.revision}, by {undone.actor} at {undone.at})")
+    if target is None and plan.changes:
+        notes.append(f"this removes the whole optimization field (undoing revision {undone.revision if undone else to_revision})")
+    if notes and plan.changes:
+        plan.changes[0] = replace(plan.changes[0], warnings=tuple(notes) + plan.changes[0].warnings)
+    return plan
 
 
 def prepare_import(documents: Sequence[dict[str, Any]], labels: Sequence[str]) -> list[dict[str, Any]]:

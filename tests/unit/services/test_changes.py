@@ -124,10 +124,25 @@ def test_rollback_restores_the_state_before_the_last_change():
     assert changes.rollback(stored, history, "dev", to_revision="1").changes[0].after == before
 
 
-def test_rollback_past_the_first_apply_removes_the_field():
+def test_rollback_removes_the_field_only_when_the_revision_that_added_it_is_named():
     stored = StoredDocument("query", "query", "1", ai_config("query"))
-    plan = changes.rollback(stored, [_entry("1", None, stored.optimization, "apply")], "dev")
+    history = [_entry("1", None, stored.optimization, "import")]
+    with pytest.raises(UsageError, match=r"would remove the whole optimization field; to turn caching off run `optctl disable query"
+                                         r" --env dev`.*--to 1`; nothing was written"):
+        changes.rollback(stored, history, "dev")
+    plan = changes.rollback(stored, history, "dev", to_revision="1")
     assert plan.changes[0].after is None
+    assert plan.changes[0].warnings[0] == "this removes the whole optimization field (undoing revision 1)"
+
+
+def test_a_rollback_that_undoes_an_earlier_rollback_says_so():
+    off, on = {"cache": {"enabled": False}}, {"cache": {"enabled": True}}
+    stored = StoredDocument("query", "query", "3", {**ai_config("query"), "optimization": off})
+    history = [_entry("1", None, off, "import"), _entry("2", off, on, "enable"), _entry("3", on, off, "rollback")]
+    [planned] = changes.rollback(stored, history, "dev").changes
+    assert planned.after == on and planned.warnings[0].startswith("this undoes an earlier rollback (revision 3, by ")
+    enabled = StoredDocument("query", "query", "2", {**ai_config("query"), "optimization": on})
+    assert not any("undoes an earlier" in w for w in changes.rollback(enabled, history[:2], "dev").changes[0].warnings)
 
 
 def test_rollback_to_an_unknown_revision_lists_known_ones():
