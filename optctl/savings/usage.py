@@ -147,8 +147,8 @@ def read_usage_log(path: Path) -> Iterator[UsageRecord]:
                 where = f"{path}:{number}"
                 try:
                     data = json.loads(line)
-                except ValueError as err:
-                    raise UsageError(f"{where}: not JSON ({err}); the usage log holds one JSON object per line") from None
+                except (ValueError, RecursionError) as err:  # RecursionError: nested past what json reads
+                    raise UsageError(f"{where}: not JSON ({str(err)[:100]}); the usage log holds one JSON object per line") from None
                 yield parse_log_line(data, where)
         except UnicodeDecodeError:
             raise UsageError(f"{path}: not UTF-8 text; the usage log is JSON Lines") from None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,7 @@ KNOWN = [  # the cases of the issue, always run whatever hypothesis draws
     (".json", b'{"cache": {"enabled": true, "min_tokens_to_cache": ' + b"9" * 5000 + b"}}"),
     (".json", b'{"cache": {"enabled": "\\ud800"}}'),
     (".yaml", _nested(999, "flow").encode()),
+    (".jsonl", _nested(5000, "arrays").encode()),  # past the json module's own recursion limit
     (".json", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))),
 ]
 
@@ -129,10 +131,20 @@ def project(tmp_path_factory) -> Path:
     return config
 
 
-def _run(argv: list[str]) -> tuple[int, str, float]:
+@contextlib.contextmanager
+def _stdin(data: bytes):
+    """Standard input holding the drawn bytes, for ``-`` (read as ``sys.stdin.buffer``)."""
+    previous, sys.stdin = sys.stdin, io.TextIOWrapper(io.BytesIO(data))
+    try:
+        yield
+    finally:
+        sys.stdin = previous
+
+
+def _run(argv: list[str], stdin: bytes = b"") -> tuple[int, str, float]:
     out, err = io.StringIO(), io.StringIO()
     started = time.monotonic()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), _stdin(stdin):
         code = main(argv)
     return code, err.getvalue(), time.monotonic() - started
 
@@ -153,6 +165,8 @@ COMMANDS = {  # every command that reads a file, with {file} and {config} to fil
     "dry-run --models-file": ["dry-run", "--models-file", "{file}", FIXTURE],
     "models --models-file": ["models", "--models-file", "{file}"],
     "rollout start": ["rollout", "start", "{file}", "--config", "{config}"],
+    "savings --usage-log": ["savings", "--usage-log", "{file}", "--config", "{config}"],
+    "validate - (stdin)": ["validate", "-"],
 }
 
 
@@ -160,7 +174,7 @@ def _check(argv: list[str], suffix: str, data: bytes, folder: Path, config: Path
     path = folder / f"input{suffix}"
     path.write_bytes(data)
     filled = [part.format(file=path, config=config) for part in argv]
-    code, err, seconds = _run(filled)
+    code, err, seconds = _run(filled, stdin=data)
     assert code in (0, 1, 2), f"exit {code} for {filled}: {err[-500:]}"
     assert "internal error" not in err, err
     assert seconds < SECONDS, f"{seconds:.1f} s for {filled}"
