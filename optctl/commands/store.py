@@ -89,7 +89,12 @@ def _lines(env: str | None, config: Path | None, edges: Edges, connect: Connect 
         from optctl.stores.arango_connection import ArangoConnection
 
         connect = ArangoConnection.open
-    layout = layouts.documents_layout(environment) + (layouts.rollouts_layout() if rollouts else layouts.Layout(()))
+    layout = layouts.documents_layout(environment)
+    where = project.rollouts_config()
+    if rollouts or where.environment == environment.name:  # the records live where [rollouts] says
+        from optctl.rollout.records.arango import layout as records_layout
+
+        layout += records_layout(where)
     connection = connect(environment)
     try:
         return StoreLinesResult(context, environment.name, act(connection, layout))

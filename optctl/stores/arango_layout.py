@@ -98,20 +98,6 @@ def documents_layout(env: EnvironmentConfig) -> Layout:
     return Layout((docs, history), indexes, queries)
 
 
-ROLLOUTS, ROLLOUT_JOURNAL = "optctl_rollouts", "optctl_rollout_journal"
-
-
-def rollouts_layout(collection: str = ROLLOUTS, journal: str = ROLLOUT_JOURNAL) -> Layout:
-    """The rollout records' collections and indexes, as helper `rollout` specified them (issue 9): records
-    and claims by [kind, state] and by operation; journal events by [rollout, version, seq] and by operation."""
-    return Layout((collection, journal), (
-        Index(collection, ("kind", "state"), "optctl_rollouts_by_state"),
-        Index(collection, ("operation",), "optctl_rollouts_by_operation", unique=True, sparse=True),
-        Index(journal, ("rollout", "version", "seq"), "optctl_journal_by_rollout"),
-        Index(journal, ("operation", "seq"), "optctl_journal_by_operation", unique=True, sparse=True),
-    ))
-
-
 def ensure(connection: ArangoConnection, layout: Layout) -> list[Line]:
     """Create what is missing; what exists is left as it is."""
     lines = []

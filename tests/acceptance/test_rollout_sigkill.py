@@ -42,7 +42,6 @@ def project_file(request, tmp_path, monkeypatch):
     if request.param == "sqlite":
         config.write_text("".join(f'[environments.{e}]\nurl = "sqlite:///optctl.db"\n' for e in ("dev", "staging", "production")))
     else:
-        import tests.support.rollout_aql  # noqa: F401  (the stand-in learns the records' queries)
         from optctl.settings.project import RolloutsConfig
         from tests.arango_server.harness import PASSWORD_VARIABLE, USER_VARIABLE, harness_for
 

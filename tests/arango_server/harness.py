@@ -20,6 +20,7 @@ from arango.database import StandardDatabase
 
 from optctl.settings.project import EnvironmentConfig
 from optctl.stores.arango import ArangoStore
+import tests.support.rollout_aql  # noqa: F401  (the stand-in serves the rollout records' queries too, as a server would)
 from tests.arango_server import ArangoStandIn, User
 
 REAL_SERVER_VARIABLE = "OPTCTL_TEST_ARANGO_URL"

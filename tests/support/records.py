@@ -12,16 +12,22 @@ from optctl.settings.project import RolloutsConfig
 
 def arango_records(request: pytest.FixtureRequest):
     """An opener of ArangoRecords on this test's stand-in (or real server), collections made once."""
-    import tests.support.rollout_aql  # noqa: F401  (the stand-in learns the records' queries)
     from optctl.rollout.records.arango import ArangoRecords
     from tests.arango_server.harness import harness_for
 
+    from optctl.rollout.records.arango import layout
+    from optctl.stores.arango_connection import ArangoConnection
+    from optctl.stores.arango_layout import ensure
+
     harness = harness_for(request)
     where = RolloutsConfig("production")
-    if harness.server is not None:
-        for name in (where.collection, where.journal_collection):
-            harness.server.state.create_collection(harness.database, name)
     env = harness.environment("production")
+    if harness.server is not None:  # the records run on what `optctl store init` makes, unique indexes included
+        connection = ArangoConnection.open(env)
+        try:
+            ensure(connection, layout(where))
+        finally:
+            connection.close()
     return lambda: ArangoRecords.open(env, where)
 
 

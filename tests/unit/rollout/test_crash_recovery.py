@@ -43,7 +43,6 @@ class World:
             self.stores = {name: open_store(env) for name, env in project.environments.items()}
             records = [SqliteRecords(home / "optctl.db") for _ in range(2)]
         else:  # a fresh ArangoDB stand-in per world
-            import tests.support.rollout_aql  # noqa: F401  (the stand-in learns the records' queries)
             from optctl.rollout.records.arango import ArangoRecords
 
             self.harness = Harness(monkeypatch)
