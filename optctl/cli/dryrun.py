@@ -59,12 +59,15 @@ def dry_run(
     """
     from optctl.providers import rules as table
     from optctl.commands import dryrun as dry
+    from optctl.commands.edges import Edges
     from optctl.errors import UsageError
     from optctl.render import dryrun as render
 
     if compare and emit_request:
         raise UsageError("--emit-request prints one strategy's request; drop --compare")
-    settings = dry.choose_settings(optimization, config, env, service, as_configured)
+    edges = Edges()
+    settings = dry.choose_settings(optimization, config, env, service, as_configured, edges)
+    context = dry.run_context(config, env, service, edges)
     rules = table.load(models_file)
     strategies = dry.strategies(strategy.value, compare)
     counter = dry.make_counter(tokenizer.value)
@@ -72,10 +75,10 @@ def dry_run(
                            model=model, emit=emit_request, glob=glob,
                            client=client.value if client else None, final_repeats=final_message_repeats))
     result = dry.result(reports, strategy=strategy.value, strategies=strategies, tokenizer=counter.name, calls=calls,
-                        source=settings.source)
+                        source=settings.source, context=context)
     if emit_request:
         render.emitted_requests(reports)
-        render.findings_to_stderr(reports)
+        render.findings_to_stderr(reports, context)
     elif output is Output.json:
         render.report_json(result)
     else:

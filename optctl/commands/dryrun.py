@@ -18,8 +18,10 @@ from optctl.caching.placement import CacheSettings
 from optctl.caching.request import normalise
 from optctl.providers.rules import Rules
 from optctl.caching.tokens.counters import Counter
+from optctl.commands.edges import Edges
 from optctl.contract.findings import error
 from optctl.errors import UsageError
+from optctl.settings.context import RunContext
 
 MONEY = ("per_call_uncached", "first_call", "hit", "saving_over_calls")
 
@@ -70,18 +72,15 @@ def settings_from_file(path: Path) -> Settings:
     return settings_from_document(documents[0].data, str(path))
 
 
-def settings_from_store(project_file: Path | None, env: str | None, service: str) -> Settings:
-    from optctl.settings.project import load_project
-    from optctl.services.actions import opened
-
-    environment = load_project(project_file).env(env)
-    with opened(environment) as store:
+def settings_from_store(project_file: Path | None, env: str | None, service: str, edges: Edges = Edges()) -> Settings:
+    environment = edges.load_project(project_file).env(env)
+    with edges.opened(environment) as store:
         stored = store.read(service)
     return settings_from_document(stored.document, f"service {service!r} in {environment.name}")
 
 
 def choose_settings(optimization: Path | None, project_file: Path | None, env: str | None, service: str | None,
-                    as_configured: bool = False) -> Settings:
+                    as_configured: bool = False, edges: Edges = Edges()) -> Settings:
     """``--optimization FILE``, else ``--env/--service`` from the store, else the defaults.
 
     A dry-run is for before caching is enabled, so a config with ``cache.enabled: false`` is
@@ -92,13 +91,19 @@ def choose_settings(optimization: Path | None, project_file: Path | None, env: s
     if optimization is not None:
         settings = settings_from_file(optimization)
     elif service is not None:
-        settings = settings_from_store(project_file, env, service)
+        settings = settings_from_store(project_file, env, service, edges)
     else:
         settings = default_settings()
     if as_configured or settings.cache.enabled:
         return settings
     return replace(settings, cache=replace(settings.cache, enabled=True),
                    source=f"{settings.source}, with cache.enabled set to true (what enabling it would do)")
+
+
+def run_context(project_file: Path | None, env: str | None, service: str | None, edges: Edges = Edges()) -> RunContext:
+    """The project (file or embedded default), and the store when the config came from one (``--service``)."""
+    project = edges.load_project(project_file)
+    return RunContext.of(project, [project.env(env)] if service is not None else [])
 
 
 def strategies(first: str, compare: bool) -> list[str]:
@@ -234,6 +239,7 @@ class DryRunResult:
     differences: dict[str, dict[str, Any]]  # every strategy after the first, minus the first
     comparisons: list[FixtureComparison]
     finding_groups: list[FindingGroup]
+    context: RunContext | None = None  # which project and store; the CLI always gives it
 
     @property
     def exit_code(self) -> int:
@@ -244,7 +250,7 @@ class DryRunResult:
 
 
 def result(reports: list[FixtureReport], *, strategy: str, strategies: Sequence[str], tokenizer: str, calls: int,
-           source: str) -> DryRunResult:
+           source: str, context: RunContext | None = None) -> DryRunResult:
     by_strategy = {s: [r for r in reports if r.strategy == s] for s in strategies}
     sums = {s: totals(rows) for s, rows in by_strategy.items()}
     first = strategies[0]
@@ -255,4 +261,4 @@ def result(reports: list[FixtureReport], *, strategy: str, strategies: Sequence[
         comparisons.append(FixtureComparison(row[0].path, named, {
             s: None if base is None or r.cost is None else r.cost.saving_over_calls - base for s, r in named.items()}))
     return DryRunResult(reports, strategy, list(strategies), tokenizer, calls, source, sums,
-                        {s: difference(sums[first], sums[s]) for s in strategies[1:]}, comparisons, group_findings(reports))
+                        {s: difference(sums[first], sums[s]) for s in strategies[1:]}, comparisons, group_findings(reports), context)

@@ -13,7 +13,7 @@ or a pause), 5 timed out.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator, Literal, Sequence
@@ -25,6 +25,8 @@ from optctl.rollout import machine
 from optctl.rollout import operations as ops
 from optctl.rollout.records.base import Event
 from optctl.rollout.state import ACTIVE, Rollout
+from optctl.settings.context import RunContext
+from optctl.settings.project import Project
 
 EXIT_COMPLETED, EXIT_FAILED, EXIT_NEEDS_PERSON, EXIT_TIMED_OUT = 0, 1, 4, 5
 Settled = Literal["completed", "failed", "person", "moving"]
@@ -70,10 +72,16 @@ class View:
     next: machine.Action
     now: datetime
     did: tuple[str, ...] = ()
+    soak_left: tuple[float | None, ...] = ()  # seconds of soak left per stage at ``now`` (None: no soak running)
 
     @property
     def settled(self) -> Settled:
         return settled(self.rollout, self.next)
+
+    @property
+    def next_in(self) -> float | None:
+        """Seconds from ``now`` until the next action may happen (None: it waits on nothing timed)."""
+        return None if self.next.until is None else (self.next.until - self.now).total_seconds()
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,7 @@ class Outcome:
     timed_out: bool = False
     dry_run: bool = False
     cancelled: bool = False  # a person answered no
+    context: RunContext | None = None  # which project and stores; set by every command (None only mid-command)
 
     @property
     def exit_code(self) -> int:
@@ -131,10 +140,22 @@ def settled(rollout: Rollout, action: machine.Action) -> Settled:
 
 @contextmanager
 def runtime(config: Path | None, edges: Edges, on_step: Callable[[str, Rollout], None] | None = None,
-            clock: Callable[[], datetime] | None = None) -> Iterator[ops.Runtime]:
+            clock: Callable[[], datetime] | None = None) -> Iterator[tuple[ops.Runtime, Project]]:
     project = edges.load_project(config)
     with ops.opened_runtime(project, edges.actor(), edges.open_store, on_step, clock or ops.utc_now) as rt:
-        yield rt
+        yield rt, project
+
+
+def run_context(project: Project, rollouts: Sequence[Rollout] = (), preview: Preview | None = None) -> RunContext:
+    """The rollout records' environment, then every environment the rollouts (or the preview) touch."""
+    names = [project.rollouts_config().environment, *(s.environment for r in rollouts for s in r.stages),
+             *(f.environment for f in (preview.flips if preview else ()))]
+    return RunContext.of(project, [project.env(name) for name in dict.fromkeys(names)])
+
+
+def _told(project: Project, outcome: Outcome) -> Outcome:
+    """``outcome`` saying which project and stores it used."""
+    return replace(outcome, context=run_context(project, [v.rollout for v in outcome.views], outcome.preview))
 
 
 def _go_ahead(preview: Preview, options: WriteOptions, edges: Edges) -> bool | None:
@@ -159,7 +180,8 @@ def _stopped(views: list[View], preview: Preview, go: bool | None, notes: tuple[
 def view(rt: ops.Runtime, rollout_id: str, did: Sequence[str] = ()) -> View:
     now = rt.clock()
     seen = machine.observe(rt.records.get(rollout_id), now)
-    return View(seen, rt.records.events(rollout_id, limit=8), machine.next_action(seen, now), now, tuple(did))
+    return View(seen, rt.records.events(rollout_id, limit=8), machine.next_action(seen, now), now, tuple(did),
+                tuple(machine.soak_left(stage, now) for stage in seen.stages))
 
 
 def targets(rt: ops.Runtime, rollout_id: str | None, every: bool = False, latest: bool = False) -> list[str]:
@@ -255,7 +277,7 @@ def preview_abort(rt: ops.Runtime, rollout: Rollout, preview: Preview) -> None:
 def start(plan_file: str, options: WriteOptions = WriteOptions(), edges: Edges = Edges(),
           on_step: Callable | None = None) -> Outcome:
     plan, warnings = ops.load_plan(plan_file)
-    with runtime(options.config, edges, on_step) as rt:
+    with runtime(options.config, edges, on_step) as (rt, project):
         resolved = ops.resolve(rt, plan)
         preview = Preview("start")
         first = plan.stages[0]
@@ -266,16 +288,16 @@ def start(plan_file: str, options: WriteOptions = WriteOptions(), edges: Edges =
         notes = tuple(warnings) + tuple(resolved.skipped)
         go = _go_ahead(preview, options, edges)
         if not go:
-            return _stopped([], preview, go, notes)
+            return _told(project, _stopped([], preview, go, notes))
         result = ops.start(rt, plan, resolved)
-        return Outcome([view(rt, result.rollout.id, result.did)], preview, True, notes)
+        return _told(project, Outcome([view(rt, result.rollout.id, result.did)], preview, True, notes))
 
 
 def advance(rollout_id: str | None, options: WriteOptions = WriteOptions(), edges: Edges = Edges(), *,
             wait: Waiting | None = None, on_step: Callable | None = None) -> Outcome:
     """Advance the named rollout (without one: every active rollout); with ``wait``, again and again
     through soaks and retries until it ends, a person is needed, or the deadline passes."""
-    with runtime(options.config, edges, on_step, wait.clock if wait else None) as rt:
+    with runtime(options.config, edges, on_step, wait.clock if wait else None) as (rt, project):
         ids = targets(rt, rollout_id, every=True)
         if not ids:
             raise _none_active()
@@ -286,7 +308,7 @@ def advance(rollout_id: str | None, options: WriteOptions = WriteOptions(), edge
             preview_advance(rt, rt.records.get(rid), preview)
         go = _go_ahead(preview, options, edges)
         if not go:
-            return _stopped([view(rt, rid) for rid in ids], preview, go)
+            return _told(project, _stopped([view(rt, rid) for rid in ids], preview, go))
         did: dict[str, list[str]] = {rid: [] for rid in ids}
         timed_out = False
         for rid in ids:
@@ -294,7 +316,7 @@ def advance(rollout_id: str | None, options: WriteOptions = WriteOptions(), edge
                 did[rid] += ops.advance(rt, rid).did
             else:
                 timed_out = _advance_until_settled(rt, rid, wait, did[rid]) or timed_out
-        return Outcome([view(rt, rid, did[rid]) for rid in ids], preview, not preview.empty, timed_out=timed_out)
+        return _told(project, Outcome([view(rt, rid, did[rid]) for rid in ids], preview, not preview.empty, timed_out=timed_out))
 
 
 @dataclass(frozen=True)
@@ -331,28 +353,28 @@ def _advance_until_settled(rt: ops.Runtime, rollout_id: str, wait: Waiting, did:
 
 def status(rollout_id: str | None, config: Path | None = None, edges: Edges = Edges()) -> Outcome:
     """The named rollout; without one every active rollout, or the newest if none is active."""
-    with runtime(config, edges) as rt:
+    with runtime(config, edges) as (rt, project):
         ids = targets(rt, rollout_id, latest=True)
         if not ids:
             raise NotFoundError("no rollouts yet; `optctl rollout start PLAN` starts one")
-        return Outcome([view(rt, rid) for rid in ids])
+        return _told(project, Outcome([view(rt, rid) for rid in ids]))
 
 
 def watch(rollout_id: str | None, wait: Waiting, show: Callable[[Outcome], None], config: Path | None = None,
           edges: Edges = Edges()) -> Outcome:
     """``show`` the status whenever it changes until every rollout shown ends or needs a person, or the deadline."""
-    with runtime(config, edges, clock=wait.clock) as rt:
+    with runtime(config, edges, clock=wait.clock) as (rt, project):
         ids = targets(rt, rollout_id, latest=True)
         if not ids:
             raise NotFoundError("no rollouts yet; `optctl rollout start PLAN` starts one")
         deadline = wait.deadline(rt.clock())
         while True:
-            outcome = Outcome([view(rt, rid) for rid in ids])
+            outcome = _told(project, Outcome([view(rt, rid) for rid in ids]))
             show(outcome)
             if all(v.settled != "moving" for v in outcome.views):
                 return outcome
             if deadline is not None and rt.clock() >= deadline:
-                return Outcome(outcome.views, timed_out=True)
+                return replace(outcome, timed_out=True)
             left = None if deadline is None else (deadline - rt.clock()).total_seconds()
             wait.sleep(wait.interval if left is None else max(0.0, min(wait.interval, left)))
 
@@ -361,11 +383,11 @@ def _simple(rollout_id: str | None, every: bool, command: str, options: WriteOpt
             transition: Callable[[ops.Runtime, Rollout], str | None], act: Callable[[ops.Runtime, str], ops.Result],
             none_active_note: str | None = None) -> Outcome:
     """approve / pause / resume: a record-only write on one rollout (or, ``every``, all active ones)."""
-    with runtime(options.config, edges) as rt:
+    with runtime(options.config, edges) as (rt, project):
         ids = targets(rt, rollout_id, every=every)
         if not ids:
             if none_active_note is not None:
-                return Outcome([], notes=(none_active_note,))
+                return _told(project, Outcome([], notes=(none_active_note,)))
             raise _none_active()
         rollouts = [rt.load(rid) for rid in ids]
         preview = Preview(command)
@@ -376,9 +398,9 @@ def _simple(rollout_id: str | None, every: bool, command: str, options: WriteOpt
                 preview.transitions.append(f"{rollout.id}: {line}")
         go = _go_ahead(preview, options, edges)
         if not go:
-            return _stopped([view(rt, rid) for rid in ids], preview, go)
+            return _told(project, _stopped([view(rt, rid) for rid in ids], preview, go))
         did = {rid: act(rt, rid).did for rid in preview.rollouts}
-        return Outcome([view(rt, rid, did.get(rid, ())) for rid in ids], preview, True)
+        return _told(project, Outcome([view(rt, rid, did.get(rid, ())) for rid in ids], preview, True))
 
 
 def approve(rollout_id: str | None, options: WriteOptions = WriteOptions(), edges: Edges = Edges()) -> Outcome:
@@ -407,7 +429,7 @@ def abort(rollout_id: str | None, options: WriteOptions = WriteOptions(), edges:
           every: bool = False, on_step: Callable | None = None) -> Outcome:
     reason = options.reason or ""
     ops.require_reason(reason)
-    with runtime(options.config, edges, on_step) as rt:
+    with runtime(options.config, edges, on_step) as (rt, project):
         ids = targets(rt, rollout_id, every=every)
         if not ids:
             raise _none_active()
@@ -417,17 +439,30 @@ def abort(rollout_id: str | None, options: WriteOptions = WriteOptions(), edges:
             preview_abort(rt, rollout, preview)
         go = _go_ahead(preview, options, edges)
         if not go:
-            return _stopped([view(rt, rid) for rid in ids], preview, go)
+            return _told(project, _stopped([view(rt, rid) for rid in ids], preview, go))
         did = {rid: ops.abort(rt, rid, reason, force).did for rid in ids}
-        return Outcome([view(rt, rid, did[rid]) for rid in ids], preview, True)
+        return _told(project, Outcome([view(rt, rid, did[rid]) for rid in ids], preview, True))
 
 
-def list_rollouts(config: Path | None = None, edges: Edges = Edges()) -> list[Rollout]:
+@dataclass(frozen=True)
+class RolloutList:
+    """Every rollout, oldest first, and where their records were read."""
+
+    rollouts: list[Rollout]
+    context: RunContext
+
+    @property
+    def exit_code(self) -> int:
+        return 0
+
+
+def list_rollouts(config: Path | None = None, edges: Edges = Edges()) -> RolloutList:
     from optctl.rollout.records import open_records
 
-    records = open_records(edges.load_project(config))
+    project = edges.load_project(config)
+    records = open_records(project)
     try:
-        return records.list()
+        return RolloutList(records.list(), run_context(project))
     finally:
         records.close()
 

@@ -3,7 +3,8 @@
 Everything shown is computed before it gets here (``optctl.commands.dryrun.DryRunResult``):
 this module only lays it out.
 
-JSON shape (schema_version 1)::
+JSON shape (schema_version 1); ``project`` and ``store`` (which project file and store, see
+``optctl.settings.context.RunContext.to_json``) follow the keys below::
 
     {"schema_version": 1, "strategy": "wrapper", "tokenizer": "offline", "calls": 10, "config": "...",
      "fixtures": [{"path", "model", "strategy", "client", "tokenizer", "total_tokens", "total_is_exact", "cached_tokens",
@@ -33,7 +34,9 @@ from rich.table import Table
 
 from optctl.caching.analysis import FixtureReport
 from optctl.commands.dryrun import DryRunResult, FindingGroup
+from optctl.settings.context import RunContext
 from optctl.render.console import emit_json, stderr, stdout
+from optctl.render.context import print_context, with_context
 
 # Past these sizes output is condensed: rich needs about a millisecond a table row, and indented
 # JSON goes through the pure-Python encoder.
@@ -52,6 +55,8 @@ def report_json(result: DryRunResult) -> None:
     if len(result.strategies) > 1:
         payload["compare"] = {**result.totals, "difference": result.differences[result.strategies[1]],
                               "differences": result.differences}
+    if result.context is not None:
+        payload = with_context(payload, result.context)
     if sum(len(r.blocks) for r in result.reports) > COMPACT_AFTER_BLOCKS:
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
     else:
@@ -68,11 +73,14 @@ def emitted_requests(reports: Sequence[FixtureReport]) -> None:
         sys.stdout.write(json.dumps(report.emitted, ensure_ascii=False) + "\n")
 
 
-def findings_to_stderr(reports: Sequence[FixtureReport]) -> None:
+def findings_to_stderr(reports: Sequence[FixtureReport], context: RunContext | None = None) -> None:
+    """With --emit-request stdout is the request, so the findings and the project/store line go to stderr."""
     console = stderr()
     for report in reports:
         for finding in report.findings:
             console.print(f"{report.path}: {finding.severity} {finding.code}: {finding.message}", markup=False)
+    if context is not None:
+        print_context(context, console)
 
 
 _COUNTED = {"anthropic": "exact totals from count_tokens, split over blocks by estimate", "chars4": "the wrapper's chars/4"}
@@ -99,6 +107,8 @@ def report_text(result: DryRunResult, per_block: bool | None = None, console: Co
         console.print(_fixtures_table(result.of(result.strategy), result.totals[result.strategy], result.calls))
     if not per_block:
         _print_finding_groups(console, result.finding_groups)
+    if result.context is not None:
+        print_context(result.context, console)
 
 
 def _blocks_table(reports: list[FixtureReport]) -> Table:

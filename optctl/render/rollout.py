@@ -7,8 +7,7 @@ the README: ``{"schema_version", "rollout": {"id", "name", "state", "stages": [{
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -17,10 +16,10 @@ from rich.text import Text
 
 from optctl.documents.redact import redact
 from optctl.render.console import JSON_OUTPUT_VERSION, cell_break, emit_json
+from optctl.render.context import context_text, print_context, with_context
 
 if TYPE_CHECKING:
-    from optctl.commands.rollout import Outcome, Preview
-    from optctl.rollout.records.base import Event
+    from optctl.commands.rollout import Outcome, Preview, RolloutList, View
     from optctl.rollout.machine import Action
     from optctl.rollout.state import GateStatus, Rollout, StageRecord
 
@@ -35,7 +34,8 @@ _STYLE = {
 # --- JSON --------------------------------------------------------------------------------
 
 
-def status_payload(rollout: Rollout, events: Sequence[Event], next_action: Action, now: datetime, did: Sequence[str] = ()) -> dict[str, Any]:
+def status_payload(view: View) -> dict[str, Any]:
+    rollout, events, next_action, did = view.rollout, view.events, view.next, view.did
     payload = {
         "schema_version": JSON_OUTPUT_VERSION,
         "rollout": {
@@ -48,7 +48,7 @@ def status_payload(rollout: Rollout, events: Sequence[Event], next_action: Actio
             "updated_at": rollout.updated_at,
             "interrupted": None if rollout.step is None else rollout.step.model_dump(mode="json"),
             "next": _next_json(next_action),
-            "stages": [_stage_json(stage, number, now) for number, stage in enumerate(rollout.stages, 1)],
+            "stages": [_stage_json(stage, number, left) for number, (stage, left) in enumerate(_with_soak(view), 1)],
             "events": [event.to_json() for event in events],
         },
     }
@@ -64,7 +64,13 @@ def _next_json(action: Action) -> dict[str, Any]:
             "reason": action.reason or None, "at": None if action.until is None else iso(action.until)}
 
 
-def _stage_json(stage: StageRecord, number: int, now: datetime) -> dict[str, Any]:
+def _with_soak(view: View) -> list[tuple[StageRecord, float | None]]:
+    """Each stage beside the soak time its view computed for it."""
+    left = view.soak_left or (None,) * len(view.rollout.stages)
+    return list(zip(view.rollout.stages, left))
+
+
+def _stage_json(stage: StageRecord, number: int, soak_left: float | None) -> dict[str, Any]:
     return {
         "number": number,
         "environment": stage.environment,
@@ -76,34 +82,32 @@ def _stage_json(stage: StageRecord, number: int, now: datetime) -> dict[str, Any
         "unchanged": stage.unchanged,
         "left_alone": stage.left_alone,
         "approved_by": stage.approved_by,
-        "gates": [_gate_json(gate, stage, now) for gate in stage.gates],
+        "gates": [_gate_json(gate, soak_left) for gate in stage.gates],
     }
 
 
-def _gate_json(gate: GateStatus, stage: StageRecord, now: datetime) -> dict[str, Any]:
-    from optctl.rollout.machine import soak_left
-
+def _gate_json(gate: GateStatus, soak_left: float | None) -> dict[str, Any]:
     shown = {"kind": gate.kind, "result": gate.result, "attempts": gate.attempts, "at": gate.at, "detail": gate.detail}
     shown |= {k: v for k, v in gate.gate.items() if k != "kind"}
     if gate.kind == "soak":
-        left = soak_left(stage, now)
-        shown["remaining_seconds"] = None if left is None else int(left)
+        shown["remaining_seconds"] = None if soak_left is None else int(soak_left)
     return shown
 
 
-def list_json(rollouts: Sequence[Rollout], console: Console) -> None:
-    emit_json({"schema_version": JSON_OUTPUT_VERSION, "rollouts": [
+def list_json(listed: RolloutList, console: Console) -> None:
+    emit_json(with_context({"schema_version": JSON_OUTPUT_VERSION, "rollouts": [
         {"id": r.id, "name": r.name, "state": r.state, "started_by": r.started_by, "started_at": r.started_at,
-         "updated_at": r.updated_at, "stage": _position(r)} for r in rollouts]}, console.file)
+         "updated_at": r.updated_at, "stage": _position(r)} for r in listed.rollouts]}, listed.context), console.file)
 
 
 # --- people ------------------------------------------------------------------------------
 
 
-def status_view(rollout: Rollout, events: Sequence[Event], next_action: Action, now: datetime, did: Sequence[str] = (),
-                line_break: str = "\n") -> RenderableType:
-    """``line_break`` joins the lines of a cell: ``render.console.cell_break`` (one line per stage off a terminal)."""
-    """The status screen: header, stage table, what happens next, recent events."""
+def status_view(view: View, line_break: str = "\n") -> RenderableType:
+    """The status screen: header, stage table, what happens next, recent events.
+
+    ``line_break`` joins the lines of a cell: ``render.console.cell_break`` (one line per stage off a terminal)."""
+    rollout, events, next_action, did = view.rollout, view.events, view.next, view.did
     header = Text.assemble(
         ("rollout ", "bold"), (rollout.id, "bold"), f"  {rollout.name}  ", (rollout.state, _STYLE[rollout.state]),
         f"  started by {rollout.started_by} at {rollout.started_at}",
@@ -120,13 +124,13 @@ def status_view(rollout: Rollout, events: Sequence[Event], next_action: Action, 
     table = Table(box=box.SIMPLE_HEAD, show_edge=False)
     for column in ("#", "environment", "services", "state", "gates"):
         table.add_column(column, overflow="fold")
-    for number, stage in enumerate(rollout.stages, 1):
+    for number, (stage, left) in enumerate(_with_soak(view), 1):
         table.add_row(str(number), stage.environment, _services(stage, line_break), Text(stage.state, style=_STYLE[stage.state]),
-                      Text(line_break).join(_gate_text(g, stage, now) for g in stage.gates) or Text("-", style="dim"))
+                      Text(line_break).join(_gate_text(g, stage, left) for g in stage.gates) or Text("-", style="dim"))
     parts.append(table)
     for line in did:
         parts.append(Text(f"done: {line}"))
-    parts.append(Text(f"next: {_next_text(rollout, next_action, now)}", style="bold"))
+    parts.append(Text(f"next: {_next_text(rollout, next_action, view.next_in)}", style="bold"))
     if events:
         parts.append(Text("recent:", style="dim"))
         parts.extend(Text(f"  {e.at}  {e.actor:<12} {e.kind}" + (f" stage {e.stage}" if e.stage else "") + (f": {e.detail}" if e.detail else ""),
@@ -144,16 +148,15 @@ def _services(stage: StageRecord, line_break: str) -> Text:
     return text
 
 
-def _gate_text(gate: GateStatus, stage: StageRecord, now: datetime) -> Text:
-    from optctl.rollout.machine import soak_left
+def _gate_text(gate: GateStatus, stage: StageRecord, soak_left: float | None) -> Text:
     from optctl.rollout.plan import format_seconds
 
     label = gate.kind if gate.kind != "soak" else f"soak {gate.gate['duration']}"
     text = Text(f"{label}: ")
     if gate.result is not None:
         text.append(gate.result, style=_STYLE[gate.result])
-    elif gate.kind == "soak" and soak_left(stage, now) is not None:
-        text.append(f"{format_seconds(soak_left(stage, now))} left", style="cyan")
+    elif gate.kind == "soak" and soak_left is not None:
+        text.append(f"{format_seconds(soak_left)} left", style="cyan")
     else:
         text.append("waiting" if stage.state not in ("pending", "applying") else "-", style="dim")
     if gate.detail and gate.result in ("fail", "inconclusive"):
@@ -161,7 +164,7 @@ def _gate_text(gate: GateStatus, stage: StageRecord, now: datetime) -> Text:
     return text
 
 
-def _next_text(rollout: Rollout, action: Action, now: datetime) -> str:
+def _next_text(rollout: Rollout, action: Action, next_in: float | None) -> str:
     from optctl.rollout.plan import format_seconds
 
     if action.kind == "idle":
@@ -170,16 +173,18 @@ def _next_text(rollout: Rollout, action: Action, now: datetime) -> str:
         return {"completed": "nothing: the rollout is complete",
                 "failed": "nothing: the rollout failed and was rolled back; `optctl rollout list`, then a new plan",
                 "aborted": "nothing: the rollout was aborted"}.get(rollout.state, action.reason)
-    if action.kind == "wait" and action.until is not None:
-        return f"{action.reason}: stage {action.stage + 1} can move in {format_seconds((action.until - now).total_seconds())}; then `optctl rollout advance`"
+    if action.kind == "wait" and next_in is not None:
+        return f"{action.reason}: stage {action.stage + 1} can move in {format_seconds(next_in)}; then `optctl rollout advance`"
     if action.kind == "wait":
         return f"{action.reason}: `optctl rollout approve {rollout.id}`"
     return f"`optctl rollout advance {rollout.id}` will {action.kind}" + (f" stage {action.stage + 1}" if action.stage is not None else "")
 
 
-def list_text(rollouts: Sequence[Rollout], console: Console) -> None:
+def list_text(listed: RolloutList, console: Console) -> None:
+    rollouts = listed.rollouts
     if not rollouts:
         console.print("no rollouts yet; `optctl rollout plan --services a,b -o plan.yaml` then `optctl rollout start plan.yaml`")
+        print_context(listed.context, console)
         return
     table = Table(box=box.SIMPLE_HEAD, show_edge=False)
     for column in ("id", "name", "state", "stage", "started (UTC)"):
@@ -188,6 +193,7 @@ def list_text(rollouts: Sequence[Rollout], console: Console) -> None:
         started = f"{r.started_at[5:16].replace('T', ' ')} by {r.started_by}"
         table.add_row(r.id, r.name, Text(r.state, style=_STYLE[r.state]), _position(r), started)
     console.print(table)
+    print_context(listed.context, console)
 
 
 def _position(rollout: Rollout) -> str:
@@ -222,7 +228,9 @@ def preview_text(preview: Preview, dry_run: bool, console: Console) -> None:
 
 
 def outcome_view(outcome: Outcome) -> RenderableType:
-    return Group(*(status_view(v.rollout, v.events, v.next, v.now, v.did) for v in outcome.views))
+    """What ``status --watch`` redraws in place: every rollout, then the project/store line."""
+    footer = [] if outcome.context is None else [context_text(outcome.context)]
+    return Group(*(status_view(v) for v in outcome.views), *footer)
 
 
 def outcome_text(outcome: Outcome, console: Console, errors: Console) -> None:
@@ -230,18 +238,19 @@ def outcome_text(outcome: Outcome, console: Console, errors: Console) -> None:
         errors.print(note, markup=False, highlight=False)
     if outcome.cancelled:
         errors.print("cancelled; nothing was written", markup=False)
-    if outcome.dry_run or outcome.cancelled:
-        return  # the preview was the answer
-    for view in outcome.views:
-        console.print(status_view(view.rollout, view.events, view.next, view.now, view.did, cell_break(console)))
-    if outcome.timed_out:
-        errors.print("timed out (--timeout); the rollout goes on without this command", markup=False)
+    if not (outcome.dry_run or outcome.cancelled):  # else the preview was the answer
+        for view in outcome.views:
+            console.print(status_view(view, cell_break(console)))
+        if outcome.timed_out:
+            errors.print("timed out (--timeout); the rollout goes on without this command", markup=False)
+    if outcome.context is not None:
+        print_context(outcome.context, console)
 
 
 def outcome_json(outcome: Outcome, console: Console) -> None:
     """One rollout: the status payload (``rollout``); several: ``rollouts``; plus the preview, and
     ``dry_run``/``timed_out`` when they apply. Fields are only ever added."""
-    payloads = [status_payload(v.rollout, v.events, v.next, v.now, v.did) for v in outcome.views]
+    payloads = [status_payload(v) for v in outcome.views]
     shown: dict[str, Any] = {"schema_version": JSON_OUTPUT_VERSION}
     if len(payloads) == 1:
         shown |= payloads[0]
@@ -250,4 +259,4 @@ def outcome_json(outcome: Outcome, console: Console) -> None:
         shown["preview"] = redact(outcome.preview.to_json())
     shown |= {"dry_run": outcome.dry_run, "written": outcome.written, "cancelled": outcome.cancelled,
               "timed_out": outcome.timed_out, "notes": list(outcome.notes)}
-    emit_json(shown, console.file)
+    emit_json(shown if outcome.context is None else with_context(shown, outcome.context), console.file)

@@ -47,7 +47,7 @@ def test_the_guides_indexing_service_wrapper_marker_is_dropped_and_nothing_cache
 def test_json_has_the_documented_shape(capsys):
     code, report = run_json(capsys, "dry-run", PROMPTS / "support-agent-tools.json", "--strategy", "optimal", "--calls", "50")
     assert code == 0
-    assert set(report) == {"schema_version", "strategy", "tokenizer", "calls", "config", "fixtures", "total"}
+    assert set(report) == {"schema_version", "strategy", "tokenizer", "calls", "config", "fixtures", "total", "project", "store"}
     fixture = report["fixtures"][0]
     assert {"path", "model", "strategy", "total_tokens", "cached_tokens", "breakpoints", "findings", "blocks", "cost"} <= set(fixture)
     assert fixture["breakpoints"] == [{"location": "system[1]", "prefix_tokens": fixture["cached_tokens"], "ttl": "1h",
@@ -102,6 +102,7 @@ def test_config_from_a_services_store_document(tmp_path, monkeypatch, capsys):
     code, report = run_json(capsys, "dry-run", PROMPTS / "indexing-service.json", "--env", "dev", "--service", "indexing")
     assert report["fixtures"][0]["model"] == SONNET  # the fixture names none: the service's model is used
     assert "service 'indexing' in dev" in report["config"]
+    assert report["project"]["file"] == str(tmp_path / "optctl.toml") and report["store"]["dev"]["backend"] == "sqlite"
     code, out, err = run(capsys, "dry-run", PROMPTS / "indexing-service.json", "--env", "dev", "--service", "nosuch")
     assert code == 1 and "nosuch" in err and "Traceback" not in err
 
@@ -283,3 +284,15 @@ def test_a_model_of_a_provider_without_markers_or_prices_is_reported_not_crashed
         fixture = report["fixtures"][0]
         assert code == 0 and fixture["cached_tokens"] == 0 and fixture["cost"] is None
         assert [f["code"] for f in fixture["findings"]] == ["provider-unsupported", "price-unknown"]
+
+
+def test_json_without_a_store_names_the_project_and_no_store(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("OPTCTL_CONFIG", raising=False)
+    code, report = run_json(capsys, "dry-run", PROMPTS / "support-agent-tools.json")
+    assert code == 0 and report["store"] == {}
+    assert report["project"]["file"] is None and report["project"]["embedded_default"]
+    assert main(["init", "--example"]) == 0
+    capsys.readouterr()
+    code, report = run_json(capsys, "dry-run", PROMPTS / "support-agent-tools.json")
+    assert report["project"]["file"] == str(tmp_path / "optctl.toml") and report["store"] == {}

@@ -103,6 +103,9 @@ def test_status_json_has_the_documented_shape_and_nothing_else_on_stdout(capsys)
     assert first["gates"][0] | {"at": None} == {"kind": "soak", "result": "pass", "attempts": 1, "at": None, "detail": None,
                                                 "duration": "0", "remaining_seconds": 0}
     assert [s["state"] for s in shown["stages"][1:]] == ["pending"] * 3
+    assert list(payload)[-2:] == ["project", "store"] and payload["project"]["file"] is None
+    assert {"dev", "staging", "production"} <= payload["store"].keys()
+    assert payload["store"]["dev"]["backend"] == "sqlite" and payload["store"]["dev"]["location"] == payload["project"]["embedded_default"]
 
 
 def test_advance_wait_completes_and_status_says_so(capsys):
