@@ -72,8 +72,10 @@ def main() -> int:
     args = parser.parse_args()
     from arango.version import __version__ as driver
 
-    print(f"optctl enable of N services, ArangoDB backend (python-arango {driver}); "
-          f"wall times against the loopback HTTP stand-in, not a real-server figure")
+    print(
+        f"optctl enable of N services, ArangoDB backend (python-arango {driver}); "
+        f"wall times against the loopback HTTP stand-in, not a real-server figure"
+    )
     counts: set[int] = set()
     for coordinators in (int(c) for c in args.coordinators.split(",")):
         for services in (int(n) for n in args.services.split(",")):
@@ -82,13 +84,19 @@ def main() -> int:
             requests = runs[0][0]
             counts.add(len(requests))
             times = sorted(elapsed * 1000 for _, elapsed in runs)
-            which = ", ".join(f"{count} x {method} {path.rsplit('/_api/', 1)[-1].split('/')[0]}"
-                              for (method, path), count in Counter(requests).items())
-            print(f"  {coordinators} coordinator(s), {services:>5} services: {len(requests)} HTTP requests ({which}); "
-                  f"min/median/max {times[0]:.0f}/{times[len(times) // 2]:.0f}/{times[-1]:.0f} ms over {args.repeat} runs")
+            which = ", ".join(
+                f"{count} x {method} {path.rsplit('/_api/', 1)[-1].split('/')[0]}"
+                for (method, path), count in Counter(requests).items()
+            )
+            print(
+                f"  {coordinators} coordinator(s), {services:>5} services: {len(requests)} HTTP requests ({which}); "
+                f"min/median/max {times[0]:.0f}/{times[len(times) // 2]:.0f}/{times[-1]:.0f} ms over {args.repeat} runs"
+            )
     constant = len(counts) == 1 and max(counts) <= 5
-    print(f"  requests per write: {'constant' if len(counts) == 1 else 'NOT constant'} ({sorted(counts)}); "
-          f"target <= 5: {'met' if constant else 'MISSED'}")
+    print(
+        f"  requests per write: {'constant' if len(counts) == 1 else 'NOT constant'} ({sorted(counts)}); "
+        f"target <= 5: {'met' if constant else 'MISSED'}"
+    )
     return 0 if constant else 1
 
 

@@ -46,7 +46,9 @@ ROWS = ("long-piece", "cjk", "shared", "distinct", "non-fixtures")
 
 def text_source(seed: int):
     """Endless realistic text: corpus lines in random order, with varying names and numbers."""
-    lines = [line for name in ORDINARY for line in (CORPUS / f"{name}.txt").read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = [
+        line for name in ORDINARY for line in (CORPUS / f"{name}.txt").read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     rng = random.Random(seed)
     while True:
         line = rng.choice(lines)
@@ -82,8 +84,16 @@ def cjk_prose(chars: int, seed: int) -> str:
 
 
 def write_fixture(path: Path, system: str, turns: list[str], tools=None) -> None:
-    messages = [{"role": "user" if t % 2 == 0 else "assistant", "content": [{"type": "text", "text": turn}]} for t, turn in enumerate(turns)]
-    fixture = {"model": MODEL, **({"tools": tools} if tools else {}), "system": [{"type": "text", "text": system}], "messages": messages}
+    messages = [
+        {"role": "user" if t % 2 == 0 else "assistant", "content": [{"type": "text", "text": turn}]}
+        for t, turn in enumerate(turns)
+    ]
+    fixture = {
+        "model": MODEL,
+        **({"tools": tools} if tools else {}),
+        "system": [{"type": "text", "text": system}],
+        "messages": messages,
+    }
     path.write_text(json.dumps(fixture, ensure_ascii=False), encoding="utf-8")
 
 
@@ -95,7 +105,9 @@ def write_inputs(folder: Path) -> dict[str, Path]:
 
     paths["ranks"].write_bytes(gzip.decompress(bpe.rank_file("o200k_base").read_bytes()))
     paths["long-piece"] = folder / "long-piece.json"
-    write_fixture(paths["long-piece"], "You index documents.", ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(1_000_000))])
+    write_fixture(
+        paths["long-piece"], "You index documents.", ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(1_000_000))]
+    )
     paths["cjk"] = folder / "cjk-prose.json"
     write_fixture(paths["cjk"], "文書を索引してください。", [cjk_prose(1_000_000, 8)])
     tools = json.loads((ROOT / "examples" / "prompts" / "support-agent-tools.json").read_text())["tools"]
@@ -118,7 +130,12 @@ def commands(row: str, paths: dict[str, Path]) -> tuple[list[str], list[str]]:
     dry_run = [sys.executable, "-m", "optctl", "dry-run", str(paths[row]), "--strategy", "optimal"]
     if row == "non-fixtures":
         return dry_run, [*dry_run, "--output", "json"]
-    return [*dry_run, "--output", "json"], [sys.executable, str(ROOT / "bench" / "tiktoken_peer.py"), str(paths["ranks"]), str(paths[row])]
+    return [*dry_run, "--output", "json"], [
+        sys.executable,
+        str(ROOT / "bench" / "tiktoken_peer.py"),
+        str(paths["ranks"]),
+        str(paths[row]),
+    ]
 
 
 def timed(cmd: list[str]) -> float:
@@ -149,8 +166,12 @@ def accuracy() -> None:
     for path in sorted(CORPUS.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
         base = engine.count(text)
-        counts = [wrapper_estimate(text), round(len(text) / claude.chars_per_token),
-                  calibrated(base, text, False, claude)[0], calibrated(base, text, False, newer)[0]]
+        counts = [
+            wrapper_estimate(text),
+            round(len(text) / claude.chars_per_token),
+            calibrated(base, text, False, claude)[0],
+            calibrated(base, text, False, newer)[0],
+        ]
         cells = " ".join(f"{c:>7} ({(c - base) / base:+4.0%})" for c in counts)
         print(f"{path.stem:<10} {len(text):>7} {base:>7}  {cells}")
 

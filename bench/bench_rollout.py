@@ -26,8 +26,14 @@ def _one_run(folder: Path, count: int) -> dict[str, float]:
     env = {**os.environ, "OPTCTL_HOME": str(home), "OPTCTL_ACTOR": "bench", "COLUMNS": "120"}
     env.pop("OPTCTL_CONFIG", None)
     plan = folder / "plan.json"
-    plan.write_text(json.dumps({"name": "bench", "stages": [
-        {"environment": name, "services": services} for name in ("dev", "staging", "production")]}))
+    plan.write_text(
+        json.dumps(
+            {
+                "name": "bench",
+                "stages": [{"environment": name, "services": services} for name in ("dev", "staging", "production")],
+            }
+        )
+    )
     os.chdir(folder)  # no optctl.toml up from here: the embedded store
     argv = {
         "start": ["rollout", "start", str(plan), "--yes"],
@@ -49,8 +55,10 @@ def main() -> None:
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory(prefix="optctl-bench-") as folder:
             runs.append(_one_run(Path(folder), args.services))
-    print(f"embedded SQLite store, rollout of {args.services} services per stage, 3 stages, {args.runs} runs"
-          f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    print(
+        f"embedded SQLite store, rollout of {args.services} services per stage, 3 stages, {args.runs} runs"
+        f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+    )
     for step in STEPS:
         _report(f"optctl rollout {step}", [r[step] for r in runs])
 

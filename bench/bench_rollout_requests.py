@@ -58,8 +58,10 @@ def advance_requests(services: int, folder: Path) -> list[tuple[str, str]]:
             names = [f"service-{i:04}" for i in range(services)]
             (folder / "optctl.toml").write_text("".join(TABLE.format(env=env, url=harness.url) for env in ENVIRONMENTS))
             (folder / "services.jsonl").write_text("".join(json.dumps(ai_config(name)) + "\n" for name in names))
-            (folder / "plan.yaml").write_text(f"name: bench\nstages:\n- {{environment: dev, services: [{', '.join(names)}]}}\n"
-                                              f"- {{environment: staging, services: [{', '.join(names)}]}}\n")
+            (folder / "plan.yaml").write_text(
+                f"name: bench\nstages:\n- {{environment: dev, services: [{', '.join(names)}]}}\n"
+                f"- {{environment: staging, services: [{', '.join(names)}]}}\n"
+            )
             config = ["--config", str(folder / "optctl.toml")]
             with contextlib.redirect_stdout(io.StringIO()):
                 for env in ENVIRONMENTS:
@@ -85,7 +87,9 @@ def main() -> int:
             sent = advance_requests(services, Path(folder))
         counts[services] = len(sent)
         kinds = Counter(f"{method} {path.split('/_api/', 1)[-1].split('/')[0]}" for method, path in sent)
-        print(f"{services:>5} services per stage: {len(sent)} HTTP requests ({', '.join(f'{k} x{n}' for k, n in sorted(kinds.items()))})")
+        print(
+            f"{services:>5} services per stage: {len(sent)} HTTP requests ({', '.join(f'{k} x{n}' for k, n in sorted(kinds.items()))})"
+        )
     constant = len(set(counts.values())) == 1
     print("constant in the number of services" if constant else "NOT constant in the number of services")
     return 0 if constant else 1

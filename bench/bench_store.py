@@ -42,8 +42,11 @@ def _document(key: str) -> dict:
         "provider": "anthropic",
         "isDefault": False,
         "configuration": {"model": "claude-sonnet-4-5-20250929", "apiKey": f"sk-ant-bench-{key}", "temperature": 0.2},
-        "optimization": {"cache": {"enabled": False, "min_tokens_to_cache": 1024, "default_ttl_seconds": 300},
-                         "fallback": {"enabled": True}, "provider": "anthropic"},
+        "optimization": {
+            "cache": {"enabled": False, "min_tokens_to_cache": 1024, "default_ttl_seconds": 300},
+            "fallback": {"enabled": True},
+            "provider": "anthropic",
+        },
     }
 
 
@@ -95,8 +98,10 @@ def main() -> None:
 
         library_status, library_flip = _in_process(home, services, args.runs)
 
-        print(f"embedded SQLite store, {args.services} services x {len(ENVIRONMENTS)} environments, {args.runs} runs each"
-              f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+        print(
+            f"embedded SQLite store, {args.services} services x {len(ENVIRONMENTS)} environments, {args.runs} runs each"
+            f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+        )
         _report("optctl --version (interpreter + CLI startup)", baseline)
         _report(f"optctl enable/disable of {args.services} services, one command", flips)
         _report(f"optctl status ({args.services} x {len(ENVIRONMENTS)}, table)", status_text, 0.5)
@@ -153,8 +158,11 @@ def _paired(label: str, a: list[str], b: list[str], runs: int, env: dict[str, st
     assert set(pair.a.codes) == set(pair.b.codes) == {0}, f"{label}: exit codes {pair.a.codes} {pair.b.codes}"
     ratio = pair.ratios("cpu")
     verdict = "" if target is None else f"  target < {target:g}: {'met' if statistics.median(ratio) < target else 'MISSED'}"
-    print(f"{label:<58} A wall {spread(pair.a.wall)} s, cpu {spread(pair.a.cpu)} s, peak {max(pair.a.peak)} MiB | B cpu {spread(pair.b.cpu)} s"
-          f" | A/B cpu {spread(ratio)}, wall {spread(pair.ratios())}{verdict}", flush=True)
+    print(
+        f"{label:<58} A wall {spread(pair.a.wall)} s, cpu {spread(pair.a.cpu)} s, peak {max(pair.a.peak)} MiB | B cpu {spread(pair.b.cpu)} s"
+        f" | A/B cpu {spread(ratio)}, wall {spread(pair.ratios())}{verdict}",
+        flush=True,
+    )
 
 
 def _paired_rows(runs: int, history_rows: int) -> None:
@@ -167,14 +175,25 @@ def _paired_rows(runs: int, history_rows: int) -> None:
         base = {"OPTCTL_ACTOR": "bench", "COLUMNS": "120"}
         empty, long, short = (Path(folder) / name for name in ("empty", "long", "short"))
         _paired("optctl --version / python -c pass", optctl + ["--version"], bare, runs, base, 5)
-        _paired("optctl status, empty store / python -c pass", optctl + ["status"], bare, runs, {**base, "OPTCTL_HOME": str(empty)}, 8)
+        _paired(
+            "optctl status, empty store / python -c pass", optctl + ["status"], bare, runs, {**base, "OPTCTL_HOME": str(empty)}, 8
+        )
         _long_history(long, 1000, history_rows // 1000)
         _long_history(short, 1000, 1)
-        _paired(f"optctl history --all -o json, {history_rows:,} entries / floor", optctl + ["history", "--all", "-o", "json", "-e", "dev"],
-                [sys.executable, "-c", _FLOOR, str(long / "optctl.db")], runs, {**base, "OPTCTL_HOME": str(long)})
-        _paired(f"optctl status, 1,000 services: {history_rows // 1000} entries each / 1 each",
-                ["env", f"OPTCTL_HOME={long}", *optctl, "status", "-e", "dev"],
-                ["env", f"OPTCTL_HOME={short}", *optctl, "status", "-e", "dev"], runs, base)
+        _paired(
+            f"optctl history --all -o json, {history_rows:,} entries / floor",
+            optctl + ["history", "--all", "-o", "json", "-e", "dev"],
+            [sys.executable, "-c", _FLOOR, str(long / "optctl.db")],
+            runs,
+            {**base, "OPTCTL_HOME": str(long)},
+        )
+        _paired(
+            f"optctl status, 1,000 services: {history_rows // 1000} entries each / 1 each",
+            ["env", f"OPTCTL_HOME={long}", *optctl, "status", "-e", "dev"],
+            ["env", f"OPTCTL_HOME={short}", *optctl, "status", "-e", "dev"],
+            runs,
+            base,
+        )
 
 
 if __name__ == "__main__":

@@ -68,7 +68,12 @@ def bundled_schema(array: bool) -> dict:
     if not array:
         return ai
     defs = ai.pop("$defs")
-    return {"$schema": ai.pop("$schema"), "type": "array", "items": {"$ref": "#/$defs/aiConfig"}, "$defs": {**defs, "aiConfig": ai}}
+    return {
+        "$schema": ai.pop("$schema"),
+        "type": "array",
+        "items": {"$ref": "#/$defs/aiConfig"},
+        "$defs": {**defs, "aiConfig": ai},
+    }
 
 
 def write_export(base: Path, megabytes: float, make: Callable[[int], dict]) -> tuple[Path, Path, int]:
@@ -88,14 +93,20 @@ class Table:
         self.repeat = repeat
         print(f"{'row':<44} {'A: optctl s (cpu)':>22} {'B s (cpu)':>22} {'A/B cpu':>22} {'A/B wall':>22} {'target':>8}  A MiB")
 
-    def row(self, name: str, ours: list[str], theirs: list[str], target: float, codes: tuple[int, int] = (0, 0),
-            warmup: bool = True) -> None:
+    def row(
+        self, name: str, ours: list[str], theirs: list[str], target: float, codes: tuple[int, int] = (0, 0), warmup: bool = True
+    ) -> None:
         pair = paired(ours, theirs, self.repeat, warmup)
-        assert set(pair.a.codes) == {codes[0]} and set(pair.b.codes) == {codes[1]}, f"{name}: exit codes {pair.a.codes} {pair.b.codes}"
+        assert set(pair.a.codes) == {codes[0]} and set(pair.b.codes) == {codes[1]}, (
+            f"{name}: exit codes {pair.a.codes} {pair.b.codes}"
+        )
         cpu = pair.ratios("cpu")
         met = "met" if statistics.median(cpu) < target else "MISSED"
-        print(f"{name:<44} {spread(pair.a.cpu):>22} {spread(pair.b.cpu):>22} {spread(cpu):>22} {spread(pair.ratios()):>22}"
-              f" {'< ' + format(target, 'g'):>8} {met}  {max(pair.a.peak)}", flush=True)
+        print(
+            f"{name:<44} {spread(pair.a.cpu):>22} {spread(pair.b.cpu):>22} {spread(cpu):>22} {spread(pair.ratios()):>22}"
+            f" {'< ' + format(target, 'g'):>8} {met}  {max(pair.a.peak)}",
+            flush=True,
+        )
 
 
 def main() -> int:
@@ -139,9 +150,17 @@ def main() -> int:
             if "array" in rows:
                 table.row(f"{label}, JSON array", optctl + [str(array)], array_peer + [str(array)], 1 / 3, warmup=False)
         if "invalid" in rows:
-            lines, array, count = write_export(tmp / "invalid", args.export_mb, lambda i: broken(i) if i % 10 == 0 else document(i))
-            table.row(f"{args.export_mb:g} MB, {count:,} docs, 10% invalid", optctl + [str(lines)], array_peer + [str(array)],
-                      0.4, (1, 1), warmup=False)
+            lines, array, count = write_export(
+                tmp / "invalid", args.export_mb, lambda i: broken(i) if i % 10 == 0 else document(i)
+            )
+            table.row(
+                f"{args.export_mb:g} MB, {count:,} docs, 10% invalid",
+                optctl + [str(lines)],
+                array_peer + [str(array)],
+                0.4,
+                (1, 1),
+                warmup=False,
+            )
         if "shapes" in rows:
             # Lean documents (no padding), so that 100,000 of them fit one JSON file (64 MiB limit).
             for count in (1_000, 10_000, 100_000):
@@ -149,8 +168,13 @@ def main() -> int:
                 texts = [json.dumps(document(i, padding=0)) for i in range(count)]
                 lines.write_text("\n".join(texts) + "\n")
                 array.write_text("[" + ",\n".join(texts) + "]")
-                table.row(f"JSON array vs JSON Lines, {count:,} docs", optctl + [str(array)], optctl + [str(lines)], 1.3,
-                          warmup=count < 100_000)
+                table.row(
+                    f"JSON array vs JSON Lines, {count:,} docs",
+                    optctl + [str(array)],
+                    optctl + [str(lines)],
+                    1.3,
+                    warmup=count < 100_000,
+                )
     return 0
 
 

@@ -24,10 +24,13 @@ from tiktoken.load import load_tiktoken_bpe
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from optctl.caching.tokens.bpe import O200K_PATTERN  # noqa: E402  (tiktoken's published o200k pattern, a constant)
 
+
 def texts_of(fixture) -> list[str]:
     messages = fixture if isinstance(fixture, list) else fixture.get("messages", [])
-    texts = [json.dumps({k: v for k, v in tool.items() if k != "cache_control"}, ensure_ascii=False, separators=(",", ":"))
-             for tool in (fixture.get("tools") or [] if isinstance(fixture, dict) else [])]
+    texts = [
+        json.dumps({k: v for k, v in tool.items() if k != "cache_control"}, ensure_ascii=False, separators=(",", ":"))
+        for tool in (fixture.get("tools") or [] if isinstance(fixture, dict) else [])
+    ]
     system = fixture.get("system") if isinstance(fixture, dict) else None
     texts += [system] if isinstance(system, str) else [b.get("text", "") for b in system or []]
     for message in messages:
@@ -51,7 +54,9 @@ def fixtures(path: Path):
 
 def main() -> None:
     ranks_file, *paths = sys.argv[1:]
-    encoding = tiktoken.Encoding("o200k_base", pat_str=O200K_PATTERN, mergeable_ranks=load_tiktoken_bpe(ranks_file), special_tokens={})
+    encoding = tiktoken.Encoding(
+        "o200k_base", pat_str=O200K_PATTERN, mergeable_ranks=load_tiktoken_bpe(ranks_file), special_tokens={}
+    )
     texts = [text for path in paths for fixture in fixtures(Path(path)) for text in texts_of(fixture)]
     tokens = sum(map(len, encoding.encode_ordinary_batch(texts, num_threads=os.cpu_count() or 1)))
     print(f"{len(texts)} texts, {sum(map(len, texts))} characters, {tokens} o200k tokens")

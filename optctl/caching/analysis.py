@@ -20,7 +20,14 @@ from optctl.providers.rules import Model, Rules
 from optctl.caching.tokens.counters import BlockTokens, Counter
 from optctl.contract.findings import Finding, error, warning
 
-MARKER_LABELS = {"new": "new", "caller": "caller's", "automatic": "automatic", "dropped": "dropped", "rejected": "rejected", None: "none"}
+MARKER_LABELS = {
+    "new": "new",
+    "caller": "caller's",
+    "automatic": "automatic",
+    "dropped": "dropped",
+    "rejected": "rejected",
+    None: "none",
+}
 
 
 @dataclass(frozen=True)
@@ -37,9 +44,18 @@ class BlockRow:
     reason: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"location": self.location, "role": self.role, "type": self.type, "tokens": self.tokens,
-                "prefix_tokens": self.prefix_tokens, "marker": self.marker, "ttl": self.ttl,
-                "estimate": self.estimate, "counted_by": self.how, "reason": self.reason}
+        return {
+            "location": self.location,
+            "role": self.role,
+            "type": self.type,
+            "tokens": self.tokens,
+            "prefix_tokens": self.prefix_tokens,
+            "marker": self.marker,
+            "ttl": self.ttl,
+            "estimate": self.estimate,
+            "counted_by": self.how,
+            "reason": self.reason,
+        }
 
 
 @dataclass
@@ -71,9 +87,16 @@ class FixtureReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "path": self.path, "model": self.model, "strategy": self.strategy, "client": self.client, "tokenizer": self.tokenizer,
-            "total_tokens": self.total_tokens, "total_is_exact": self.total_is_exact, "cached_tokens": self.cached_tokens,
-            "read_tokens": self.read_tokens, "rejected": self.rejected,
+            "path": self.path,
+            "model": self.model,
+            "strategy": self.strategy,
+            "client": self.client,
+            "tokenizer": self.tokenizer,
+            "total_tokens": self.total_tokens,
+            "total_is_exact": self.total_is_exact,
+            "cached_tokens": self.cached_tokens,
+            "read_tokens": self.read_tokens,
+            "rejected": self.rejected,
             "tokens_after_last_breakpoint": self.after_last_breakpoint,
             "breakpoints": self.breakpoints,
             "findings": [finding_json(f) for f in self.findings],
@@ -86,12 +109,24 @@ class FixtureReport:
 def finding_json(finding: Finding) -> dict[str, Any]:
     from optctl.caching.request import location_label
 
-    return {"code": finding.code, "severity": finding.severity, "location": location_label(finding.pointer), "message": finding.message}
+    return {
+        "code": finding.code,
+        "severity": finding.severity,
+        "location": location_label(finding.pointer),
+        "message": finding.message,
+    }
 
 
 def analyse(
-    fixtures: Sequence[tuple[str, Request]], *, cache: CacheSettings, provider: str | None, rules: Rules, counter: Counter,
-    strategies: Sequence[str], calls: int, emit: bool = False,
+    fixtures: Sequence[tuple[str, Request]],
+    *,
+    cache: CacheSettings,
+    provider: str | None,
+    rules: Rules,
+    counter: Counter,
+    strategies: Sequence[str],
+    calls: int,
+    emit: bool = False,
 ) -> list[FixtureReport]:
     """One report per fixture and strategy, in input order."""
     counts = counter.count([request for _, request in fixtures], rules)
@@ -104,26 +139,47 @@ def analyse(
     return reports
 
 
-def _analyse_one(path: str, request: Request, counted: list[BlockTokens], cache: CacheSettings, provider_name: str | None,
-                 rules: Rules, tokenizer: str, strategy: str, calls: int, emit: bool) -> FixtureReport:
+def _analyse_one(
+    path: str,
+    request: Request,
+    counted: list[BlockTokens],
+    cache: CacheSettings,
+    provider_name: str | None,
+    rules: Rules,
+    tokenizer: str,
+    strategy: str,
+    calls: int,
+    emit: bool,
+) -> FixtureReport:
     report = FixtureReport(path, request.model, strategy, tokenizer, findings=list(request.findings), client=request.client)
     tokens = [c.tokens for c in counted]
     report.total_tokens = sum(tokens)
     model = rules.model(request.model) if request.model else None
     if request.model is None:
-        report.findings.append(error("no-model", "", "the fixture names no model; add \"model\" to it or pass --model"))
+        report.findings.append(error("no-model", "", 'the fixture names no model; add "model" to it or pass --model'))
     elif model is None:
-        report.findings.append(error("unknown-model", "/model", f"model {request.model!r} is not in the models table; see `optctl models` or pass --models-file"))
+        report.findings.append(
+            error(
+                "unknown-model",
+                "/model",
+                f"model {request.model!r} is not in the models table; see `optctl models` or pass --models-file",
+            )
+        )
     if model is not None and model.retired:
-        report.findings.append(warning("model-retired", "/model", f"{model.family} is retired: {model.status_note or 'see `optctl models`'}"))
+        report.findings.append(
+            warning("model-retired", "/model", f"{model.family} is retired: {model.status_note or 'see `optctl models`'}")
+        )
     if model is None or not request.readable:
         report.blocks = _rows(request, counted, place.Placement(strategy), [])
         return report
     if model.context_window and report.total_tokens > model.context_window:
-        report.findings.append(error(
-            "prompt-too-long", "",
-            f"{report.total_tokens} tokens (estimated) is over {model.family}'s {model.context_window}-token context window: the API rejects it",
-        ))
+        report.findings.append(
+            error(
+                "prompt-too-long",
+                "",
+                f"{report.total_tokens} tokens (estimated) is over {model.family}'s {model.context_window}-token context window: the API rejects it",
+            )
+        )
     placement = _place(strategy, request, tokens, cache, provider_name or model.provider, model, rules)
     outcome = place.evaluate(request, tokens, placement, model, rules)
     report.findings += placement.findings + outcome.findings
@@ -133,13 +189,23 @@ def _analyse_one(path: str, request: Request, counted: list[BlockTokens], cache:
     report.cached_tokens = outcome.cached_tokens
     report.read_tokens = outcome.read_tokens
     report.rejected = outcome.rejected
-    report.breakpoints = [{"location": request.blocks[b.block].location, "prefix_tokens": b.prefix_tokens, "ttl": b.ttl,
-                           "origin": b.origin, "effective": b.effective, "written_every_call": b.every_call}
-                          for b in outcome.breakpoints]
+    report.breakpoints = [
+        {
+            "location": request.blocks[b.block].location,
+            "prefix_tokens": b.prefix_tokens,
+            "ttl": b.ttl,
+            "origin": b.origin,
+            "effective": b.effective,
+            "written_every_call": b.every_call,
+        }
+        for b in outcome.breakpoints
+    ]
     report.blocks = _rows(request, counted, placement, outcome.breakpoints)
     priced = prices.of_model(rules, model, report.total_tokens)
     if priced is None:
-        report.findings.append(warning("price-unknown", "/model", f"no input or cache price for {model.family} in the models table: cost not shown"))
+        report.findings.append(
+            warning("price-unknown", "/model", f"no input or cache price for {model.family} in the models table: cost not shown")
+        )
     else:
         report.cost = cost(report.total_tokens, outcome.written, priced, calls)
     if emit:
@@ -147,7 +213,9 @@ def _analyse_one(path: str, request: Request, counted: list[BlockTokens], cache:
     return report
 
 
-def _place(strategy: str, request: Request, tokens: list[int], cache: CacheSettings, provider: str, model: Model, rules: Rules) -> place.Placement:
+def _place(
+    strategy: str, request: Request, tokens: list[int], cache: CacheSettings, provider: str, model: Model, rules: Rules
+) -> place.Placement:
     if strategy == "wrapper":
         supported = bool(rules.provider(provider).get("supports_markers"))
         return place.place_wrapper(request, cache, supported, provider, rules.default_ttl(model.provider))
@@ -156,37 +224,67 @@ def _place(strategy: str, request: Request, tokens: list[int], cache: CacheSetti
     return place.place_optimal(request, tokens, cache, model, rules)
 
 
-def _wrapper_findings(request: Request, tokens: list[int], placement: place.Placement, outcome: place.Outcome, model: Model) -> list[Finding]:
+def _wrapper_findings(
+    request: Request, tokens: list[int], placement: place.Placement, outcome: place.Outcome, model: Model
+) -> list[Finding]:
     """Where the wrapper's own view differs from the bill: its statistics, and what it never looks at."""
     findings = []
     claimed = placement.wrapper_claimed_tokens
     if claimed is not None and claimed != outcome.cached_tokens:
-        findings.append(warning(
-            "wrapper-stats-differ", "",
-            f"the wrapper's statistics will report {claimed} tokens cached (chars/4 of the marked block); "
-            f"the provider caches {outcome.cached_tokens} (the whole prefix, and only if it reaches the model's minimum)",
-        ))
+        findings.append(
+            warning(
+                "wrapper-stats-differ",
+                "",
+                f"the wrapper's statistics will report {claimed} tokens cached (chars/4 of the marked block); "
+                f"the provider caches {outcome.cached_tokens} (the whole prefix, and only if it reaches the model's minimum)",
+            )
+        )
     top = sum(t for b, t in zip(request.blocks, tokens) if b.pointer.startswith(("/tools", "/system")))
     if top >= model.min_cacheable_tokens and outcome.cached_tokens < top:
-        findings.append(warning(
-            "wrapper-ignores-tools-system", "",
-            f"the wrapper never looks at tools or the top-level system: {top} tokens here, enough to cache for {model.family}",
-        ))
+        findings.append(
+            warning(
+                "wrapper-ignores-tools-system",
+                "",
+                f"the wrapper never looks at tools or the top-level system: {top} tokens here, enough to cache for {model.family}",
+            )
+        )
     return findings
 
 
-def _rows(request: Request, counted: list[BlockTokens], placement: place.Placement, breakpoints: list[place.Breakpoint]) -> list[BlockRow]:
+def _rows(
+    request: Request, counted: list[BlockTokens], placement: place.Placement, breakpoints: list[place.Breakpoint]
+) -> list[BlockRow]:
     markers: dict[int, tuple[str | None, str | None]] = {
-        i: (request.caller_fates[b.pointer], None) for i, b in enumerate(request.blocks)
-        if request.caller_fates.get(b.pointer) in ("dropped", "rejected")}
+        i: (request.caller_fates[b.pointer], None)
+        for i, b in enumerate(request.blocks)
+        if request.caller_fates.get(b.pointer) in ("dropped", "rejected")
+    }
     markers.update({b.block: (b.origin, b.ttl) for b in breakpoints})
     markers.update({m.block: (request.blocks[m.block].message_fate, m.ttl) for m in placement.markers if m.on_message})
     rows, running = [], 0
     for i, (block, count) in enumerate(zip(request.blocks, counted)):
         running += count.tokens
         origin, ttl = markers.get(i, (None, None))
-        reason = placement.reasons.get(i, {"caller": "the caller's marker", "dropped": f"the marker is dropped by the {request.client} client",
-                                           "rejected": "the API rejects a marker here"}.get(origin or "", ""))
-        rows.append(BlockRow(block.location, block.role, block.type, count.tokens, running, MARKER_LABELS[origin], ttl,
-                             count.estimate, count.how, reason))
+        reason = placement.reasons.get(
+            i,
+            {
+                "caller": "the caller's marker",
+                "dropped": f"the marker is dropped by the {request.client} client",
+                "rejected": "the API rejects a marker here",
+            }.get(origin or "", ""),
+        )
+        rows.append(
+            BlockRow(
+                block.location,
+                block.role,
+                block.type,
+                count.tokens,
+                running,
+                MARKER_LABELS[origin],
+                ttl,
+                count.estimate,
+                count.how,
+                reason,
+            )
+        )
     return rows

@@ -44,5 +44,7 @@ def semantic_findings(data: Any, rules: Rules) -> list[Finding]:
     over = over_the_limit(request, caller_markers(request), rules.provider("anthropic")["max_breakpoints"])
     findings += [over] if over else []
     if request.model and rules.model(request.model) is None:
-        findings.append(warning("unknown-model", "/model", f"model {request.model!r} is not in optctl's models table (`optctl models`)"))
+        findings.append(
+            warning("unknown-model", "/model", f"model {request.model!r} is not in optctl's models table (`optctl models`)")
+        )
     return findings

@@ -70,9 +70,9 @@ def _jpeg_size(head: bytes) -> tuple[int, int] | None:
         if head[i] != 0xFF:
             return None
         marker = head[i + 1]
-        length = struct.unpack(">H", head[i + 2:i + 4])[0]
+        length = struct.unpack(">H", head[i + 2 : i + 4])[0]
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            height, width = struct.unpack(">HH", head[i + 5:i + 9])
+            height, width = struct.unpack(">HH", head[i + 5 : i + 9])
             return width, height
         i += 2 + length
     return None

@@ -141,31 +141,43 @@ def over_the_limit(request: Request, markers: list[Marker], limit: int | None) -
     if limit is None or len(markers) <= limit:
         return None
     return error(
-        "too-many-breakpoints", request.blocks[markers[limit].block].pointer,
+        "too-many-breakpoints",
+        request.blocks[markers[limit].block].pointer,
         f"{len(markers)} blocks carry cache_control, the API allows {limit}: it rejects the request (HTTP 400)",
     )
 
 
 # --- the deployed wrapper -------------------------------------------------------------------
 
+
 def place_wrapper(request: Request, cache: CacheSettings, provider_ok: bool, provider: str, default_ttl: str) -> Placement:
     placement = Placement("wrapper")
     if not cache.enabled:
         placement.active = False
-        placement.findings.append(warning("cache-disabled", "", "cache.enabled is false: the wrapper sends the messages unchanged"))
+        placement.findings.append(
+            warning("cache-disabled", "", "cache.enabled is false: the wrapper sends the messages unchanged")
+        )
         return placement
     if not provider_ok:
         placement.active = False
-        placement.findings.append(warning(
-            "provider-unsupported", "", f"the wrapper does not cache for provider {provider!r}: it sends the messages unchanged"))
+        placement.findings.append(
+            warning(
+                "provider-unsupported",
+                "",
+                f"the wrapper does not cache for provider {provider!r}: it sends the messages unchanged",
+            )
+        )
         return placement
     by_pointer = {b.pointer: i for i, b in enumerate(request.blocks)}
     candidates = _wrapper_candidates(request, cache)
     if not candidates:
-        placement.findings.append(warning(
-            "no-candidate", "",
-            f"no text in messages reaches min_tokens_to_cache ({cache.min_tokens_to_cache}, by chars/4): the wrapper marks nothing",
-        ))
+        placement.findings.append(
+            warning(
+                "no-candidate",
+                "",
+                f"no text in messages reaches min_tokens_to_cache ({cache.min_tokens_to_cache}, by chars/4): the wrapper marks nothing",
+            )
+        )
         return placement
     pointer, text, already_marked = candidates[-1]
     index = by_pointer.get(pointer)
@@ -209,6 +221,7 @@ def _wrapper_wants(text: Any, cache: CacheSettings) -> bool:
 
 # --- a correct injector ---------------------------------------------------------------------
 
+
 def place_optimal(request: Request, tokens: list[int], cache: CacheSettings, model: Model, rules: Rules) -> Placement:
     placement = Placement("optimal")
     provider = rules.provider(model.provider)
@@ -242,7 +255,11 @@ def _boundaries(request: Request) -> list[tuple[int, str]]:
     blocks = request.blocks
     final = final_message(request)
     history = [i for i, b in enumerate(blocks) if b.section == "messages" and b.message != final and b.markable]
-    repeated = [(last_cacheable(request), "end of the final message (the fixture says it repeats word for word)")] if request.final_repeats else []
+    repeated = (
+        [(last_cacheable(request), "end of the final message (the fixture says it repeats word for word)")]
+        if request.final_repeats
+        else []
+    )
     ends = [
         *repeated,
         (history[-1] if history else None, "end of the conversation history (the final message changes per call)"),
@@ -265,14 +282,19 @@ def _last(blocks: list[Block], section: str) -> int | None:
     return max((i for i, b in enumerate(blocks) if b.section == section and b.markable), default=None)
 
 
-def _lookback_fillers(request: Request, taken: list[int], lookback: int, budget: int, prefix: list[int], model: Model) -> list[int]:
+def _lookback_fillers(
+    request: Request, taken: list[int], lookback: int, budget: int, prefix: list[int], model: Model
+) -> list[int]:
     """Extra breakpoints where two are further apart than the provider looks back."""
     fillers = []
     previous = -1
     for index in taken:
         while budget > 0 and index - previous > lookback:
-            candidates = [i for i in range(previous + 1, previous + lookback + 1)
-                          if request.blocks[i].markable and prefix[i] >= model.min_cacheable_tokens]
+            candidates = [
+                i
+                for i in range(previous + 1, previous + lookback + 1)
+                if request.blocks[i].markable and prefix[i] >= model.min_cacheable_tokens
+            ]
             if not candidates:
                 break
             previous = candidates[-1]
@@ -282,8 +304,11 @@ def _lookback_fillers(request: Request, taken: list[int], lookback: int, budget:
     return fillers
 
 
-def _ttls(request: Request, new: list[int], existing: list[Marker], cache: CacheSettings, offered: dict[str, int]) -> dict[int, str]:
+def _ttls(
+    request: Request, new: list[int], existing: list[Marker], cache: CacheSettings, offered: dict[str, int]
+) -> dict[int, str]:
     """Configured TTLs (domain definitions for tools/system), kept non-increasing along the prefix."""
+
     def offered_for(seconds: int) -> str:
         fitting = [name for name, s in offered.items() if s <= seconds]
         return max(fitting, key=offered.get) if fitting else min(offered, key=offered.get)
@@ -292,7 +317,9 @@ def _ttls(request: Request, new: list[int], existing: list[Marker], cache: Cache
     result: dict[int, str] = {}
     for index in new:
         section = request.blocks[index].section
-        wanted = offered_for(cache.domain_definitions_ttl_seconds if section in ("tools", "system") else cache.default_ttl_seconds)
+        wanted = offered_for(
+            cache.domain_definitions_ttl_seconds if section in ("tools", "system") else cache.default_ttl_seconds
+        )
         earlier = [offered[t] for i, t in {**caller, **result}.items() if i < index and t in offered]
         later = [offered[t] for i, t in caller.items() if i > index and t in offered]
         seconds = offered[wanted]
@@ -305,6 +332,7 @@ def _ttls(request: Request, new: list[int], existing: list[Marker], cache: Cache
 
 
 # --- automatic caching -----------------------------------------------------------------------
+
 
 def place_auto(request: Request, cache: CacheSettings, model: Model, rules: Rules) -> Placement:
     """Turning automatic caching on: one top-level marker, with the configured message TTL."""
@@ -319,17 +347,23 @@ def place_auto(request: Request, cache: CacheSettings, model: Model, rules: Rule
     offered = rules.ttl_seconds(model.provider)
     fitting = [name for name, seconds in offered.items() if seconds <= cache.default_ttl_seconds]
     placement.automatic_ttl = max(fitting, key=offered.get) if fitting else min(offered, key=offered.get)
-    placement.reasons[index] = "automatic caching: the provider applies the request's top-level marker to the last cacheable block"
+    placement.reasons[index] = (
+        "automatic caching: the provider applies the request's top-level marker to the last cacheable block"
+    )
     if isinstance(request.data, list):
-        placement.findings.append(warning(
-            "automatic-is-a-request-option", "",
-            "automatic caching is a top-level request field: through ChatAnthropic pass model_kwargs={'cache_control': "
-            "{'type': 'ephemeral'}}; --emit-request prints the messages unchanged",
-        ))
+        placement.findings.append(
+            warning(
+                "automatic-is-a-request-option",
+                "",
+                "automatic caching is a top-level request field: through ChatAnthropic pass model_kwargs={'cache_control': "
+                "{'type': 'ephemeral'}}; --emit-request prints the messages unchanged",
+            )
+        )
     return placement
 
 
 # --- what the provider does with it ---------------------------------------------------------
+
 
 def evaluate(request: Request, tokens: list[int], placement: Placement, model: Model, rules: Rules) -> Outcome:
     provider = rules.provider(model.provider)
@@ -342,31 +376,42 @@ def evaluate(request: Request, tokens: list[int], placement: Placement, model: M
         block = request.blocks[marker.block]
         if block.message_fate == "rejected":
             rejected = True
-            findings.append(error(
-                "marker-rejected", block.pointer,
-                f"{block.location} is string content: the wrapper's marker on the message dict is sent as it is and the API "
-                "rejects the request (messages.N.cache_control: Extra inputs are not permitted)",
-            ))
+            findings.append(
+                error(
+                    "marker-rejected",
+                    block.pointer,
+                    f"{block.location} is string content: the wrapper's marker on the message dict is sent as it is and the API "
+                    "rejects the request (messages.N.cache_control: Extra inputs are not permitted)",
+                )
+            )
         else:
-            findings.append(error(
-                "marker-dropped", block.pointer,
-                f"{block.location} is string content: the wrapper's marker on the message dict is dropped by ChatAnthropic; "
-                "nothing is cached by it",
-            ))
+            findings.append(
+                error(
+                    "marker-dropped",
+                    block.pointer,
+                    f"{block.location} is string content: the wrapper's marker on the message dict is dropped by ChatAnthropic; "
+                    "nothing is cached by it",
+                )
+            )
     automatic = automatic_marker(request, placement)
-    markers = sorted(caller_markers(request) + [m for m in placement.markers if not m.on_message] + ([automatic] if automatic else []),
-                     key=lambda m: m.block)
+    markers = sorted(
+        caller_markers(request) + [m for m in placement.markers if not m.on_message] + ([automatic] if automatic else []),
+        key=lambda m: m.block,
+    )
     over = over_the_limit(request, markers, provider.get("max_breakpoints"))
     rejected = rejected or over is not None
     findings += [over] if over else []
     for earlier, later in zip(markers, markers[1:]):
         if offered.get(later.ttl, 0) > offered.get(earlier.ttl, 0):
             rejected = True
-            findings.append(error(
-                "ttl-order", request.blocks[later.block].pointer,
-                f"a {later.ttl} marker at {request.blocks[later.block].location} comes after a {earlier.ttl} one: "
-                "the API rejects the request (longer TTLs must come first)",
-            ))
+            findings.append(
+                error(
+                    "ttl-order",
+                    request.blocks[later.block].pointer,
+                    f"a {later.ttl} marker at {request.blocks[later.block].location} comes after a {earlier.ttl} one: "
+                    "the API rejects the request (longer TTLs must come first)",
+                )
+            )
             break
     breakpoints = []
     previous = -1
@@ -375,17 +420,23 @@ def evaluate(request: Request, tokens: list[int], placement: Placement, model: M
         effective = not rejected and tokens_here >= model.min_cacheable_tokens
         location = request.blocks[marker.block].location
         if not rejected and not effective:
-            findings.append(warning(
-                "prefix-below-minimum", request.blocks[marker.block].pointer,
-                f"the prefix up to {location} is {tokens_here} tokens, below {model.family}'s minimum of "
-                f"{model.min_cacheable_tokens}: this breakpoint caches nothing",
-            ))
+            findings.append(
+                warning(
+                    "prefix-below-minimum",
+                    request.blocks[marker.block].pointer,
+                    f"the prefix up to {location} is {tokens_here} tokens, below {model.family}'s minimum of "
+                    f"{model.min_cacheable_tokens}: this breakpoint caches nothing",
+                )
+            )
         if effective and marker.block - previous > provider.get("lookback_blocks", marker.block + 1):
-            findings.append(warning(
-                "lookback-gap", request.blocks[marker.block].pointer,
-                f"{marker.block - previous} blocks since the previous breakpoint: when one of them changes, the provider "
-                f"looks back only {provider['lookback_blocks']} blocks for an earlier entry",
-            ))
+            findings.append(
+                warning(
+                    "lookback-gap",
+                    request.blocks[marker.block].pointer,
+                    f"{marker.block - previous} blocks since the previous breakpoint: when one of them changes, the provider "
+                    f"looks back only {provider['lookback_blocks']} blocks for an earlier entry",
+                )
+            )
         if effective:
             previous = marker.block
         every_call = effective and in_final_message(request, marker.block) and not request.final_repeats
@@ -398,9 +449,13 @@ def evaluate(request: Request, tokens: list[int], placement: Placement, model: M
 def _final_message(request: Request, breakpoints: list[Breakpoint]) -> list[Finding]:
     """A breakpoint in the final message is read back only if the next call repeats that message word for word."""
     rewritten = [b for b in breakpoints if b.every_call]
-    return [warning(
-        "breakpoint-in-final-message", request.blocks[b.block].pointer,
-        f"the breakpoint at {request.blocks[b.block].location} is in the final message: it is priced as a cache write on "
-        "every call, because a later call reads it back only if it repeats that message word for word; if it does, add "
-        '"optctl": {"final_message_repeats": true} to the fixture or pass --final-message-repeats',
-    ) for b in rewritten[-1:]]
+    return [
+        warning(
+            "breakpoint-in-final-message",
+            request.blocks[b.block].pointer,
+            f"the breakpoint at {request.blocks[b.block].location} is in the final message: it is priced as a cache write on "
+            "every call, because a later call reads it back only if it repeats that message word for word; if it does, add "
+            '"optctl": {"final_message_repeats": true} to the fixture or pass --final-message-repeats',
+        )
+        for b in rewritten[-1:]
+    ]

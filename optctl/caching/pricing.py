@@ -48,8 +48,13 @@ def cost(total: int, written: list[tuple[int, str, bool]], prices: Prices, calls
     plain = (total - cached) * prices.input / PER_MILLION
     uncached = total * prices.input / PER_MILLION
     first = sum(tokens * prices.write[ttl] for tokens, ttl, _ in written) / PER_MILLION + plain
-    hit = sum(tokens * (prices.write[ttl] if every_call else prices.read) for tokens, ttl, every_call in written) / PER_MILLION + plain
-    return Cost("USD", uncached, first, hit, break_even(uncached, first, hit), calls, calls * uncached - (first + (calls - 1) * hit))
+    hit = (
+        sum(tokens * (prices.write[ttl] if every_call else prices.read) for tokens, ttl, every_call in written) / PER_MILLION
+        + plain
+    )
+    return Cost(
+        "USD", uncached, first, hit, break_even(uncached, first, hit), calls, calls * uncached - (first + (calls - 1) * hit)
+    )
 
 
 def break_even(uncached: float, first: float, hit: float) -> int | None:

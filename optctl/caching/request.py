@@ -113,10 +113,13 @@ def normalise(data: Any, markers: MarkerRules, model: str | None = None, client:
         _messages(request, data, "", markers)
     elif not isinstance(data, dict) or "messages" not in data:
         request = Request(data, model, client, readable=False)
-        request.findings.append(error(
-            "malformed-fixture", "",
-            "not a prompt fixture: expected an Anthropic Messages body with 'messages' or a list of {role, content} messages",
-        ))
+        request.findings.append(
+            error(
+                "malformed-fixture",
+                "",
+                "not a prompt fixture: expected an Anthropic Messages body with 'messages' or a list of {role, content} messages",
+            )
+        )
     else:
         fixture_model = data.get("model") if isinstance(data.get("model"), str) else None
         request = Request(data, model or fixture_model, client)
@@ -135,8 +138,9 @@ def _options(request: Request, data: dict[str, Any]) -> None:
     if options is None:
         return
     if not isinstance(options, dict) or not isinstance(options.get("final_message_repeats", False), bool):
-        request.findings.append(error("malformed-fixture", f"/{OPTCTL_KEY}",
-                                      'optctl must be an object such as {"final_message_repeats": true}'))
+        request.findings.append(
+            error("malformed-fixture", f"/{OPTCTL_KEY}", 'optctl must be an object such as {"final_message_repeats": true}')
+        )
         return
     request.final_repeats = options.get("final_message_repeats", False)
 
@@ -158,11 +162,14 @@ def _check_unicode(request: Request) -> None:
         try:
             block.text.encode("utf-8")
         except UnicodeEncodeError as err:
-            request.findings.append(error(
-                "invalid-unicode", block.pointer,
-                f"{block.location} holds a lone surrogate (U+{ord(block.text[err.start]):04X}), which is not valid Unicode "
-                "and cannot be sent; fix the code that builds this text",
-            ))
+            request.findings.append(
+                error(
+                    "invalid-unicode",
+                    block.pointer,
+                    f"{block.location} holds a lone surrogate (U+{ord(block.text[err.start]):04X}), which is not valid Unicode "
+                    "and cannot be sent; fix the code that builds this text",
+                )
+            )
             # Count what tiktoken would: the surrogate replaced by U+FFFD.
             block.text = block.text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
@@ -182,17 +189,35 @@ def _tools(request: Request, tools: Any, markers: MarkerRules) -> None:
             request.findings.append(error("malformed-fixture", pointer, "a tool definition must be an object with a name"))
             continue
         definition = {k: v for k, v in tool.items() if k != "cache_control"}
-        request.blocks.append(Block(pointer, "tools", "tool", "tool", _json(definition), code_like=True,
-                                    caller_ttl=_caller_marker(request, tool, pointer, "tool", markers),
-                                    markable=markers.fate(request.client, "tool") == "sent"))
+        request.blocks.append(
+            Block(
+                pointer,
+                "tools",
+                "tool",
+                "tool",
+                _json(definition),
+                code_like=True,
+                caller_ttl=_caller_marker(request, tool, pointer, "tool", markers),
+                markable=markers.fate(request.client, "tool") == "sent",
+            )
+        )
 
 
 def _system(request: Request, system: Any, markers: MarkerRules) -> None:
     if system is None:
         return
     if isinstance(system, str):
-        request.blocks.append(Block("/system", "system", "system", "text", system, string_content=True,
-                                    markable=markers.fate(request.client, "text") == "sent"))
+        request.blocks.append(
+            Block(
+                "/system",
+                "system",
+                "system",
+                "text",
+                system,
+                string_content=True,
+                markable=markers.fate(request.client, "text") == "sent",
+            )
+        )
         return
     if not isinstance(system, list):
         request.findings.append(error("malformed-fixture", "/system", "system must be a string or a list of text blocks"))
@@ -214,45 +239,72 @@ def _messages(request: Request, messages: Any, base: str, markers: MarkerRules) 
     for i, message in enumerate(messages):
         pointer = f"{base}/{i}"
         if not isinstance(message, dict) or "role" not in message:
-            request.findings.append(error(
-                "malformed-fixture", pointer,
-                "a message must be an object with role and content; the wrapper skips this one and marks the rest",
-            ))
+            request.findings.append(
+                error(
+                    "malformed-fixture",
+                    pointer,
+                    "a message must be an object with role and content; the wrapper skips this one and marks the rest",
+                )
+            )
             continue
         role = roles.get(message["role"]) if isinstance(message["role"], str) else None
         if role is None:
-            request.refused(error(
-                "unknown-role", f"{pointer}/role",
-                f"unknown role {message['role']!r}; use one of: {', '.join(sorted(roles))}",
-            ))
+            request.refused(
+                error(
+                    "unknown-role",
+                    f"{pointer}/role",
+                    f"unknown role {message['role']!r}; use one of: {', '.join(sorted(roles))}",
+                )
+            )
             continue
         if message["role"] == "developer":
-            request.findings.append(warning(
-                "developer-role", f"{pointer}/role", "role developer: ChatAnthropic lifts it into system, as a system message"))
+            request.findings.append(
+                warning(
+                    "developer-role", f"{pointer}/role", "role developer: ChatAnthropic lifts it into system, as a system message"
+                )
+            )
         _message_marker(request, message, pointer, markers)
         section = "system" if role == "system" else "messages"
         content = message.get("content")
         trailing = request.client == "langchain" and i == final and role == "assistant"
         if isinstance(content, str):
             text = content.rstrip() if trailing else content
-            request.blocks.append(Block(f"{pointer}/content", section, role, "text", text, string_content=True, message=i,
-                                        markable=markers.fate(request.client, "text") == "sent" and bool(text),
-                                        message_fate=markers.fate(request.client, "message")))
+            request.blocks.append(
+                Block(
+                    f"{pointer}/content",
+                    section,
+                    role,
+                    "text",
+                    text,
+                    string_content=True,
+                    message=i,
+                    markable=markers.fate(request.client, "text") == "sent" and bool(text),
+                    message_fate=markers.fate(request.client, "message"),
+                )
+            )
         elif isinstance(content, list):
             if not content and not (i == final and role == "assistant"):
-                request.refused(error(
-                    "empty-content", f"{pointer}/content",
-                    "content is an empty list: the API rejects it (all messages must have non-empty content "
-                    "except for the optional final assistant message); the wrapper skips this message",
-                ))
+                request.refused(
+                    error(
+                        "empty-content",
+                        f"{pointer}/content",
+                        "content is an empty list: the API rejects it (all messages must have non-empty content "
+                        "except for the optional final assistant message); the wrapper skips this message",
+                    )
+                )
             for j, block in enumerate(content):
                 _block(request, block, f"{pointer}/content/{j}", section, role, i, markers)
             if trailing:
                 _strip_final(request, i)
         else:
-            request.findings.append(error("malformed-fixture", f"{pointer}/content", "content must be a string or a list of content blocks"))
-    system_positions = [i for i, m in enumerate(messages)
-                        if isinstance(m, dict) and isinstance(m.get("role"), str) and roles.get(m["role"]) == "system"]
+            request.findings.append(
+                error("malformed-fixture", f"{pointer}/content", "content must be a string or a list of content blocks")
+            )
+    system_positions = [
+        i
+        for i, m in enumerate(messages)
+        if isinstance(m, dict) and isinstance(m.get("role"), str) and roles.get(m["role"]) == "system"
+    ]
     if system_positions:
         _system_messages(request, system_positions, base)
 
@@ -261,21 +313,32 @@ def _system_messages(request: Request, positions: list[int], base: str) -> None:
     """ChatAnthropic moves a lone later system message up, and refuses two that are apart."""
     if request.client == "sdk":
         for i in positions:
-            request.refused(error(
-                "system-in-messages", f"{base}/{i}/role",
-                "a system message inside messages: the API rejects it; put it in the top-level system (ChatAnthropic does that)",
-            ))
+            request.refused(
+                error(
+                    "system-in-messages",
+                    f"{base}/{i}/role",
+                    "a system message inside messages: the API rejects it; put it in the top-level system (ChatAnthropic does that)",
+                )
+            )
         return
     if any(b - a > 1 for a, b in zip(positions, positions[1:])):
-        request.findings.append(error(
-            "system-not-consecutive", f"{base}/{positions[1]}",
-            "two system messages apart from each other: ChatAnthropic raises 'Received multiple non-consecutive system "
-            "messages' and nothing is sent",
-        ))
+        request.findings.append(
+            error(
+                "system-not-consecutive",
+                f"{base}/{positions[1]}",
+                "two system messages apart from each other: ChatAnthropic raises 'Received multiple non-consecutive system "
+                "messages' and nothing is sent",
+            )
+        )
         request.sendable = False
     elif positions[0] != 0:
-        request.findings.append(warning(
-            "system-moved", f"{base}/{positions[0]}", "a system message after the first message: ChatAnthropic moves it into system"))
+        request.findings.append(
+            warning(
+                "system-moved",
+                f"{base}/{positions[0]}",
+                "a system message after the first message: ChatAnthropic moves it into system",
+            )
+        )
 
 
 def _message_marker(request: Request, message: dict[str, Any], pointer: str, markers: MarkerRules) -> None:
@@ -283,16 +346,22 @@ def _message_marker(request: Request, message: dict[str, Any], pointer: str, mar
         return
     where = f"{pointer}/cache_control"
     if markers.fate(request.client, "message") == "dropped":
-        request.findings.append(warning(
-            "marker-on-message", where,
-            "cache_control on a message object: ChatAnthropic drops it (nothing is cached by it); put it on a content block",
-        ))
+        request.findings.append(
+            warning(
+                "marker-on-message",
+                where,
+                "cache_control on a message object: ChatAnthropic drops it (nothing is cached by it); put it on a content block",
+            )
+        )
     else:
-        request.refused(error(
-            "marker-on-message", where,
-            "cache_control on a message object: the API rejects it (messages.N.cache_control: Extra inputs are not permitted); "
-            "put it on a content block",
-        ))
+        request.refused(
+            error(
+                "marker-on-message",
+                where,
+                "cache_control on a message object: the API rejects it (messages.N.cache_control: Extra inputs are not permitted); "
+                "put it on a content block",
+            )
+        )
 
 
 def _strip_final(request: Request, message: int) -> None:
@@ -302,10 +371,13 @@ def _strip_final(request: Request, message: int) -> None:
             block.text = block.text.rstrip()
 
 
-def _block(request: Request, block: Any, pointer: str, section: str, role: str, message: int | None, markers: MarkerRules) -> None:
+def _block(
+    request: Request, block: Any, pointer: str, section: str, role: str, message: int | None, markers: MarkerRules
+) -> None:
     if isinstance(block, str) and request.client == "langchain":
-        request.findings.append(warning(
-            "bare-string-block", pointer, "a bare string in a content list: ChatAnthropic sends it as a text block"))
+        request.findings.append(
+            warning("bare-string-block", pointer, "a bare string in a content list: ChatAnthropic sends it as a text block")
+        )
         block = {"type": "text", "text": block}
     if not isinstance(block, dict) or not isinstance(block.get("type"), str):
         request.refused(error("malformed-fixture", pointer, "a content block must be an object with a type"))
@@ -315,10 +387,13 @@ def _block(request: Request, block: Any, pointer: str, section: str, role: str, 
         _image_url(request, block, pointer, section, role, message, markers)
         return
     if kind not in BLOCK_TYPES:
-        request.refused(error(
-            "unknown-block-type", f"{pointer}/type",
-            f"unknown content block type {kind!r}; known: {', '.join(sorted(BLOCK_TYPES))}",
-        ))
+        request.refused(
+            error(
+                "unknown-block-type",
+                f"{pointer}/type",
+                f"unknown content block type {kind!r}; known: {', '.join(sorted(BLOCK_TYPES))}",
+            )
+        )
         return
     if section == "system" and kind != "text":
         request.refused(error("malformed-fixture", f"{pointer}/type", f"a system block must be text, not {kind!r}"))
@@ -329,46 +404,86 @@ def _block(request: Request, block: Any, pointer: str, section: str, role: str, 
     text, code_like, media = _content_of(block)
     if kind == "text" and not text.strip() and request.client == "langchain":
         if "cache_control" in block:
-            request.findings.append(warning(
-                "marker-dropped", f"{pointer}/cache_control", "an empty text block: ChatAnthropic drops the block and its marker"))
+            request.findings.append(
+                warning(
+                    "marker-dropped",
+                    f"{pointer}/cache_control",
+                    "an empty text block: ChatAnthropic drops the block and its marker",
+                )
+            )
         return
     fate = markers.fate(request.client, kind)
     caller = _caller_marker(request, block, pointer, kind, markers)
     markable = fate == "sent" and not (kind == "text" and not text)
     if caller is not None and kind == "text" and not text:
-        request.refused(error("marker-not-allowed", f"{pointer}/cache_control", "cache_control on an empty text block: the API rejects the request"))
+        request.refused(
+            error(
+                "marker-not-allowed",
+                f"{pointer}/cache_control",
+                "cache_control on an empty text block: the API rejects the request",
+            )
+        )
         caller = None
     request.blocks.append(Block(pointer, section, role, kind, text, code_like, media, caller, markable, message=message))
 
 
 def _text_null(request: Request, pointer: str) -> None:
     if request.client == "langchain":
-        request.findings.append(error(
-            "text-null", f"{pointer}/text",
-            "a text block whose text is null: ChatAnthropic raises AttributeError and nothing is sent; give it a string",
-        ))
+        request.findings.append(
+            error(
+                "text-null",
+                f"{pointer}/text",
+                "a text block whose text is null: ChatAnthropic raises AttributeError and nothing is sent; give it a string",
+            )
+        )
         request.sendable = False
     else:
-        request.refused(error("text-null", f"{pointer}/text", "a text block whose text is null: the API rejects it; give it a string"))
+        request.refused(
+            error("text-null", f"{pointer}/text", "a text block whose text is null: the API rejects it; give it a string")
+        )
 
 
-def _image_url(request: Request, block: dict[str, Any], pointer: str, section: str, role: str, message: int | None, markers: MarkerRules) -> None:
+def _image_url(
+    request: Request, block: dict[str, Any], pointer: str, section: str, role: str, message: int | None, markers: MarkerRules
+) -> None:
     """An OpenAI ``image_url`` block: ChatAnthropic converts it into an Anthropic image block."""
     url = (block.get("image_url") or {}).get("url") if isinstance(block.get("image_url"), dict) else block.get("image_url")
     if not isinstance(url, str):
         request.refused(error("malformed-fixture", f"{pointer}/image_url", "an image_url block needs image_url.url"))
         return
-    request.findings.append(warning(
-        "openai-block", f"{pointer}/type",
-        "an OpenAI image_url block: ChatAnthropic converts it into an Anthropic image block"
-        + (" and its marker is dropped" if "cache_control" in block and markers.fate(request.client, "image_url") == "dropped" else ""),
-    ))
+    request.findings.append(
+        warning(
+            "openai-block",
+            f"{pointer}/type",
+            "an OpenAI image_url block: ChatAnthropic converts it into an Anthropic image block"
+            + (
+                " and its marker is dropped"
+                if "cache_control" in block and markers.fate(request.client, "image_url") == "dropped"
+                else ""
+            ),
+        )
+    )
     head, _, data = url.partition(",")
-    source = ({"type": "base64", "media_type": head[5:].split(";")[0], "data": data} if url.startswith("data:") and ";base64" in head
-              else {"type": "url", "url": url})
+    source = (
+        {"type": "base64", "media_type": head[5:].split(";")[0], "data": data}
+        if url.startswith("data:") and ";base64" in head
+        else {"type": "url", "url": url}
+    )
     caller = _caller_marker(request, block, pointer, "image_url", markers)
-    request.blocks.append(Block(pointer, section, role, "image", "", False, ({"type": "image", "source": source},), caller,
-                                markers.fate(request.client, "image_url") == "sent", message=message))
+    request.blocks.append(
+        Block(
+            pointer,
+            section,
+            role,
+            "image",
+            "",
+            False,
+            ({"type": "image", "source": source},),
+            caller,
+            markers.fate(request.client, "image_url") == "sent",
+            message=message,
+        )
+    )
 
 
 def _content_of(block: dict[str, Any]) -> tuple[str, bool, tuple[dict, ...]]:
@@ -407,16 +522,27 @@ def _caller_marker(request: Request, holder: dict[str, Any], pointer: str, place
     request.caller_fates[pointer] = fate
     where = f"{pointer}/cache_control"
     if fate == "dropped":
-        why = ("ChatAnthropic rebuilds tool_use blocks from type, name, input and id" if place == "tool_use"
-               else "ChatAnthropic rebuilds this block")
-        request.findings.append(warning(
-            "marker-dropped", where, f"cache_control on a {place} block: {why}, so this marker is never sent and caches nothing"))
+        why = (
+            "ChatAnthropic rebuilds tool_use blocks from type, name, input and id"
+            if place == "tool_use"
+            else "ChatAnthropic rebuilds this block"
+        )
+        request.findings.append(
+            warning(
+                "marker-dropped",
+                where,
+                f"cache_control on a {place} block: {why}, so this marker is never sent and caches nothing",
+            )
+        )
         return None
     if fate == "rejected":
-        request.refused(error(
-            "marker-not-allowed", where,
-            f"cache_control on {'a ' + place if place in BLOCK_TYPES else 'an ' + repr(place)} block: the API rejects the request",
-        ))
+        request.refused(
+            error(
+                "marker-not-allowed",
+                where,
+                f"cache_control on {'a ' + place if place in BLOCK_TYPES else 'an ' + repr(place)} block: the API rejects the request",
+            )
+        )
         return None
     return ttl
 
@@ -432,10 +558,13 @@ def _marker_ttl(request: Request, holder: dict[str, Any], pointer: str, markers:
         return None
     ttl = marker.get("ttl", markers.default)
     if markers.ttls and ttl not in markers.ttls:
-        request.refused(error(
-            "invalid-ttl", f"{where}/ttl",
-            f"ttl {ttl!r} is not offered; the API accepts only {' or '.join(repr(t) for t in markers.ttls)} and rejects the request",
-        ))
+        request.refused(
+            error(
+                "invalid-ttl",
+                f"{where}/ttl",
+                f"ttl {ttl!r} is not offered; the API accepts only {' or '.join(repr(t) for t in markers.ttls)} and rejects the request",
+            )
+        )
         return None
     return ttl
 

@@ -20,10 +20,25 @@ from optctl.errors import EXIT_INTERNAL, EXIT_USAGE, OptctlError
 # converting every command module costs about 25 ms a run). tests/unit/cli/test_app.py checks
 # this table against what the modules register.
 MODULES = {
-    "validate": "validate", "schema": "schema", "init": "init",
-    "status": "inspect", "show": "inspect", "history": "inspect", "diff": "inspect", "export": "inspect",
-    "enable": "change", "disable": "change", "set": "change", "apply": "change", "rollback": "change", "import": "change",
-    "rollout": "rollout", "dry-run": "dryrun", "models": "dryrun", "savings": "savings", "store": "store",
+    "validate": "validate",
+    "schema": "schema",
+    "init": "init",
+    "status": "inspect",
+    "show": "inspect",
+    "history": "inspect",
+    "diff": "inspect",
+    "export": "inspect",
+    "enable": "change",
+    "disable": "change",
+    "set": "change",
+    "apply": "change",
+    "rollback": "change",
+    "import": "change",
+    "rollout": "rollout",
+    "dry-run": "dryrun",
+    "models": "dryrun",
+    "savings": "savings",
+    "store": "store",
 }
 ALL_MODULES = tuple(dict.fromkeys(MODULES.values()))
 COMPLETION_VARIABLE = "_OPTCTL_COMPLETE"  # set by the shell when it asks for completions
@@ -67,30 +82,39 @@ def _module(name: str) -> ModuleType:
     # Plain imports, one per module, so that the import checker sees them.
     if name == "validate":
         from optctl.cli import validate
+
         return validate
     elif name == "schema":
         from optctl.cli import schema
+
         return schema
     elif name == "init":
         from optctl.cli import init
+
         return init
     elif name == "inspect":
         from optctl.cli import inspect
+
         return inspect
     elif name == "change":
         from optctl.cli import change
+
         return change
     elif name == "rollout":
         from optctl.cli import rollout
+
         return rollout
     elif name == "dryrun":
         from optctl.cli import dryrun
+
         return dryrun
     elif name == "savings":
         from optctl.cli import savings
+
         return savings
     else:
         from optctl.cli import store
+
         return store
 
 

@@ -18,8 +18,16 @@ if TYPE_CHECKING:
 ServicesArg = typer.Argument(..., metavar="SERVICE", help="Service name(s).", autocompletion=complete_service)
 
 
-def _run(command: "Callable[..., ChangeResult]", *args: Any, output: Output, config: Path | None, env: str | None,
-         reason: str | None, dry_run: bool, yes: bool) -> None:
+def _run(
+    command: "Callable[..., ChangeResult]",
+    *args: Any,
+    output: Output,
+    config: Path | None,
+    env: str | None,
+    reason: str | None,
+    dry_run: bool,
+    yes: bool,
+) -> None:
     """Call the command with the terminal's edges, render its result, exit with its code."""
     from optctl.cli.terminal import ask
     from optctl.commands.change import WriteOptions
@@ -31,8 +39,11 @@ def _run(command: "Callable[..., ChangeResult]", *args: Any, output: Output, con
     console = stdout()
     from optctl.render.progress import Bars
 
-    edges = Edges(confirm=ask, preview=(lambda planned: render.change_preview(planned, console)) if text else show_nothing,
-                  progress=Bars(quiet=not text))
+    edges = Edges(
+        confirm=ask,
+        preview=(lambda planned: render.change_preview(planned, console)) if text else show_nothing,
+        progress=Bars(quiet=not text),
+    )
     result = command(*args, options=WriteOptions(env, config, reason, dry_run, yes), edges=edges)
     if text:
         render.change_text(result, console, stderr())
@@ -42,8 +53,13 @@ def _run(command: "Callable[..., ChangeResult]", *args: Any, output: Output, con
 
 
 def enable(
-    services: List[str] = ServicesArg, env: EnvOpt = None, reason: ReasonOpt = None, dry_run: DryRunOpt = False,
-    yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
+    services: List[str] = ServicesArg,
+    env: EnvOpt = None,
+    reason: ReasonOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    output: OutputOpt = Output.text,
+    config: ConfigOpt = None,
 ) -> None:
     """Turn prompt caching on (cache.enabled = true)."""
     from optctl.commands import change
@@ -52,8 +68,13 @@ def enable(
 
 
 def disable(
-    services: List[str] = ServicesArg, env: EnvOpt = None, reason: ReasonOpt = None, dry_run: DryRunOpt = False,
-    yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
+    services: List[str] = ServicesArg,
+    env: EnvOpt = None,
+    reason: ReasonOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    output: OutputOpt = Output.text,
+    config: ConfigOpt = None,
 ) -> None:
     """Turn prompt caching off (cache.enabled = false): the migration guide's rollback."""
     from optctl.commands import change
@@ -64,8 +85,12 @@ def disable(
 def set_(
     service: str = typer.Argument(..., metavar="SERVICE", help="Service name.", autocompletion=complete_service),
     assignments: List[str] = typer.Argument(..., metavar="FIELD=VALUE", help="e.g. cache.min_tokens_to_cache=2048."),
-    env: EnvOpt = None, reason: ReasonOpt = None, dry_run: DryRunOpt = False,
-    yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
+    env: EnvOpt = None,
+    reason: ReasonOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    output: OutputOpt = Output.text,
+    config: ConfigOpt = None,
 ) -> None:
     """Typed, validated edits of optimization fields."""
     from optctl.commands import change
@@ -74,10 +99,16 @@ def set_(
 
 
 def apply(
-    file: str = typer.Argument(..., metavar="FILE", help="Optimization object (with --service) or ai-config document(s); - for stdin."),
+    file: str = typer.Argument(
+        ..., metavar="FILE", help="Optimization object (with --service) or ai-config document(s); - for stdin."
+    ),
     service: Optional[List[str]] = typer.Option(None, "--service", "-s", help="Service(s) an optimization object is for."),
-    env: EnvOpt = None, reason: ReasonOpt = None, dry_run: DryRunOpt = False,
-    yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
+    env: EnvOpt = None,
+    reason: ReasonOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    output: OutputOpt = Output.text,
+    config: ConfigOpt = None,
 ) -> None:
     """Write optimization objects from a file (how a service first gets one)."""
     from optctl.commands import change
@@ -87,9 +118,15 @@ def apply(
 
 def rollback(
     service: str = typer.Argument(..., metavar="SERVICE", help="Service name.", autocompletion=complete_service),
-    to: Optional[str] = typer.Option(None, "--to", metavar="REVISION", help="Restore the state recorded at this revision (default: before the last change)."),
-    env: EnvOpt = None, reason: ReasonOpt = None, dry_run: DryRunOpt = False,
-    yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
+    to: Optional[str] = typer.Option(
+        None, "--to", metavar="REVISION", help="Restore the state recorded at this revision (default: before the last change)."
+    ),
+    env: EnvOpt = None,
+    reason: ReasonOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    output: OutputOpt = Output.text,
+    config: ConfigOpt = None,
 ) -> None:
     """Restore the optimization object as it was before the last change (recorded as a change)."""
     from optctl.commands import change
@@ -98,9 +135,15 @@ def rollback(
 
 
 def import_(
-    file: str = typer.Argument(..., metavar="FILE", help="ai-config documents: JSON array or JSON Lines (arangoexport), - for stdin."),
-    env: EnvOpt = None, reason: ReasonOpt = None, dry_run: DryRunOpt = False,
-    yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
+    file: str = typer.Argument(
+        ..., metavar="FILE", help="ai-config documents: JSON array or JSON Lines (arangoexport), - for stdin."
+    ),
+    env: EnvOpt = None,
+    reason: ReasonOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    output: OutputOpt = Output.text,
+    config: ConfigOpt = None,
 ) -> None:
     """Load whole ai-config documents into an environment (validated; unchanged ones skipped)."""
     from optctl.commands import change
@@ -109,6 +152,12 @@ def import_(
 
 
 def register(app: typer.Typer) -> None:
-    for name, command in (("enable", enable), ("disable", disable), ("set", set_), ("apply", apply),
-                          ("rollback", rollback), ("import", import_)):
+    for name, command in (
+        ("enable", enable),
+        ("disable", disable),
+        ("set", set_),
+        ("apply", apply),
+        ("rollback", rollback),
+        ("import", import_),
+    ):
         app.command(name)(command)

@@ -10,7 +10,11 @@ from optctl.cli.options import ConfigOpt, EnvOpt, Output, OutputOpt
 
 ModelsFileOpt = Annotated[
     Optional[Path],
-    typer.Option("--models-file", envvar="OPTCTL_MODELS_FILE", help="Models table to use instead of the bundled one (same shape as `optctl models -o json`)."),
+    typer.Option(
+        "--models-file",
+        envvar="OPTCTL_MODELS_FILE",
+        help="Models table to use instead of the bundled one (same shape as `optctl models -o json`).",
+    ),
 ]
 
 
@@ -32,21 +36,65 @@ class TokenizerChoice(str, Enum):
 
 
 def dry_run(
-    paths: Annotated[List[str], typer.Argument(help="Prompt fixtures: files, folders (recursive) or - for stdin.", show_default=False)],
-    strategy: Annotated[Strategy, typer.Option(help="wrapper: what the deployed wrapper does; optimal: the best the provider's rules allow; auto: automatic caching (one top-level marker).")] = Strategy.wrapper,
+    paths: Annotated[
+        List[str], typer.Argument(help="Prompt fixtures: files, folders (recursive) or - for stdin.", show_default=False)
+    ],
+    strategy: Annotated[
+        Strategy,
+        typer.Option(
+            help="wrapper: what the deployed wrapper does; optimal: the best the provider's rules allow; auto: automatic caching (one top-level marker)."
+        ),
+    ] = Strategy.wrapper,
     compare: Annotated[bool, typer.Option("--compare", help="Show every strategy side by side.")] = False,
-    client: Annotated[Optional[Client], typer.Option("--client", help="What sends the request: langchain (ChatAnthropic; default for a message list) or sdk (the body as given; default for a Messages body).", show_default=False)] = None,
-    final_message_repeats: Annotated[bool, typer.Option("--final-message-repeats", help="Every fixture's final message repeats word for word, so a breakpoint there is read back (default: written on every call).")] = False,
-    optimization: Annotated[Optional[Path], typer.Option("--optimization", help="Optimization config: a file with the optimization object or a whole ai-config document.")] = None,
+    client: Annotated[
+        Optional[Client],
+        typer.Option(
+            "--client",
+            help="What sends the request: langchain (ChatAnthropic; default for a message list) or sdk (the body as given; default for a Messages body).",
+            show_default=False,
+        ),
+    ] = None,
+    final_message_repeats: Annotated[
+        bool,
+        typer.Option(
+            "--final-message-repeats",
+            help="Every fixture's final message repeats word for word, so a breakpoint there is read back (default: written on every call).",
+        ),
+    ] = False,
+    optimization: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--optimization", help="Optimization config: a file with the optimization object or a whole ai-config document."
+        ),
+    ] = None,
     env: EnvOpt = None,
-    service: Annotated[Optional[str], typer.Option("--service", "-s", help="Read the optimization config (and model) of this service from --env's store.")] = None,
+    service: Annotated[
+        Optional[str],
+        typer.Option("--service", "-s", help="Read the optimization config (and model) of this service from --env's store."),
+    ] = None,
     config: ConfigOpt = None,
-    as_configured: Annotated[bool, typer.Option("--as-configured", help="Honour cache.enabled: false instead of showing what enabling caching would do.")] = False,
-    model: Annotated[Optional[str], typer.Option("--model", help="Model id for every fixture (default: the fixture's, else the service's).")] = None,
-    tokenizer: Annotated[TokenizerChoice, typer.Option(help="offline: calibrated BPE estimate; chars4: the wrapper's len/4; anthropic: count_tokens API (ANTHROPIC_API_KEY).")] = TokenizerChoice.offline,
+    as_configured: Annotated[
+        bool,
+        typer.Option("--as-configured", help="Honour cache.enabled: false instead of showing what enabling caching would do."),
+    ] = False,
+    model: Annotated[
+        Optional[str], typer.Option("--model", help="Model id for every fixture (default: the fixture's, else the service's).")
+    ] = None,
+    tokenizer: Annotated[
+        TokenizerChoice,
+        typer.Option(
+            help="offline: calibrated BPE estimate; chars4: the wrapper's len/4; anthropic: count_tokens API (ANTHROPIC_API_KEY)."
+        ),
+    ] = TokenizerChoice.offline,
     calls: Annotated[int, typer.Option("--calls", min=1, help="Calls within the TTL for the saving figure.")] = 10,
-    blocks: Annotated[Optional[bool], typer.Option("--blocks/--no-blocks", help="Per-block tables (default: only for a single fixture).", show_default=False)] = None,
-    emit_request: Annotated[bool, typer.Option("--emit-request", help="Print the request(s) that would be sent, markers in place; findings go to stderr.")] = False,
+    blocks: Annotated[
+        Optional[bool],
+        typer.Option("--blocks/--no-blocks", help="Per-block tables (default: only for a single fixture).", show_default=False),
+    ] = None,
+    emit_request: Annotated[
+        bool,
+        typer.Option("--emit-request", help="Print the request(s) that would be sent, markers in place; findings go to stderr."),
+    ] = False,
     glob: Annotated[Optional[str], typer.Option(help="In folders, read only files matching this pattern.")] = None,
     models_file: ModelsFileOpt = None,
     output: OutputOpt = Output.text,
@@ -71,11 +119,30 @@ def dry_run(
     rules = table.load(models_file)
     strategies = dry.strategies(strategy.value, compare)
     counter = dry.make_counter(tokenizer.value)
-    reports = list(dry.run(paths, settings=settings, rules=rules, counter=counter, strategies=strategies, calls=calls,
-                           model=model, emit=emit_request, glob=glob,
-                           client=client.value if client else None, final_repeats=final_message_repeats))
-    result = dry.result(reports, strategy=strategy.value, strategies=strategies, tokenizer=counter.name, calls=calls,
-                        source=settings.source, context=context)
+    reports = list(
+        dry.run(
+            paths,
+            settings=settings,
+            rules=rules,
+            counter=counter,
+            strategies=strategies,
+            calls=calls,
+            model=model,
+            emit=emit_request,
+            glob=glob,
+            client=client.value if client else None,
+            final_repeats=final_message_repeats,
+        )
+    )
+    result = dry.result(
+        reports,
+        strategy=strategy.value,
+        strategies=strategies,
+        tokenizer=counter.name,
+        calls=calls,
+        source=settings.source,
+        context=context,
+    )
     if emit_request:
         render.emitted_requests(reports)
         render.findings_to_stderr(reports, context)

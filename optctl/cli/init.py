@@ -8,7 +8,9 @@ from optctl.cli.options import ConfigOpt
 
 
 def init(
-    example: bool = typer.Option(False, "--example", help="Also load the bundled example services into every embedded (SQLite) environment."),
+    example: bool = typer.Option(
+        False, "--example", help="Also load the bundled example services into every embedded (SQLite) environment."
+    ),
     directory: Path = typer.Option(Path("."), "--dir", help="Where to write optctl.toml."),
     config: ConfigOpt = None,
 ) -> None:

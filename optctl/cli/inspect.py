@@ -9,15 +9,31 @@ from optctl.cli.options import ConfigOpt, EnvOpt, Output, OutputOpt
 
 EnvsOpt = Annotated[
     Optional[List[str]],
-    typer.Option("--env", "-e", envvar="OPTCTL_ENV", metavar="ENV", autocompletion=complete_env, help="Environment(s) to include; repeat for several (default: all)."),
+    typer.Option(
+        "--env",
+        "-e",
+        envvar="OPTCTL_ENV",
+        metavar="ENV",
+        autocompletion=complete_env,
+        help="Environment(s) to include; repeat for several (default: all).",
+    ),
 ]
-LimitOpt = Annotated[Optional[int], typer.Option(
-    "--limit", "-n", min=1, metavar="N", help="The newest N entries (default 50).", show_default=False)]
-SinceOpt = Annotated[Optional[str], typer.Option(
-    "--since", metavar="WHEN", help="Entries at or after WHEN: a duration back from now (7d, 12h, 30m) or a time (2026-11-30, 2026-11-30T12:00Z; UTC unless it says).")]
+LimitOpt = Annotated[
+    Optional[int],
+    typer.Option("--limit", "-n", min=1, metavar="N", help="The newest N entries (default 50).", show_default=False),
+]
+SinceOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--since",
+        metavar="WHEN",
+        help="Entries at or after WHEN: a duration back from now (7d, 12h, 30m) or a time (2026-11-30, 2026-11-30T12:00Z; UTC unless it says).",
+    ),
+]
 UntilOpt = Annotated[Optional[str], typer.Option("--until", metavar="WHEN", help="Entries before WHEN (as --since).")]
-AllOpt = Annotated[bool, typer.Option(
-    "--all", help="Every entry in the window, streamed in constant memory (JSON Lines with --output json).")]
+AllOpt = Annotated[
+    bool, typer.Option("--all", help="Every entry in the window, streamed in constant memory (JSON Lines with --output json).")
+]
 
 
 def status(env: EnvsOpt = None, output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
@@ -33,7 +49,9 @@ def status(env: EnvsOpt = None, output: OutputOpt = Output.text, config: ConfigO
 
 def show(
     service: str = typer.Argument(..., metavar="SERVICE", help="Service name.", autocompletion=complete_service),
-    env: EnvOpt = None, output: OutputOpt = Output.text, config: ConfigOpt = None,
+    env: EnvOpt = None,
+    output: OutputOpt = Output.text,
+    config: ConfigOpt = None,
 ) -> None:
     """One service's document (secrets redacted) and its revision."""
     from optctl.commands import inspect
@@ -46,8 +64,13 @@ def show(
 
 def history(
     service: Optional[str] = typer.Argument(None, metavar="SERVICE", help="Only this service.", autocompletion=complete_service),
-    env: EnvsOpt = None, limit: LimitOpt = None, since: SinceOpt = None, until: UntilOpt = None,
-    every: AllOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
+    env: EnvsOpt = None,
+    limit: LimitOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    every: AllOpt = False,
+    output: OutputOpt = Output.text,
+    config: ConfigOpt = None,
 ) -> None:
     """Who changed what, when, from what to what, and why (oldest first).
 
@@ -81,7 +104,9 @@ def diff(env: EnvsOpt = None, output: OutputOpt = Output.text, config: ConfigOpt
 
 def export(
     env: EnvOpt = None,
-    include_secrets: bool = typer.Option(False, "--include-secrets", help="Keep API keys (for a real migration; never for a ticket)."),
+    include_secrets: bool = typer.Option(
+        False, "--include-secrets", help="Keep API keys (for a real migration; never for a ticket)."
+    ),
     jsonl: bool = typer.Option(False, "--jsonl", help="JSON Lines, one document per line (as arangoexport --type jsonl)."),
     config: ConfigOpt = None,
 ) -> None:

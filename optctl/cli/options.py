@@ -52,7 +52,10 @@ def output_option(formats: type[Enum], help: str) -> Any:
     a JSON error (see ``OptctlCommand``).
     """
     return typer.Option(
-        "--output", "-o", is_eager=True, callback=_format_callback(formats),
+        "--output",
+        "-o",
+        is_eager=True,
+        callback=_format_callback(formats),
         help=f"{help} Default: {OUTPUT_VARIABLE} if it names one of these formats, else text.",
     )
 
@@ -60,18 +63,31 @@ def output_option(formats: type[Enum], help: str) -> Any:
 OutputOpt = Annotated[Output, output_option(Output, "text for people, json for scripts.")]
 EnvOpt = Annotated[
     Optional[str],
-    typer.Option("--env", "-e", envvar="OPTCTL_ENV", autocompletion=complete_env,
-                 help="Environment name from optctl.toml (dev, staging, production by default)."),
+    typer.Option(
+        "--env",
+        "-e",
+        envvar="OPTCTL_ENV",
+        autocompletion=complete_env,
+        help="Environment name from optctl.toml (dev, staging, production by default).",
+    ),
 ]
 ConfigOpt = Annotated[
     Optional[Path],
-    typer.Option("--config", envvar="OPTCTL_CONFIG", help="Project file (default: the nearest optctl.toml up from here, else the embedded store)."),
+    typer.Option(
+        "--config",
+        envvar="OPTCTL_CONFIG",
+        help="Project file (default: the nearest optctl.toml up from here, else the embedded store).",
+    ),
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (for scripts).")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show the diff; write nothing.")]
 ModelsFileOpt = Annotated[
     Optional[Path],
-    typer.Option("--models-file", envvar="OPTCTL_MODELS_FILE", help="Models table to use instead of the bundled one (same shape as `optctl models -o json`)."),
+    typer.Option(
+        "--models-file",
+        envvar="OPTCTL_MODELS_FILE",
+        help="Models table to use instead of the bundled one (same shape as `optctl models -o json`).",
+    ),
 ]
 ReasonOpt = Annotated[Optional[str], typer.Option("--reason", "-r", help="Why: recorded in the history.")]
 
@@ -89,8 +105,11 @@ class OptctlCommand(TyperCommand):
             _refuse_repeated_options(self, ctx, args)
             return super().parse_args(ctx, args)
         except Exception as err:
-            if getattr(err, "exit_code", None) == USAGE_EXIT and hasattr(err, "format_message") \
-                    and _json_requested(self, ctx, args):
+            if (
+                getattr(err, "exit_code", None) == USAGE_EXIT
+                and hasattr(err, "format_message")
+                and _json_requested(self, ctx, args)
+            ):
                 from optctl.render.console import emit_error_json
 
                 emit_error_json("usage", err.format_message(), f"see `{ctx.command_path} --help`")
@@ -111,8 +130,11 @@ class OptctlCommand(TyperCommand):
                     message, _, hint = str(err).partition("; ")
                     emit_error_json(err.code, message, hint or None)
                 elif not hasattr(err, "exit_code"):  # not click's own: a bug, which main() logs
-                    emit_error_json("internal", f"internal error ({type(err).__name__}); this is a bug in optctl",
-                                    "the crash log named on stderr has the details")
+                    emit_error_json(
+                        "internal",
+                        f"internal error ({type(err).__name__}); this is a bug in optctl",
+                        "the crash log named on stderr has the details",
+                    )
             raise
 
 
@@ -125,7 +147,9 @@ def _refuse_repeated_options(command: TyperCommand, ctx: typer.Context, args: li
         if not isinstance(param, TyperOption) or param.multiple or param.count or param.is_flag:
             continue
         if param.name in seen:
-            raise typer.BadParameter("given more than once; it takes one value: give it once (nothing was done)", ctx=ctx, param=param)
+            raise typer.BadParameter(
+                "given more than once; it takes one value: give it once (nothing was done)", ctx=ctx, param=param
+            )
         seen.add(param.name or "")
 
 

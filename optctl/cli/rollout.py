@@ -20,10 +20,16 @@ import typer
 from optctl.cli.completion import complete_rollout
 from optctl.cli.options import ConfigOpt, DryRunOpt, OptctlTyper, Output, OutputOpt, YesOpt
 
-app = OptctlTyper(name="rollout", help="Staged rollouts: dev, staging, then production one service at a time, with gates.",
-                  no_args_is_help=True, rich_markup_mode=None)
+app = OptctlTyper(
+    name="rollout",
+    help="Staged rollouts: dev, staging, then production one service at a time, with gates.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
-IdArg = typer.Argument(None, help="Rollout id (default: the one active rollout).", show_default=False, autocompletion=complete_rollout)
+IdArg = typer.Argument(
+    None, help="Rollout id (default: the one active rollout).", show_default=False, autocompletion=complete_rollout
+)
 TimeoutOpt = typer.Option(None, "--timeout", metavar="DURATION", help="Give up after this long (30s, 10m, 2h): exit 5.")
 AllOpt = typer.Option(False, "--all", help="Every active rollout.")
 
@@ -103,7 +109,11 @@ def plan(
     name: str = typer.Option("enable-prompt-caching", "--name", help="Plan name."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the plan here (.json or .yaml); default: stdout."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --out file."),
-    savings_gate: Optional[str] = typer.Option(None, "--savings-gate", help="A savings gate for every stage, e.g. 'min_calls=200,min_cache_read_ratio=0.3,max_cost_change=-0.1' (window=24h by default; usage_log=FILE to read a log)."),
+    savings_gate: Optional[str] = typer.Option(
+        None,
+        "--savings-gate",
+        help="A savings gate for every stage, e.g. 'min_calls=200,min_cache_read_ratio=0.3,max_cost_change=-0.1' (window=24h by default; usage_log=FILE to read a log).",
+    ),
 ) -> None:
     """Write the migration guide's plan: dev (all), staging (all), production one service at a time."""
     from optctl.commands import rollout as commands
@@ -112,14 +122,20 @@ def plan(
     if written.path is None:
         sys.stdout.write(written.text)
         return
-    typer.echo(f"wrote {written.path}; check it with `optctl validate {written.path}`, "
-               f"start it with `optctl rollout start {written.path}`", err=True)
+    typer.echo(
+        f"wrote {written.path}; check it with `optctl validate {written.path}`, "
+        f"start it with `optctl rollout start {written.path}`",
+        err=True,
+    )
 
 
 @app.command("start")
 def start(
     plan_file: str = typer.Argument(..., metavar="PLAN", help="Plan file (YAML or JSON)."),
-    dry_run: DryRunOpt = False, yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    output: OutputOpt = Output.text,
+    config: ConfigOpt = None,
 ) -> None:
     """Check the plan against the live stores, record the rollout, apply stage 1."""
     from optctl.commands import rollout as commands
@@ -132,10 +148,17 @@ def start(
 
 @app.command("advance")
 def advance(
-    rollout_id: Optional[str] = typer.Argument(None, help="Rollout id (default: every active rollout).", show_default=False, autocompletion=complete_rollout),
-    wait: bool = typer.Option(False, "--wait", help="Keep advancing (sleeping through soaks) until done, a person is needed, or --timeout."),
+    rollout_id: Optional[str] = typer.Argument(
+        None, help="Rollout id (default: every active rollout).", show_default=False, autocompletion=complete_rollout
+    ),
+    wait: bool = typer.Option(
+        False, "--wait", help="Keep advancing (sleeping through soaks) until done, a person is needed, or --timeout."
+    ),
     timeout: Optional[str] = TimeoutOpt,
-    dry_run: DryRunOpt = False, yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    output: OutputOpt = Output.text,
+    config: ConfigOpt = None,
 ) -> None:
     """Evaluate the current stage's gates; if they pass, apply the next stage. Safe from cron (with --yes)."""
     import time
@@ -144,18 +167,28 @@ def advance(
 
     waiting = commands.Waiting(_seconds(timeout), time.sleep) if wait else None
     with _spinner(output) as on_step:
-        outcome = commands.advance(rollout_id, _options(config, dry_run, yes), _edges(output, dry_run), wait=waiting, on_step=on_step)
+        outcome = commands.advance(
+            rollout_id, _options(config, dry_run, yes), _edges(output, dry_run), wait=waiting, on_step=on_step
+        )
     _show(outcome, output)
     raise typer.Exit(outcome.wait_exit_code() if wait else outcome.exit_code)
 
 
 @app.command("status")
 def status(
-    rollout_id: Optional[str] = typer.Argument(None, help="Rollout id (default: every active rollout, else the newest).", show_default=False, autocompletion=complete_rollout),
-    watch: bool = typer.Option(False, "--watch", "-w", help="Keep showing the status until the rollout ends, needs a person, or --timeout."),
+    rollout_id: Optional[str] = typer.Argument(
+        None,
+        help="Rollout id (default: every active rollout, else the newest).",
+        show_default=False,
+        autocompletion=complete_rollout,
+    ),
+    watch: bool = typer.Option(
+        False, "--watch", "-w", help="Keep showing the status until the rollout ends, needs a person, or --timeout."
+    ),
     interval: float = typer.Option(5.0, "--interval", help="Seconds between refreshes with --watch."),
     timeout: Optional[str] = TimeoutOpt,
-    output: OutputOpt = Output.text, config: ConfigOpt = None,
+    output: OutputOpt = Output.text,
+    config: ConfigOpt = None,
 ) -> None:
     """Stages, their state, each gate's last result, time left on soaks, who did what."""
     from optctl.commands import rollout as commands
@@ -184,6 +217,7 @@ def _watch(config: Any, rollout_id: Optional[str], output: Output, waiting: Any)
     in_place = output is Output.text and console.is_terminal
     printed: list[Any] = [None]
     with Live(console=console, auto_refresh=False) if in_place else nullcontext() as screen:
+
         def show(outcome: Any) -> None:
             if screen is not None:
                 screen.update(render.outcome_view(outcome), refresh=True)
@@ -198,7 +232,10 @@ def _watch(config: Any, rollout_id: Optional[str], output: Output, waiting: Any)
 @app.command("approve")
 def approve(
     rollout_id: Optional[str] = IdArg,
-    dry_run: DryRunOpt = False, yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    output: OutputOpt = Output.text,
+    config: ConfigOpt = None,
 ) -> None:
     """Approve the current stage, as a principal other than the starter (see the README's security notes)."""
     from optctl.commands import rollout as commands
@@ -213,7 +250,10 @@ def pause(
     rollout_id: Optional[str] = IdArg,
     reason: str = typer.Option(..., "--reason", "-r", help="Why: recorded in the rollout's history."),
     every: bool = AllOpt,
-    dry_run: DryRunOpt = False, yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    output: OutputOpt = Output.text,
+    config: ConfigOpt = None,
 ) -> None:
     """Stop advancing (gates are not evaluated, nothing is applied) until resume. No active rollout: says so, exit 0."""
     from optctl.commands import rollout as commands
@@ -226,7 +266,10 @@ def pause(
 @app.command("resume")
 def resume(
     rollout_id: Optional[str] = IdArg,
-    dry_run: DryRunOpt = False, yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    output: OutputOpt = Output.text,
+    config: ConfigOpt = None,
 ) -> None:
     """Go on after a pause; gates that failed are evaluated afresh."""
     from optctl.commands import rollout as commands
@@ -253,14 +296,18 @@ def abort(
     reason: str = typer.Option(..., "--reason", "-r", help="Why: recorded in the history of every service restored."),
     force: bool = typer.Option(False, "--force", help="Also restore services changed by hand since the rollout enabled them."),
     every: bool = AllOpt,
-    dry_run: DryRunOpt = False, yes: YesOpt = False, output: OutputOpt = Output.text, config: ConfigOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    output: OutputOpt = Output.text,
+    config: ConfigOpt = None,
 ) -> None:
     """Disable, newest first, everything this rollout enabled, restoring each optimization object exactly."""
     from optctl.commands import rollout as commands
 
     with _spinner(output) as on_step:
-        outcome = commands.abort(rollout_id, _options(config, dry_run, yes, reason), _edges(output, dry_run), force=force,
-                                 every=every, on_step=on_step)
+        outcome = commands.abort(
+            rollout_id, _options(config, dry_run, yes, reason), _edges(output, dry_run), force=force, every=every, on_step=on_step
+        )
     _show(outcome, output)
     raise typer.Exit(outcome.abort_exit_code)
 

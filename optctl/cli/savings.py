@@ -9,17 +9,54 @@ from optctl.cli.options import ConfigOpt, Output, OutputOpt
 
 
 def savings(
-    usage_log: Annotated[Optional[Path], typer.Option("--usage-log", help="JSON Lines of per-response usage objects tagged with service, environment and time (default: the Admin API usage report).")] = None,
-    admin_url: Annotated[str, typer.Option("--admin-url", envvar="OPTCTL_ANTHROPIC_ADMIN_URL", help="Base URL of the Admin API (the key is read from ANTHROPIC_ADMIN_API_KEY, never from an option).")] = "https://api.anthropic.com",
-    bucket_width: Annotated[str, typer.Option("--bucket-width", help="Usage report bucket: 1m, 1h or 1d. A bucket covering an enable time is left out of both windows.")] = "1h",
-    window: Annotated[str, typer.Option("--window", help="How long before and after each enable time to compare, e.g. 48h or 7d.")] = "7d",
+    usage_log: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--usage-log",
+            help="JSON Lines of per-response usage objects tagged with service, environment and time (default: the Admin API usage report).",
+        ),
+    ] = None,
+    admin_url: Annotated[
+        str,
+        typer.Option(
+            "--admin-url",
+            envvar="OPTCTL_ANTHROPIC_ADMIN_URL",
+            help="Base URL of the Admin API (the key is read from ANTHROPIC_ADMIN_API_KEY, never from an option).",
+        ),
+    ] = "https://api.anthropic.com",
+    bucket_width: Annotated[
+        str,
+        typer.Option(
+            "--bucket-width",
+            help="Usage report bucket: 1m, 1h or 1d. A bucket covering an enable time is left out of both windows.",
+        ),
+    ] = "1h",
+    window: Annotated[
+        str, typer.Option("--window", help="How long before and after each enable time to compare, e.g. 48h or 7d.")
+    ] = "7d",
     services: Annotated[Optional[List[str]], typer.Option("--service", "-s", help="Only this service (repeatable).")] = None,
     envs: Annotated[Optional[List[str]], typer.Option("--env", "-e", help="Only this environment (repeatable).")] = None,
-    enabled_at: Annotated[Optional[List[str]], typer.Option("--enabled-at", help="SERVICE=TIME: the enable time, for changes made outside optctl (overrides the history).")] = None,
-    predict: Annotated[bool, typer.Option("--predict/--no-predict", help="Dry-run the fixtures named in [savings.fixtures] beside the measurement.")] = True,
-    chart: Annotated[bool, typer.Option("--chart", help="Also draw billed cost per day, before and after, in the terminal.")] = False,
-    plot: Annotated[Optional[Path], typer.Option("--plot", help="Write cost per day before/after per service to a .png or .svg (needs the plot extra).")] = None,
-    models_file: Annotated[Optional[Path], typer.Option("--models-file", envvar="OPTCTL_MODELS_FILE", help="Models table to price with instead of the bundled one.")] = None,
+    enabled_at: Annotated[
+        Optional[List[str]],
+        typer.Option(
+            "--enabled-at", help="SERVICE=TIME: the enable time, for changes made outside optctl (overrides the history)."
+        ),
+    ] = None,
+    predict: Annotated[
+        bool,
+        typer.Option("--predict/--no-predict", help="Dry-run the fixtures named in [savings.fixtures] beside the measurement."),
+    ] = True,
+    chart: Annotated[
+        bool, typer.Option("--chart", help="Also draw billed cost per day, before and after, in the terminal.")
+    ] = False,
+    plot: Annotated[
+        Optional[Path],
+        typer.Option("--plot", help="Write cost per day before/after per service to a .png or .svg (needs the plot extra)."),
+    ] = None,
+    models_file: Annotated[
+        Optional[Path],
+        typer.Option("--models-file", envvar="OPTCTL_MODELS_FILE", help="Models table to price with instead of the bundled one."),
+    ] = None,
     config: ConfigOpt = None,
     output: OutputOpt = Output.text,
 ) -> None:
@@ -34,9 +71,14 @@ def savings(
     from optctl.savings.sources import Source
 
     request = command.SavingsRequest(
-        source=Source(usage_log, admin_url, bucket_width), window=command.parse_window(window),
-        services=tuple(services or ()), environments=tuple(envs or ()),
-        enabled_at=command.parse_enabled_at(enabled_at or []), predict=predict, models_file=models_file, config=config,
+        source=Source(usage_log, admin_url, bucket_width),
+        window=command.parse_window(window),
+        services=tuple(services or ()),
+        environments=tuple(envs or ()),
+        enabled_at=command.parse_enabled_at(enabled_at or []),
+        predict=predict,
+        models_file=models_file,
+        config=config,
     )
     result = command.savings(request)
     if plot is not None:

@@ -35,7 +35,9 @@ def check(env: EnvOpt = None, output: OutputOpt = Output.text, config: ConfigOpt
 @store_app.command("verify")
 def verify(
     operation: str = typer.Argument(..., metavar="OPERATION", help="The operation id an 'outcome unknown' message named."),
-    env: EnvOpt = None, output: OutputOpt = Output.text, config: ConfigOpt = None,
+    env: EnvOpt = None,
+    output: OutputOpt = Output.text,
+    config: ConfigOpt = None,
 ) -> None:
     """Whether a write reported as 'outcome unknown' was stored (exit 1 if not)."""
     from optctl.commands import store

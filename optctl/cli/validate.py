@@ -18,11 +18,27 @@ class ReportFormat(str, Enum):
 
 def validate(
     paths: Annotated[List[str], typer.Argument(help="Files, folders (searched recursively) or - for stdin.", show_default=False)],
-    kind: Annotated[Optional[str], typer.Option(help="Force the document kind instead of detecting it (optimization, ai-config, rollout-plan, prompt-fixture; auto detects, the default).")] = None,
-    glob: Annotated[Optional[str], typer.Option(help="In folders, read only files matching this pattern (e.g. '*.json').")] = None,
+    kind: Annotated[
+        Optional[str],
+        typer.Option(
+            help="Force the document kind instead of detecting it (optimization, ai-config, rollout-plan, prompt-fixture; auto detects, the default)."
+        ),
+    ] = None,
+    glob: Annotated[
+        Optional[str], typer.Option(help="In folders, read only files matching this pattern (e.g. '*.json').")
+    ] = None,
     strict: Annotated[bool, typer.Option(help="Warnings fail too.")] = False,
-    skip_unknown: Annotated[bool, typer.Option("--skip-unknown", help="Skip documents of no optctl kind (package.json, CI files) instead of failing them: for hooks that see every JSON and YAML file.")] = False,
-    output: Annotated[ReportFormat, output_option(ReportFormat, "text, json, github (workflow annotations), sarif (code scanning) or codequality (GitLab).")] = ReportFormat.text,
+    skip_unknown: Annotated[
+        bool,
+        typer.Option(
+            "--skip-unknown",
+            help="Skip documents of no optctl kind (package.json, CI files) instead of failing them: for hooks that see every JSON and YAML file.",
+        ),
+    ] = False,
+    output: Annotated[
+        ReportFormat,
+        output_option(ReportFormat, "text, json, github (workflow annotations), sarif (code scanning) or codequality (GitLab)."),
+    ] = ReportFormat.text,
     models_file: ModelsFileOpt = None,
 ) -> None:
     """Validate optimization objects, ai-config documents, rollout plans and prompt fixtures.
@@ -34,7 +50,15 @@ def validate(
     from optctl.render import findings as reporters
     from optctl.render.progress import Bars
 
-    result = run(paths, kind, glob, strict, models_file, Edges(progress=Bars(quiet=output is not ReportFormat.text)), skip_unknown=skip_unknown)
+    result = run(
+        paths,
+        kind,
+        glob,
+        strict,
+        models_file,
+        Edges(progress=Bars(quiet=output is not ReportFormat.text)),
+        skip_unknown=skip_unknown,
+    )
     if output in (ReportFormat.sarif, ReportFormat.codequality):
         from optctl.render import code_scanning
 

@@ -57,16 +57,21 @@ def disable(services: Sequence[str], options: WriteOptions = WriteOptions(), edg
     return change(lambda store, _: actions.plan_flip(store, services, False), options, edges)
 
 
-def set_fields(service: str, assignments: Sequence[str], options: WriteOptions = WriteOptions(), edges: Edges = Edges()) -> ChangeResult:
+def set_fields(
+    service: str, assignments: Sequence[str], options: WriteOptions = WriteOptions(), edges: Edges = Edges()
+) -> ChangeResult:
     return change(lambda store, _: actions.plan_set(store, service, assignments), options, edges)
 
 
-def apply(file: str, services: Sequence[str] = (), options: WriteOptions = WriteOptions(), edges: Edges = Edges()) -> ChangeResult:
+def apply(
+    file: str, services: Sequence[str] = (), options: WriteOptions = WriteOptions(), edges: Edges = Edges()
+) -> ChangeResult:
     return change(lambda store, env: actions.plan_apply(store, env, file, services), options, edges)
 
 
-def rollback(service: str, to_revision: str | None = None, options: WriteOptions = WriteOptions(),
-             edges: Edges = Edges()) -> ChangeResult:
+def rollback(
+    service: str, to_revision: str | None = None, options: WriteOptions = WriteOptions(), edges: Edges = Edges()
+) -> ChangeResult:
     return change(lambda store, _: actions.plan_rollback(store, service, to_revision), options, edges)
 
 

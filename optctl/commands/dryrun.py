@@ -55,7 +55,9 @@ def settings_from_document(data: Any, source: str) -> Settings:
         config = OptimizationConfig.from_dict(optimization)
     except ValueError as err:
         first = str(err).splitlines()
-        raise UsageError(f"{source}: invalid optimization config ({first[1] if len(first) > 1 else err}); run `optctl validate {source}`") from None
+        raise UsageError(
+            f"{source}: invalid optimization config ({first[1] if len(first) > 1 else err}); run `optctl validate {source}`"
+        ) from None
     model = ((document or {}).get("configuration") or {}).get("model")
     provider = config.provider or (document or {}).get("provider")
     return Settings(CacheSettings.of(config.cache), provider, model if isinstance(model, str) else None, source)
@@ -66,7 +68,9 @@ def settings_from_file(path: Path) -> Settings:
 
     documents = list(read_documents(str(path)))
     if len(documents) != 1:
-        raise UsageError(f"{path}: holds {len(documents)} documents; give a file with one optimization object or ai-config document")
+        raise UsageError(
+            f"{path}: holds {len(documents)} documents; give a file with one optimization object or ai-config document"
+        )
     if isinstance(documents[0], ParseProblem):
         raise UsageError(str(documents[0]))
     return settings_from_document(documents[0].data, str(path))
@@ -79,8 +83,14 @@ def settings_from_store(project_file: Path | None, env: str | None, service: str
     return settings_from_document(stored.document, f"service {service!r} in {environment.name}")
 
 
-def choose_settings(optimization: Path | None, project_file: Path | None, env: str | None, service: str | None,
-                    as_configured: bool = False, edges: Edges = Edges()) -> Settings:
+def choose_settings(
+    optimization: Path | None,
+    project_file: Path | None,
+    env: str | None,
+    service: str | None,
+    as_configured: bool = False,
+    edges: Edges = Edges(),
+) -> Settings:
     """``--optimization FILE``, else ``--env/--service`` from the store, else the defaults.
 
     A dry-run is for before caching is enabled, so a config with ``cache.enabled: false`` is
@@ -96,8 +106,11 @@ def choose_settings(optimization: Path | None, project_file: Path | None, env: s
         settings = default_settings()
     if as_configured or settings.cache.enabled:
         return settings
-    return replace(settings, cache=replace(settings.cache, enabled=True),
-                   source=f"{settings.source}, with cache.enabled set to true (what enabling it would do)")
+    return replace(
+        settings,
+        cache=replace(settings.cache, enabled=True),
+        source=f"{settings.source}, with cache.enabled set to true (what enabling it would do)",
+    )
 
 
 def run_context(project_file: Path | None, env: str | None, service: str | None, edges: Edges = Edges()) -> RunContext:
@@ -127,8 +140,17 @@ def make_counter(name: str) -> Counter:
 
 
 def run(
-    paths: Sequence[str], *, settings: Settings, rules: Rules, counter: Counter, strategies: Sequence[str],
-    calls: int, model: str | None = None, emit: bool = False, glob: str | None = None, client: str | None = None,
+    paths: Sequence[str],
+    *,
+    settings: Settings,
+    rules: Rules,
+    counter: Counter,
+    strategies: Sequence[str],
+    calls: int,
+    model: str | None = None,
+    emit: bool = False,
+    glob: str | None = None,
+    client: str | None = None,
     final_repeats: bool = False,
 ) -> Iterator[FixtureReport]:
     """Reports for every fixture under ``paths``, streamed batch by batch, in input order.
@@ -160,10 +182,20 @@ def _fixture_model(fixture: Fixture) -> str | None:
     return data.get("model") if isinstance(data, dict) and isinstance(data.get("model"), str) else None
 
 
-def _flush(batch, settings: Settings, rules: Rules, counter: Counter, strategies, calls: int, emit: bool) -> Iterator[FixtureReport]:
+def _flush(
+    batch, settings: Settings, rules: Rules, counter: Counter, strategies, calls: int, emit: bool
+) -> Iterator[FixtureReport]:
     if batch:
-        yield from analyse(batch, cache=settings.cache, provider=settings.provider, rules=rules, counter=counter,
-                           strategies=strategies, calls=calls, emit=emit)
+        yield from analyse(
+            batch,
+            cache=settings.cache,
+            provider=settings.provider,
+            rules=rules,
+            counter=counter,
+            strategies=strategies,
+            calls=calls,
+            emit=emit,
+        )
 
 
 def _unreadable(fixture: Fixture, strategies: Sequence[str], tokenizer: str) -> Iterator[FixtureReport]:
@@ -173,10 +205,13 @@ def _unreadable(fixture: Fixture, strategies: Sequence[str], tokenizer: str) -> 
 
 def totals(reports: Sequence[FixtureReport]) -> dict[str, Any]:
     """Counts, tokens and money over reports of one strategy; unpriced fixtures add no money."""
-    total: dict[str, Any] = {"fixtures": len(reports), "with_errors": sum(not r.ok for r in reports),
-                             "total_tokens": sum(r.total_tokens for r in reports),
-                             "cached_tokens": sum(r.cached_tokens for r in reports),
-                             "read_tokens": sum(r.read_tokens for r in reports)}
+    total: dict[str, Any] = {
+        "fixtures": len(reports),
+        "with_errors": sum(not r.ok for r in reports),
+        "total_tokens": sum(r.total_tokens for r in reports),
+        "cached_tokens": sum(r.cached_tokens for r in reports),
+        "read_tokens": sum(r.read_tokens for r in reports),
+    }
     priced = [r.cost.to_json() for r in reports if r.cost]
     for key in MONEY:
         total[key] = round(sum(c[key] for c in priced), 6)
@@ -185,8 +220,10 @@ def totals(reports: Sequence[FixtureReport]) -> dict[str, Any]:
 
 def difference(first: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
     """``other`` minus ``first`` for tokens and money (totals of two strategies)."""
-    return {k: round(other[k] - first[k], 6) if isinstance(other[k], float) else other[k] - first[k]
-            for k in ("cached_tokens", "read_tokens", *MONEY)}
+    return {
+        k: round(other[k] - first[k], 6) if isinstance(other[k], float) else other[k] - first[k]
+        for k in ("cached_tokens", "read_tokens", *MONEY)
+    }
 
 
 @dataclass(frozen=True)
@@ -249,8 +286,16 @@ class DryRunResult:
         return [r for r in self.reports if r.strategy == strategy]
 
 
-def result(reports: list[FixtureReport], *, strategy: str, strategies: Sequence[str], tokenizer: str, calls: int,
-           source: str, context: RunContext | None = None) -> DryRunResult:
+def result(
+    reports: list[FixtureReport],
+    *,
+    strategy: str,
+    strategies: Sequence[str],
+    tokenizer: str,
+    calls: int,
+    source: str,
+    context: RunContext | None = None,
+) -> DryRunResult:
     by_strategy = {s: [r for r in reports if r.strategy == s] for s in strategies}
     sums = {s: totals(rows) for s, rows in by_strategy.items()}
     first = strategies[0]
@@ -258,7 +303,23 @@ def result(reports: list[FixtureReport], *, strategy: str, strategies: Sequence[
     for row in zip(*by_strategy.values()):
         named = dict(zip(strategies, row))
         base = named[first].cost.saving_over_calls if named[first].cost else None
-        comparisons.append(FixtureComparison(row[0].path, named, {
-            s: None if base is None or r.cost is None else r.cost.saving_over_calls - base for s, r in named.items()}))
-    return DryRunResult(reports, strategy, list(strategies), tokenizer, calls, source, sums,
-                        {s: difference(sums[first], sums[s]) for s in strategies[1:]}, comparisons, group_findings(reports), context)
+        comparisons.append(
+            FixtureComparison(
+                row[0].path,
+                named,
+                {s: None if base is None or r.cost is None else r.cost.saving_over_calls - base for s, r in named.items()},
+            )
+        )
+    return DryRunResult(
+        reports,
+        strategy,
+        list(strategies),
+        tokenizer,
+        calls,
+        source,
+        sums,
+        {s: difference(sums[first], sums[s]) for s in strategies[1:]},
+        comparisons,
+        group_findings(reports),
+        context,
+    )

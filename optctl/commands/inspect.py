@@ -115,8 +115,15 @@ class HistoryResult:
         return not self.lines and self.context.embedded
 
 
-def history(service: str | None = None, envs: Sequence[str] = (), limit: int | None = None, config: Path | None = None,
-            edges: Edges = Edges(), since: str | None = None, until: str | None = None) -> HistoryResult:
+def history(
+    service: str | None = None,
+    envs: Sequence[str] = (),
+    limit: int | None = None,
+    config: Path | None = None,
+    edges: Edges = Edges(),
+    since: str | None = None,
+    until: str | None = None,
+) -> HistoryResult:
     """The newest ``limit`` entries (``DEFAULT_HISTORY_LIMIT`` if None) of the chosen environments
     within ``since``/``until`` (``7d`` or a time), merged by time, oldest first."""
     project, chosen, bounds = _history_scope(envs, config, edges, since, until)
@@ -143,8 +150,14 @@ class HistoryStream:
 
 
 @contextmanager
-def history_stream(service: str | None = None, envs: Sequence[str] = (), config: Path | None = None,
-                   edges: Edges = Edges(), since: str | None = None, until: str | None = None) -> Iterator[HistoryStream]:
+def history_stream(
+    service: str | None = None,
+    envs: Sequence[str] = (),
+    config: Path | None = None,
+    edges: Edges = Edges(),
+    since: str | None = None,
+    until: str | None = None,
+) -> Iterator[HistoryStream]:
     """Open the chosen environments' stores and merge their histories by time, in constant memory."""
     project, chosen, bounds = _history_scope(envs, config, edges, since, until)
     with ExitStack() as stack:
@@ -153,8 +166,9 @@ def history_stream(service: str | None = None, envs: Sequence[str] = (), config:
         yield HistoryStream(RunContext.of(project, chosen), merged)
 
 
-def _history_scope(envs: Sequence[str], config: Path | None, edges: Edges, since: str | None,
-                   until: str | None) -> tuple[Project, list[EnvironmentConfig], dict[str, str | None]]:
+def _history_scope(
+    envs: Sequence[str], config: Path | None, edges: Edges, since: str | None, until: str | None
+) -> tuple[Project, list[EnvironmentConfig], dict[str, str | None]]:
     now = edges.now()
     bounds = {"since": window.bound("--since", since, now), "until": window.bound("--until", until, now)}
     project = edges.load_project(config)
@@ -186,8 +200,9 @@ def environments_diff(envs: Sequence[str], config: Path | None = None, edges: Ed
     first, second = project.env(envs[0]), project.env(envs[1])
     with edges.opened(first) as a_store, edges.opened(second) as b_store:
         a, b = a_store.read_many(), b_store.read_many()
-    return DiffResult(RunContext.of(project, [first, second]), first.name, second.name,
-                      environment_differences(first.name, a, second.name, b))
+    return DiffResult(
+        RunContext.of(project, [first, second]), first.name, second.name, environment_differences(first.name, a, second.name, b)
+    )
 
 
 @dataclass(frozen=True)
@@ -201,7 +216,9 @@ class ExportResult:
         return not self.documents and self.context.embedded
 
 
-def export(env: str | None = None, include_secrets: bool = False, config: Path | None = None, edges: Edges = Edges()) -> ExportResult:
+def export(
+    env: str | None = None, include_secrets: bool = False, config: Path | None = None, edges: Edges = Edges()
+) -> ExportResult:
     """All documents of one environment, as ``import`` reads them back."""
     project = edges.load_project(config)
     environment = project.env(env)

@@ -58,9 +58,12 @@ class Preview:
         return not self.flips and not self.transitions
 
     def to_json(self) -> dict[str, Any]:
-        return {"command": self.command, "rollouts": self.rollouts, "transitions": self.transitions,
-                "changes": [vars(f) for f in self.flips]}
-
+        return {
+            "command": self.command,
+            "rollouts": self.rollouts,
+            "transitions": self.transitions,
+            "changes": [vars(f) for f in self.flips],
+        }
 
 
 @dataclass(frozen=True)
@@ -139,8 +142,12 @@ def settled(rollout: Rollout, action: machine.Action) -> Settled:
 
 
 @contextmanager
-def runtime(config: Path | None, edges: Edges, on_step: Callable[[str, Rollout], None] | None = None,
-            clock: Callable[[], datetime] | None = None) -> Iterator[tuple[ops.Runtime, Project]]:
+def runtime(
+    config: Path | None,
+    edges: Edges,
+    on_step: Callable[[str, Rollout], None] | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Iterator[tuple[ops.Runtime, Project]]:
     project = edges.load_project(config)
     with ops.opened_runtime(project, edges.actor(), edges.open_store, on_step, clock or ops.utc_now) as rt:
         yield rt, project
@@ -148,8 +155,11 @@ def runtime(config: Path | None, edges: Edges, on_step: Callable[[str, Rollout],
 
 def run_context(project: Project, rollouts: Sequence[Rollout] = (), preview: Preview | None = None) -> RunContext:
     """The rollout records' environment, then every environment the rollouts (or the preview) touch."""
-    names = [project.rollouts_config().environment, *(s.environment for r in rollouts for s in r.stages),
-             *(f.environment for f in (preview.flips if preview else ()))]
+    names = [
+        project.rollouts_config().environment,
+        *(s.environment for r in rollouts for s in r.stages),
+        *(f.environment for f in (preview.flips if preview else ())),
+    ]
     return RunContext.of(project, [project.env(name) for name in dict.fromkeys(names)])
 
 
@@ -180,8 +190,14 @@ def _stopped(views: list[View], preview: Preview, go: bool | None, notes: tuple[
 def view(rt: ops.Runtime, rollout_id: str, did: Sequence[str] = ()) -> View:
     now = rt.clock()
     seen = machine.observe(rt.records.get(rollout_id), now)
-    return View(seen, rt.records.events(rollout_id, limit=8), machine.next_action(seen, now), now, tuple(did),
-                tuple(machine.soak_left(stage, now) for stage in seen.stages))
+    return View(
+        seen,
+        rt.records.events(rollout_id, limit=8),
+        machine.next_action(seen, now),
+        now,
+        tuple(did),
+        tuple(machine.soak_left(stage, now) for stage in seen.stages),
+    )
 
 
 def targets(rt: ops.Runtime, rollout_id: str | None, every: bool = False, latest: bool = False) -> list[str]:
@@ -217,8 +233,11 @@ def _enabled(optimization: dict[str, Any] | None) -> bool | None:
 def _stage_flips(rt: ops.Runtime, rollout: Rollout, index: int, when: str | None = None) -> list[Flip]:
     stage = rollout.stages[index]
     documents = rt.stores(stage.environment).read_many(stage.services)
-    return [Flip(stage.environment, s, _enabled(documents[s].optimization) if s in documents else None, True, when)
-            for s in stage.services if s not in documents or not _enabled(documents[s].optimization)]
+    return [
+        Flip(stage.environment, s, _enabled(documents[s].optimization) if s in documents else None, True, when)
+        for s in stage.services
+        if s not in documents or not _enabled(documents[s].optimization)
+    ]
 
 
 def _restore_flips(rt: ops.Runtime, rollout: Rollout) -> list[Flip]:
@@ -240,8 +259,10 @@ def preview_advance(rt: ops.Runtime, rollout: Rollout, preview: Preview) -> None
     label, index = f"{rollout.id}:", action.stage
     if action.kind == "apply" and index is not None:
         stage = rollout.stages[index]
-        preview.transitions.append(f"{label} apply stage {index + 1} ({stage.environment})"
-                                   + (" (finishing the interrupted apply)" if rollout.step else ""))
+        preview.transitions.append(
+            f"{label} apply stage {index + 1} ({stage.environment})"
+            + (" (finishing the interrupted apply)" if rollout.step else "")
+        )
         preview.flips += _stage_flips(rt, rollout, index)
     elif action.kind in ("evaluate", "promote") and index is not None:
         stage = rollout.stages[index]
@@ -250,11 +271,15 @@ def preview_advance(rt: ops.Runtime, rollout: Rollout, preview: Preview) -> None
             kinds = ", ".join(stage.gates[i].kind for i in action.gates)
             preview.transitions.append(f"{label} run the gates of stage {index + 1} ({stage.environment}): {kinds}")
         if index + 1 == len(rollout.stages):
-            preview.transitions.append(f"{label} stage {index + 1} passes and the rollout completes" + (f" {when}" if when else ""))
+            preview.transitions.append(
+                f"{label} stage {index + 1} passes and the rollout completes" + (f" {when}" if when else "")
+            )
         else:
             after = rollout.stages[index + 1]
-            preview.transitions.append(f"{label} stage {index + 1} passes, stage {index + 2} ({after.environment}) is applied"
-                                       + (f" {when}" if when else ""))
+            preview.transitions.append(
+                f"{label} stage {index + 1} passes, stage {index + 2} ({after.environment}) is applied"
+                + (f" {when}" if when else "")
+            )
             preview.flips += _stage_flips(rt, rollout, index + 1, when)
     elif action.kind == "rollback":
         preview.transitions.append(f"{label} roll back ({action.reason})")
@@ -274,17 +299,23 @@ def preview_abort(rt: ops.Runtime, rollout: Rollout, preview: Preview) -> None:
 # --- commands ---------------------------------------------------------------------------------
 
 
-def start(plan_file: str, options: WriteOptions = WriteOptions(), edges: Edges = Edges(),
-          on_step: Callable | None = None) -> Outcome:
+def start(
+    plan_file: str, options: WriteOptions = WriteOptions(), edges: Edges = Edges(), on_step: Callable | None = None
+) -> Outcome:
     plan, warnings = ops.load_plan(plan_file)
     with runtime(options.config, edges, on_step) as (rt, project):
         resolved = ops.resolve(rt, plan)
         preview = Preview("start")
         first = plan.stages[0]
         documents = rt.stores(first.environment).read_many(resolved.services[0])
-        preview.transitions.append(f"new rollout of plan {plan.name}: {len(plan.stages)} stage(s); stage 1 ({first.environment}) is applied")
-        preview.flips += [Flip(first.environment, s, _enabled(documents[s].optimization), True)
-                          for s in resolved.services[0] if not _enabled(documents[s].optimization)]
+        preview.transitions.append(
+            f"new rollout of plan {plan.name}: {len(plan.stages)} stage(s); stage 1 ({first.environment}) is applied"
+        )
+        preview.flips += [
+            Flip(first.environment, s, _enabled(documents[s].optimization), True)
+            for s in resolved.services[0]
+            if not _enabled(documents[s].optimization)
+        ]
         notes = tuple(warnings) + tuple(resolved.skipped)
         go = _go_ahead(preview, options, edges)
         if not go:
@@ -293,8 +324,14 @@ def start(plan_file: str, options: WriteOptions = WriteOptions(), edges: Edges =
         return _told(project, Outcome([view(rt, result.rollout.id, result.did)], preview, True, notes))
 
 
-def advance(rollout_id: str | None, options: WriteOptions = WriteOptions(), edges: Edges = Edges(), *,
-            wait: Waiting | None = None, on_step: Callable | None = None) -> Outcome:
+def advance(
+    rollout_id: str | None,
+    options: WriteOptions = WriteOptions(),
+    edges: Edges = Edges(),
+    *,
+    wait: Waiting | None = None,
+    on_step: Callable | None = None,
+) -> Outcome:
     """Advance the named rollout (without one: every active rollout); with ``wait``, again and again
     through soaks and retries until it ends, a person is needed, or the deadline passes."""
     with runtime(options.config, edges, on_step, wait.clock if wait else None) as (rt, project):
@@ -360,8 +397,9 @@ def status(rollout_id: str | None, config: Path | None = None, edges: Edges = Ed
         return _told(project, Outcome([view(rt, rid) for rid in ids]))
 
 
-def watch(rollout_id: str | None, wait: Waiting, show: Callable[[Outcome], None], config: Path | None = None,
-          edges: Edges = Edges()) -> Outcome:
+def watch(
+    rollout_id: str | None, wait: Waiting, show: Callable[[Outcome], None], config: Path | None = None, edges: Edges = Edges()
+) -> Outcome:
     """``show`` the status whenever it changes until every rollout shown ends or needs a person, or the deadline."""
     with runtime(config, edges, clock=wait.clock) as (rt, project):
         ids = targets(rt, rollout_id, latest=True)
@@ -379,9 +417,16 @@ def watch(rollout_id: str | None, wait: Waiting, show: Callable[[Outcome], None]
             wait.sleep(wait.interval if left is None else max(0.0, min(wait.interval, left)))
 
 
-def _simple(rollout_id: str | None, every: bool, command: str, options: WriteOptions, edges: Edges,
-            transition: Callable[[ops.Runtime, Rollout], str | None], act: Callable[[ops.Runtime, str], ops.Result],
-            none_active_note: str | None = None) -> Outcome:
+def _simple(
+    rollout_id: str | None,
+    every: bool,
+    command: str,
+    options: WriteOptions,
+    edges: Edges,
+    transition: Callable[[ops.Runtime, Rollout], str | None],
+    act: Callable[[ops.Runtime, str], ops.Result],
+    none_active_note: str | None = None,
+) -> Outcome:
     """approve / pause / resume: a record-only write on one rollout (or, ``every``, all active ones)."""
     with runtime(options.config, edges) as (rt, project):
         ids = targets(rt, rollout_id, every=every)
@@ -415,18 +460,31 @@ def approve(rollout_id: str | None, options: WriteOptions = WriteOptions(), edge
 def pause(rollout_id: str | None, options: WriteOptions = WriteOptions(), edges: Edges = Edges(), every: bool = False) -> Outcome:
     reason = options.reason or ""
     ops.require_reason(reason)
-    return _simple(rollout_id, every, "pause", options, edges,
-                   lambda rt, r: "running -> paused" if r.state == "running" else None,
-                   lambda rt, rid: ops.pause(rt, rid, reason),
-                   none_active_note="no active rollout: nothing to pause; go on")
+    return _simple(
+        rollout_id,
+        every,
+        "pause",
+        options,
+        edges,
+        lambda rt, r: "running -> paused" if r.state == "running" else None,
+        lambda rt, rid: ops.pause(rt, rid, reason),
+        none_active_note="no active rollout: nothing to pause; go on",
+    )
 
 
 def resume(rollout_id: str | None, options: WriteOptions = WriteOptions(), edges: Edges = Edges()) -> Outcome:
     return _simple(rollout_id, False, "resume", options, edges, lambda rt, r: f"{r.state} -> running", ops.resume)
 
 
-def abort(rollout_id: str | None, options: WriteOptions = WriteOptions(), edges: Edges = Edges(), *, force: bool = False,
-          every: bool = False, on_step: Callable | None = None) -> Outcome:
+def abort(
+    rollout_id: str | None,
+    options: WriteOptions = WriteOptions(),
+    edges: Edges = Edges(),
+    *,
+    force: bool = False,
+    every: bool = False,
+    on_step: Callable | None = None,
+) -> Outcome:
     reason = options.reason or ""
     ops.require_reason(reason)
     with runtime(options.config, edges, on_step) as (rt, project):
@@ -473,8 +531,16 @@ class PlanWritten:
     path: Path | None
 
 
-def write_plan(services: str, soak: str, check: str | None, approval: bool, name: str,
-               out: Path | None, force: bool, savings_gate: str | None = None) -> PlanWritten:
+def write_plan(
+    services: str,
+    soak: str,
+    check: str | None,
+    approval: bool,
+    name: str,
+    out: Path | None,
+    force: bool,
+    savings_gate: str | None = None,
+) -> PlanWritten:
     """The guide's default plan as text, or written to ``out`` (never over a file without ``force``)."""
     from optctl.contract.schemas import schema_path
     from optctl.rollout.plan import PLAN_SCHEMA, default_plan, plan_document
@@ -483,8 +549,11 @@ def write_plan(services: str, soak: str, check: str | None, approval: bool, name
     names = [s.strip() for s in services.split(",") if s.strip()]
     gate = parse_gate_spec(savings_gate) if savings_gate else None
     # Editors find the schema where optctl is installed (`optctl schema rollout-plan` prints it).
-    text = plan_document(default_plan(names, soak, check, approval, name, gate), json_format=bool(out and out.suffix == ".json"),
-                         schema=str(schema_path(PLAN_SCHEMA)))
+    text = plan_document(
+        default_plan(names, soak, check, approval, name, gate),
+        json_format=bool(out and out.suffix == ".json"),
+        schema=str(schema_path(PLAN_SCHEMA)),
+    )
     if out is None:
         return PlanWritten(text, None)
     if out.exists() and not force:

@@ -54,15 +54,18 @@ class SavingsResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "schema_version": SCHEMA_VERSION, "source": self.source,
-            "window_seconds": int(self.window.total_seconds()), "generated_at": self.generated_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "schema_version": SCHEMA_VERSION,
+            "source": self.source,
+            "window_seconds": int(self.window.total_seconds()),
+            "generated_at": self.generated_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
             "services": [e.to_json() for e in self.entries],
             "unattributed": [u.to_json() for u in self.unattributed],
         }
 
 
-def savings(request: SavingsRequest, edges: Edges = Edges(), usage: UsageEdges | None = None,
-            now: datetime | None = None) -> SavingsResult:
+def savings(
+    request: SavingsRequest, edges: Edges = Edges(), usage: UsageEdges | None = None, now: datetime | None = None
+) -> SavingsResult:
     """``usage``: what reading the usage report touches (the admin key's environment, the sleeper, the HTTP opener)."""
     from optctl.providers import rules as table
 
@@ -75,8 +78,11 @@ def savings(request: SavingsRequest, edges: Edges = Edges(), usage: UsageEdges |
     start = min([now - request.window, *(found.enabled_at - request.window for found, _ in owners.values() if found)])
     measured = measure(request.source, attribution, start, now, usage)
     rules = table.load(request.models_file)
-    entries = [e for e in build(measured.records, owners, rules, request.window, now)
-               if e.enablement or e.before.usage.input_tokens or e.service in request.services]
+    entries = [
+        e
+        for e in build(measured.records, owners, rules, request.window, now)
+        if e.enablement or e.before.usage.input_tokens or e.service in request.services
+    ]
     if request.predict:
         for entry in entries:
             entry.prediction = _prediction(entry, attribution, request, rules)
@@ -84,8 +90,9 @@ def savings(request: SavingsRequest, edges: Edges = Edges(), usage: UsageEdges |
     return SavingsResult(RunContext.of(project, environments), entries, aside, measured.source, request.window, now)
 
 
-def _strangers(records: list[UsageRecord], owners: Mapping[tuple[str, str], Any], environments: set[str],
-               services: tuple[str, ...]) -> list[Unattributed]:
+def _strangers(
+    records: list[UsageRecord], owners: Mapping[tuple[str, str], Any], environments: set[str], services: tuple[str, ...]
+) -> list[Unattributed]:
     """Usage tagged with a service the environment does not have (a typo in the log's tags, say)."""
     found: dict[tuple[str, str], Usage] = {}
     for record in records:
@@ -95,7 +102,9 @@ def _strangers(records: list[UsageRecord], owners: Mapping[tuple[str, str], Any]
     return [Unattributed(f"no service {service!r} in {env}", usage) for (service, env), usage in sorted(found.items())]
 
 
-def _enablements(environments: list[EnvironmentConfig], request: SavingsRequest, edges: Edges) -> dict[tuple[str, str], tuple[Enablement | None, str]]:
+def _enablements(
+    environments: list[EnvironmentConfig], request: SavingsRequest, edges: Edges
+) -> dict[tuple[str, str], tuple[Enablement | None, str]]:
     owners: dict[tuple[str, str], tuple[Enablement | None, str]] = {}
     for env in environments:
         with edges.opened(env) as store:
@@ -111,7 +120,9 @@ def _enablements(environments: list[EnvironmentConfig], request: SavingsRequest,
                     owners[(service, env.name)] = (found, "history" if found else "none")
     missing = [s for s in request.services if not any(owner[0] == s for owner in owners)]
     if missing:
-        raise NotFoundError(f"no service {missing[0]!r} in {' or '.join(request.environments) or 'any environment'}; `optctl status` lists them")
+        raise NotFoundError(
+            f"no service {missing[0]!r} in {' or '.join(request.environments) or 'any environment'}; `optctl status` lists them"
+        )
     return owners
 
 

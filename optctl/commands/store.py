@@ -52,14 +52,24 @@ class VerifyResult:
         return EXIT_OK if self.entries else EXIT_PROBLEMS
 
 
-def init(env: str | None = None, config: Path | None = None, edges: Edges = Edges(), connect: Connect | None = None,
-         rollouts: bool = False) -> StoreLinesResult:
+def init(
+    env: str | None = None,
+    config: Path | None = None,
+    edges: Edges = Edges(),
+    connect: Connect | None = None,
+    rollouts: bool = False,
+) -> StoreLinesResult:
     """``rollouts``: also the rollout records' collections, in this environment's database."""
     return _lines(env, config, edges, connect, lambda conn, layout: _layout_module().ensure(conn, layout), rollouts)
 
 
-def check(env: str | None = None, config: Path | None = None, edges: Edges = Edges(), connect: Connect | None = None,
-          rollouts: bool = False) -> StoreLinesResult:
+def check(
+    env: str | None = None,
+    config: Path | None = None,
+    edges: Edges = Edges(),
+    connect: Connect | None = None,
+    rollouts: bool = False,
+) -> StoreLinesResult:
     return _lines(env, config, edges, connect, lambda conn, layout: _layout_module().check(conn, layout), rollouts)
 
 
@@ -76,15 +86,30 @@ def verify(operation: str, env: str | None = None, config: Path | None = None, e
     return VerifyResult(RunContext.of(project, [environment]), environment.name, operation, entries)
 
 
-def _lines(env: str | None, config: Path | None, edges: Edges, connect: Connect | None,
-           act: Callable[[ArangoConnection, Layout], list[Line]], rollouts: bool) -> StoreLinesResult:
+def _lines(
+    env: str | None,
+    config: Path | None,
+    edges: Edges,
+    connect: Connect | None,
+    act: Callable[[ArangoConnection, Layout], list[Line]],
+    rollouts: bool,
+) -> StoreLinesResult:
     project = edges.load_project(config)
     environment = project.env(env)
     context = RunContext.of(project, [environment])
     layouts = _layout_module()
     if environment.url.startswith(SQLITE_SCHEME):
-        return StoreLinesResult(context, environment.name, [layouts.Line(
-            "store", True, f"SQLite {environment.url.removeprefix(SQLITE_SCHEME)}: optctl creates its tables when it opens it")])
+        return StoreLinesResult(
+            context,
+            environment.name,
+            [
+                layouts.Line(
+                    "store",
+                    True,
+                    f"SQLite {environment.url.removeprefix(SQLITE_SCHEME)}: optctl creates its tables when it opens it",
+                )
+            ],
+        )
     if connect is None:
         from optctl.stores.arango_connection import ArangoConnection
 

@@ -34,11 +34,25 @@ def every_kind(rules: Rules) -> KindTable:
     return contract_kinds(rules).with_checks({"rollout-plan": rollout_plan, "prompt-fixture": prompt_fixture})
 
 
-def validate(paths: Sequence[str], kind: str | None = None, glob: str | None = None, strict: bool = False,
-             models_file: Path | None = None, edges: Edges = Edges(), skip_unknown: bool = False) -> ValidationResult:
+def validate(
+    paths: Sequence[str],
+    kind: str | None = None,
+    glob: str | None = None,
+    strict: bool = False,
+    models_file: Path | None = None,
+    edges: Edges = Edges(),
+    skip_unknown: bool = False,
+) -> ValidationResult:
     """One report per document; ``result.exit_code`` is 0 valid, 1 problems found, 2 unreadable input.
 
     ``skip_unknown``: documents of no optctl kind are skipped (``result.skipped``), not failed.
     """
-    return validate_paths(paths, kinds=every_kind(load(models_file)), kind=kind, glob=glob, strict=strict,
-                          skip_unknown=skip_unknown, progress=edges.progress)
+    return validate_paths(
+        paths,
+        kinds=every_kind(load(models_file)),
+        kind=kind,
+        glob=glob,
+        strict=strict,
+        skip_unknown=skip_unknown,
+        progress=edges.progress,
+    )

@@ -18,8 +18,15 @@ from optctl.contract.schemas import load_schema, schema_names
 from optctl.documents.positions import escape
 from optctl.documents.redact import REDACTED, is_secret_pointer, scrub, secret_values
 
-_JSON_TYPES = {"boolean": "a boolean (true or false)", "integer": "a whole number", "string": "a string",
-               "object": "an object", "array": "an array", "number": "a number", "null": "null"}
+_JSON_TYPES = {
+    "boolean": "a boolean (true or false)",
+    "integer": "a whole number",
+    "string": "a string",
+    "object": "an object",
+    "array": "an array",
+    "number": "a number",
+    "null": "null",
+}
 
 
 def check_document(data: Any, kind: Kind, use_model: bool = True) -> list[Finding]:
@@ -48,9 +55,7 @@ def _validator(name: str):
     from referencing import Registry, Resource
 
     schemas = {n: load_schema(n) for n in schema_names()}
-    registry = Registry().with_resources(
-        (schema["$id"], Resource.from_contents(schema)) for schema in schemas.values()
-    )
+    registry = Registry().with_resources((schema["$id"], Resource.from_contents(schema)) for schema in schemas.values())
     return Draft202012Validator(schemas[name], registry=registry)
 
 
@@ -105,7 +110,11 @@ def _schema_findings(err) -> list[Finding]:
         return [Finding("not-allowed", "error", pointer, f"must be {json.dumps(expected)}", None, value)]
     if keyword in ("minLength", "minItems"):
         return [Finding("too-short", "error", pointer, "must not be empty" if expected == 1 else err.message, None, value)]
-    return [Finding(keyword or "schema", "error", pointer, err.message if value is not None else _first_clause(err.message), None, value)]
+    return [
+        Finding(
+            keyword or "schema", "error", pointer, err.message if value is not None else _first_clause(err.message), None, value
+        )
+    ]
 
 
 def _unknown_key(pointer: str, key: str, known: list[str]) -> Finding:
@@ -128,7 +137,9 @@ def _json_type(value: Any) -> str:
         return "a whole number"
     if isinstance(value, float):
         return "a number with a fraction"
-    return _JSON_TYPES.get({str: "string", dict: "object", list: "array", type(None): "null"}.get(type(value), ""), "an unknown type")
+    return _JSON_TYPES.get(
+        {str: "string", dict: "object", list: "array", type(None): "null"}.get(type(value), ""), "an unknown type"
+    )
 
 
 def _first_clause(message: str) -> str:

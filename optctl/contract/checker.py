@@ -82,8 +82,14 @@ Progress = Callable[[str, "float | None", str], ContextManager[Callable[[float],
 
 
 def validate_paths(
-    paths: Iterable[str], *, kinds: KindTable, kind: str | None = None, glob: str | None = None, strict: bool = False,
-    skip_unknown: bool = False, progress: Progress | None = None,
+    paths: Iterable[str],
+    *,
+    kinds: KindTable,
+    kind: str | None = None,
+    glob: str | None = None,
+    strict: bool = False,
+    skip_unknown: bool = False,
+    progress: Progress | None = None,
 ) -> ValidationResult:
     """Every document of every path, checked against ``kinds`` (the table says which checks each kind gets);
     ``progress`` hears of the bytes read as they go.
@@ -130,14 +136,29 @@ def _ignore(amount: float) -> None:
     pass
 
 
-def report_document(document: SourceDocument, kinds: KindTable, kind: Kind | None = None, use_model: bool = True) -> DocumentReport:
+def report_document(
+    document: SourceDocument, kinds: KindTable, kind: Kind | None = None, use_model: bool = True
+) -> DocumentReport:
     """Check one parsed document; findings carry file line and column."""
     kind = kind or kinds.detect(document.data)
     if kind is None:
-        return DocumentReport(document.path, document.index, None, [Finding(
-            UNKNOWN_KIND, "error", "", "cannot tell what kind of document this is",
-            f"pass --kind ({', '.join(kinds.names())})", None, document.line, document.column,
-        )])
+        return DocumentReport(
+            document.path,
+            document.index,
+            None,
+            [
+                Finding(
+                    UNKNOWN_KIND,
+                    "error",
+                    "",
+                    "cannot tell what kind of document this is",
+                    f"pass --kind ({', '.join(kinds.names())})",
+                    None,
+                    document.line,
+                    document.column,
+                )
+            ],
+        )
     findings = [
         f.at(*(document.position(f.pointer, key=f.code == "unknown-key") or (None, None)))
         for f in check_document(document.data, kind, use_model)
@@ -147,9 +168,9 @@ def report_document(document: SourceDocument, kinds: KindTable, kind: Kind | Non
 
 def _report(item: SourceDocument | ParseProblem, kinds: KindTable, forced: Kind | None, use_model: bool) -> DocumentReport:
     if isinstance(item, ParseProblem):
-        return DocumentReport(item.path, item.index, None, [
-            Finding(item.code, "error", "", item.message, None, None, item.line, item.column)
-        ])
+        return DocumentReport(
+            item.path, item.index, None, [Finding(item.code, "error", "", item.message, None, None, item.line, item.column)]
+        )
     return report_document(item, kinds, forced, use_model)
 
 
@@ -160,4 +181,3 @@ def _forced_kind(kinds: KindTable, name: str | None) -> Kind | None:
     if kind is None:
         raise UsageError(f"--kind {name!r} is not a kind optctl knows; choose one of: {', '.join([AUTO_KIND, *kinds.names()])}")
     return kind
-

@@ -99,19 +99,23 @@ class KindTable:
 
 
 # Recognition only: no semantic checks (what ``apply`` needs to tell one kind from another).
-KINDS = KindTable((
-    Kind("rollout-plan", "rollout-plan", _is_rollout_plan),
-    Kind("ai-config", "ai-config", _is_ai_config, model=_ai_config_model),
-    Kind("optimization", "optimization", _is_optimization, model=_optimization_model),
-    Kind("prompt-fixture", "prompt-fixture", _is_prompt_fixture),
-))
+KINDS = KindTable(
+    (
+        Kind("rollout-plan", "rollout-plan", _is_rollout_plan),
+        Kind("ai-config", "ai-config", _is_ai_config, model=_ai_config_model),
+        Kind("optimization", "optimization", _is_optimization, model=_optimization_model),
+        Kind("prompt-fixture", "prompt-fixture", _is_prompt_fixture),
+    )
+)
 
 
 def contract_kinds(rules: Rules) -> KindTable:
     """Every kind, with the checks the contract itself owns (ai-config, optimization) asking ``rules``."""
     from optctl.contract import semantics
 
-    return KINDS.with_checks({
-        "ai-config": lambda document: semantics.ai_config_findings(document, rules),
-        "optimization": lambda optimization: semantics.optimization_findings(optimization, rules),
-    })
+    return KINDS.with_checks(
+        {
+            "ai-config": lambda document: semantics.ai_config_findings(document, rules),
+            "optimization": lambda optimization: semantics.optimization_findings(optimization, rules),
+        }
+    )

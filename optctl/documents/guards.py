@@ -51,8 +51,10 @@ def long_integer_offset(text: str, start: int = 0) -> int | None:
 def long_integer_message(text: str, offset: int) -> str:
     run = re.match(r"-?(\d*)", text[offset:])  # always matches: every part is optional
     digits = len(run.group(1)) if run else 0
-    return (f"a number of {digits:,} digits is longer than the {integer_limit():,} digits optctl reads; "
-            "no field takes a number this long, so shorten it (or quote it if it is text)")
+    return (
+        f"a number of {digits:,} digits is longer than the {integer_limit():,} digits optctl reads; "
+        "no field takes a number this long, so shorten it (or quote it if it is text)"
+    )
 
 
 def deeper_than(data: Any, limit: int = MAX_DEPTH, json_text: str | None = None) -> str | None:
@@ -83,8 +85,9 @@ def _pointer_at_depth(data: Any, depth: int) -> str:
         if level >= depth:
             return pointer
         children = value.items() if isinstance(value, dict) else enumerate(value)
-        stack.extend((child, level + 1, f"{pointer}/{escape(str(key))}")
-                     for key, child in children if isinstance(child, (dict, list)))
+        stack.extend(
+            (child, level + 1, f"{pointer}/{escape(str(key))}") for key, child in children if isinstance(child, (dict, list))
+        )
     return ""
 
 
@@ -125,8 +128,10 @@ def lone_surrogate_offset(text: str) -> int | None:
 
 
 def surrogate_message(pointer: str) -> str:
-    return (f"the string at {pointer or '/'} holds a lone UTF-16 surrogate (a \\ud800-\\udfff escape without "
-            "its pair), which is not a character; remove it or write the character it was meant to be")
+    return (
+        f"the string at {pointer or '/'} holds a lone UTF-16 surrogate (a \\ud800-\\udfff escape without "
+        "its pair), which is not a character; remove it or write the character it was meant to be"
+    )
 
 
 def yaml_alias(text: str, loader: type) -> tuple[Any, int] | None:
@@ -148,5 +153,7 @@ def yaml_alias(text: str, loader: type) -> tuple[Any, int] | None:
 
 
 def alias_message() -> str:
-    return ("YAML aliases (*name) are not read: they can expand a small file without bound, and no "
-            "document optctl reads needs one; write the value out in full")
+    return (
+        "YAML aliases (*name) are not read: they can expand a small file without bound, and no "
+        "document optctl reads needs one; write the value out in full"
+    )

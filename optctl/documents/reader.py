@@ -120,9 +120,7 @@ def iter_paths(paths: Iterable[str], glob: str | None = None) -> Iterator[str]:
         path = Path(raw)
         if path.is_dir():
             pattern = glob or "*"
-            found = sorted(
-                p for p in path.rglob(pattern) if p.is_file() and (glob or p.suffix.lower() in SUFFIXES)
-            )
+            found = sorted(p for p in path.rglob(pattern) if p.is_file() and (glob or p.suffix.lower() in SUFFIXES))
             if not found:
                 raise UsageError(f"{raw}: folder has no {glob or '.json, .jsonl or .yaml'} files to read")
             yield from (str(p) for p in found)
@@ -165,7 +163,9 @@ def _read_text(path: str) -> str:
     except UnicodeDecodeError as err:
         line = raw.count(b"\n", 0, err.start) + 1
         column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
-        raise UnreadableFile(path, f"not UTF-8 text (byte 0x{raw[err.start]:02x}); save the file as UTF-8", line, column) from None
+        raise UnreadableFile(
+            path, f"not UTF-8 text (byte 0x{raw[err.start]:02x}); save the file as UTF-8", line, column
+        ) from None
 
 
 def _format_of(path: str, text: str) -> str:
@@ -253,7 +253,7 @@ def _json_array(path: str, text: str, start: int) -> Iterator[SourceDocument | P
             pos = _WS.match(text, pos + 1).end()
             index += 1
             continue
-        if text.startswith("]", pos) and not text[_WS.match(text, pos + 1).end():]:
+        if text.startswith("]", pos) and not text[_WS.match(text, pos + 1).end() :]:
             return
         yield ParseProblem(path, *lines.at(pos), "syntax", "expected ',' or ']' after an array element", index)
         return
@@ -306,7 +306,9 @@ def _decode_line(path: str, number: int, raw: bytes) -> str:
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise UnreadableFile(path, f"not UTF-8 text (byte 0x{raw[err.start]:02x}); save the file as UTF-8", number, err.start + 1) from None
+        raise UnreadableFile(
+            path, f"not UTF-8 text (byte 0x{raw[err.start]:02x}); save the file as UTF-8", number, err.start + 1
+        ) from None
     if number == 1 and line.startswith("\ufeff"):
         raise UnreadableFile(path, "file starts with a UTF-8 byte-order mark; save it without one", 1, 1)
     return line.rstrip("\r\n")
@@ -349,7 +351,9 @@ def _decode(text: str, pos: int) -> tuple[Any, int, bool]:
         raise _Problem(err.pos, "syntax", f"invalid JSON: {err.msg[0].lower()}{err.msg[1:]}") from None
     except _NotJsonConstant as err:
         found = re.compile(rf"-?{err.args[0]}").search(text, pos)
-        raise _Problem(found.start() if found else pos, "not-json-number", f"{err.args[0]} is not a JSON number; use a finite number or null") from None
+        raise _Problem(
+            found.start() if found else pos, "not-json-number", f"{err.args[0]} is not a JSON number; use a finite number or null"
+        ) from None
     except RecursionError:
         raise _Problem(pos, "too-deep", guards.depth_message()) from None
     except ValueError:  # an integer literal longer than Python converts
@@ -370,7 +374,10 @@ def _checked(document: SourceDocument, has_duplicates: bool) -> Iterator[SourceD
         line, column = document.position(pointer, key=True) or (document.line, document.column)
         name = pointer.rsplit("/", 1)[-1]
         yield ParseProblem(
-            document.path, line, column, "duplicate-key",
+            document.path,
+            line,
+            column,
+            "duplicate-key",
             f"key {name!r} appears more than once at {pointer}; keep one (the last one wins silently)",
             document.index,
         )
@@ -418,12 +425,20 @@ def _yaml_documents(path: str, text: str) -> Iterator[SourceDocument | ParseProb
         alias = guards.yaml_alias(text, positions.yaml_loader())
         if alias is not None:
             mark, index = alias
-            yield ParseProblem(path, mark.line + 1, mark.column + 1, "yaml-alias", guards.alias_message(), index if index > 0 else None)
+            yield ParseProblem(
+                path, mark.line + 1, mark.column + 1, "yaml-alias", guards.alias_message(), index if index > 0 else None
+            )
             return
         nodes = list(yaml.compose_all(text, Loader=positions.yaml_loader()))
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        yield ParseProblem(path, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1, "syntax", f"invalid YAML: {err.problem or err.context}")
+        yield ParseProblem(
+            path,
+            mark.line + 1 if mark else 1,
+            mark.column + 1 if mark else 1,
+            "syntax",
+            f"invalid YAML: {err.problem or err.context}",
+        )
         return
     except yaml.YAMLError as err:  # e.g. a control character libyaml will not read
         line, column = _line_col(text, getattr(err, "position", 0) or 0)
@@ -437,22 +452,38 @@ def _yaml_documents(path: str, text: str) -> Iterator[SourceDocument | ParseProb
         duplicate = positions.yaml_duplicate_key(node)
         if duplicate is not None:
             name, mark = duplicate
-            yield ParseProblem(path, mark.line + 1, mark.column + 1, "duplicate-key",
-                               f"key {name!r} appears more than once; keep one (the last one wins silently)", index if multi else None)
+            yield ParseProblem(
+                path,
+                mark.line + 1,
+                mark.column + 1,
+                "duplicate-key",
+                f"key {name!r} appears more than once; keep one (the last one wins silently)",
+                index if multi else None,
+            )
             continue
-        doc_text = text[node.start_mark.index:node.end_mark.index]
+        doc_text = text[node.start_mark.index : node.end_mark.index]
         try:
             data = positions.yaml_loader()(text).construct_document(node)
         except (yaml.YAMLError, ValueError, RecursionError) as err:
             offset = guards.long_integer_offset(doc_text)
             if offset is not None:
                 line, column = _line_col(doc_text, offset)
-                yield ParseProblem(path, node.start_mark.line + line, column if line > 1 else node.start_mark.column + column,
-                                   "number-too-long", guards.long_integer_message(doc_text, offset), index if multi else None)
+                yield ParseProblem(
+                    path,
+                    node.start_mark.line + line,
+                    column if line > 1 else node.start_mark.column + column,
+                    "number-too-long",
+                    guards.long_integer_message(doc_text, offset),
+                    index if multi else None,
+                )
             else:
-                yield ParseProblem(path, node.start_mark.line + 1, 1, "syntax", f"invalid YAML value: {err}", index if multi else None)
+                yield ParseProblem(
+                    path, node.start_mark.line + 1, 1, "syntax", f"invalid YAML value: {err}", index if multi else None
+                )
             continue
-        document = SourceDocument(path, index if multi else None, data, doc_text, node.start_mark.line + 1, node.start_mark.column + 1, "yaml")
+        document = SourceDocument(
+            path, index if multi else None, data, doc_text, node.start_mark.line + 1, node.start_mark.column + 1, "yaml"
+        )
         yield _refused(document) or document
 
 

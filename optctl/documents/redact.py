@@ -29,44 +29,119 @@ from typing import Any, Iterator
 
 REDACTED = "***REDACTED***"
 
-SECRET_WORDS = frozenset({
-    "password", "passwd", "pwd", "passphrase", "secret", "secrets", "token", "credential", "credentials",
-    "authorization", "auth", "cookie", "cookies", "bearer", "jwt", "signature", "pem", "passcode", "pin",
-})
+SECRET_WORDS = frozenset(
+    {
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "secret",
+        "secrets",
+        "token",
+        "credential",
+        "credentials",
+        "authorization",
+        "auth",
+        "cookie",
+        "cookies",
+        "bearer",
+        "jwt",
+        "signature",
+        "pem",
+        "passcode",
+        "pin",
+    }
+)
 # Runs of words that name a secret together, though each word alone does not ("api key").
-SECRET_PAIRS = frozenset({
-    ("api", "key"), ("api", "keys"), ("access", "key"), ("private", "key"), ("secret", "key"), ("signing", "key"),
-    ("encryption", "key"), ("session", "key"), ("session", "id"), ("client", "secret"), ("master", "key"),
-    ("account", "key"), ("connection", "string"),
-})
-SECRET_PARTS = ("password", "passwd", "passphrase", "secret", "apikey", "accesskey", "privatekey", "signingkey",
-                "encryptionkey", "credential", "authorization", "cookie", "bearer", "connectionstring")
+SECRET_PAIRS = frozenset(
+    {
+        ("api", "key"),
+        ("api", "keys"),
+        ("access", "key"),
+        ("private", "key"),
+        ("secret", "key"),
+        ("signing", "key"),
+        ("encryption", "key"),
+        ("session", "key"),
+        ("session", "id"),
+        ("client", "secret"),
+        ("master", "key"),
+        ("account", "key"),
+        ("connection", "string"),
+    }
+)
+SECRET_PARTS = (
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "apikey",
+    "accesskey",
+    "privatekey",
+    "signingkey",
+    "encryptionkey",
+    "credential",
+    "authorization",
+    "cookie",
+    "bearer",
+    "connectionstring",
+)
 
 # Provider settings under ``configuration`` known to hold no secret (compared lower-case, without
 # ``_`` or ``-``). Their values still go through rule 3 (a base URL loses its userinfo).
-CONFIGURATION_FIELDS = frozenset({
-    "model", "models", "modelname", "modelfriendlyname", "modeltype", "provider", "temperature", "maxtokens",
-    "maxoutputtokens", "topp", "topk", "contextlength", "contextwindow", "ismultimodal", "isreasoning",
-    "isdefault", "baseurl", "endpoint", "url", "apibase", "apiversion", "deploymentname", "deployment",
-    "region", "timeout", "maxretries", "stream", "streaming",
-})
+CONFIGURATION_FIELDS = frozenset(
+    {
+        "model",
+        "models",
+        "modelname",
+        "modelfriendlyname",
+        "modeltype",
+        "provider",
+        "temperature",
+        "maxtokens",
+        "maxoutputtokens",
+        "topp",
+        "topk",
+        "contextlength",
+        "contextwindow",
+        "ismultimodal",
+        "isreasoning",
+        "isdefault",
+        "baseurl",
+        "endpoint",
+        "url",
+        "apibase",
+        "apiversion",
+        "deploymentname",
+        "deployment",
+        "region",
+        "timeout",
+        "maxretries",
+        "stream",
+        "streaming",
+    }
+)
 CONFIGURATION = "configuration"
 
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 # Rule 3: each pattern's secret part is replaced, its context is kept.
 _USERINFO = r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@?#]+@"
-_CONNECTION_ITEM = r"(?P<item>(?i:\b(?:password|pwd|accountkey|sharedaccesskey|sharedaccesssignature|secret|token)\s*=\s*))[^;\s'\"]+"
+_CONNECTION_ITEM = (
+    r"(?P<item>(?i:\b(?:password|pwd|accountkey|sharedaccesskey|sharedaccesssignature|secret|token)\s*=\s*))[^;\s'\"]+"
+)
 _BEARER = r"(?P<bearer>(?i:\bbearer\s+))[A-Za-z0-9._~+/=-]{8,}"
-_KEY_SHAPES = "|".join((
-    r"\bsk-[A-Za-z0-9][A-Za-z0-9_-]{15,}",          # Anthropic sk-ant-..., OpenAI sk-...
-    r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",               # AWS access key ids
-    r"-----BEGIN [A-Z0-9 ]+-----(?:.|\n)*?(?:-----END [A-Z0-9 ]+-----|\Z)",  # PEM, even cut short
-    r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*",  # JSON Web Tokens
-    r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})",  # GitHub tokens
-    r"\bxox[abposr]-[A-Za-z0-9-]{10,}",              # Slack tokens
-    r"\bAIza[0-9A-Za-z_-]{35}",                       # Google API keys
-))
+_KEY_SHAPES = "|".join(
+    (
+        r"\bsk-[A-Za-z0-9][A-Za-z0-9_-]{15,}",  # Anthropic sk-ant-..., OpenAI sk-...
+        r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",  # AWS access key ids
+        r"-----BEGIN [A-Z0-9 ]+-----(?:.|\n)*?(?:-----END [A-Z0-9 ]+-----|\Z)",  # PEM, even cut short
+        r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*",  # JSON Web Tokens
+        r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})",  # GitHub tokens
+        r"\bxox[abposr]-[A-Za-z0-9-]{10,}",  # Slack tokens
+        r"\bAIza[0-9A-Za-z_-]{35}",  # Google API keys
+    )
+)
 _SHAPED = re.compile(f"{_USERINFO}|{_CONNECTION_ITEM}|{_BEARER}|{_KEY_SHAPES}")
 
 
@@ -157,8 +232,9 @@ def _secrets(value: Any, hidden: bool, inside: bool) -> Iterator[str]:
     while stack:
         current, hide, within = stack.pop()
         if isinstance(current, dict):
-            stack.extend((v, hide or (isinstance(k, str) and _hides(k, within)), within or k == CONFIGURATION)
-                         for k, v in current.items())
+            stack.extend(
+                (v, hide or (isinstance(k, str) and _hides(k, within)), within or k == CONFIGURATION) for k, v in current.items()
+            )
         elif isinstance(current, list):
             stack.extend((v, hide, within) for v in current)
         elif isinstance(current, str) and current:

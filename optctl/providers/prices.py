@@ -63,7 +63,11 @@ def of_model(rules: Rules, model: Model, prompt_tokens: int | None = None, on: s
             input_price, output_price = tier["input_per_mtok"], tier["output_per_mtok"]
     if input_price is None or "cache_read" not in multipliers:
         return None
-    writes = {key.removeprefix("cache_write_"): input_price * value for key, value in multipliers.items() if key.startswith("cache_write_")}
+    writes = {
+        key.removeprefix("cache_write_"): input_price * value
+        for key, value in multipliers.items()
+        if key.startswith("cache_write_")
+    }
     return Prices(model.family, input_price, output_price, writes, input_price * multipliers["cache_read"])
 
 
@@ -88,6 +92,11 @@ def billed(prices: Prices, usage: Usage) -> float | None:
         return None
     if (usage.cache_write_5m and "5m" not in prices.write) or (usage.cache_write_1h and "1h" not in prices.write):
         return None
-    total = (usage.input_tokens * prices.input + usage.cache_read * prices.read + usage.output_tokens * (prices.output or 0.0)
-             + usage.cache_write_5m * prices.write.get("5m", 0.0) + usage.cache_write_1h * prices.write.get("1h", 0.0))
+    total = (
+        usage.input_tokens * prices.input
+        + usage.cache_read * prices.read
+        + usage.output_tokens * (prices.output or 0.0)
+        + usage.cache_write_5m * prices.write.get("5m", 0.0)
+        + usage.cache_write_1h * prices.write.get("1h", 0.0)
+    )
     return total / PER_MILLION

@@ -124,8 +124,11 @@ class Rules:
         return self.provider(provider).get("default_ttl")
 
     def markers(self, provider: str) -> MarkerRules:
-        return MarkerRules(self.ttl_seconds(provider), self.default_ttl(provider),
-                           {name: dict(client["markers"]) for name, client in self.raw["clients"].items()})
+        return MarkerRules(
+            self.ttl_seconds(provider),
+            self.default_ttl(provider),
+            {name: dict(client["markers"]) for name, client in self.raw["clients"].items()},
+        )
 
     # What ``optctl validate``'s semantic checks (``optctl.contract.semantics``) ask.
 
@@ -152,7 +155,7 @@ _VERSION_SUFFIX = r"([-@](\d{8}|latest))?(-v\d+)?"
 
 def _normalise(name: str) -> str:
     name = name.strip().lower().split(":", 1)[0]
-    return name[name.index("claude"):] if "claude" in name else name
+    return name[name.index("claude") :] if "claude" in name else name
 
 
 def load(path: str | Path | None = None) -> Rules:
@@ -174,38 +177,72 @@ def _read(path: Path) -> Any:
     except OSError as err:
         raise UsageError(f"{path}: cannot read the models file ({err.strerror or err})") from None
     except (ValueError, RecursionError) as err:  # not UTF-8, not JSON, nested too deep, a number too long
-        raise UsageError(f"{path}: the models file is not valid JSON ({str(err)[:200] or 'nested too deep'}); start from `optctl models -o json`") from None
+        raise UsageError(
+            f"{path}: the models file is not valid JSON ({str(err)[:200] or 'nested too deep'}); start from `optctl models -o json`"
+        ) from None
     refused = guards.deeper_than(data) or guards.lone_surrogate(data, text)
     if refused is not None:
-        raise UsageError(f"{path}: the models file is not usable at {refused} (nested too deep or a lone surrogate); start from `optctl models -o json`")
+        raise UsageError(
+            f"{path}: the models file is not usable at {refused} (nested too deep or a lone surrogate); start from `optctl models -o json`"
+        )
     return data
 
 
 _MODEL_FIELDS = {
-    "family": str, "match": list, "provider": str, "min_cacheable_tokens": int, "input_per_mtok": (int, float, type(None)),
-    "output_per_mtok": (int, float, type(None)), "context_window": (int, type(None)), "tokenizer": str, "as_of": str, "source": str,
+    "family": str,
+    "match": list,
+    "provider": str,
+    "min_cacheable_tokens": int,
+    "input_per_mtok": (int, float, type(None)),
+    "output_per_mtok": (int, float, type(None)),
+    "context_window": (int, type(None)),
+    "tokenizer": str,
+    "as_of": str,
+    "source": str,
 }
 _OPTIONAL_MODEL_FIELDS = {
-    "status": str, "status_note": str, "cache_multipliers": dict, "price_tiers": list, "price_changes": list,
-    "min_cacheable_sources": list, "min_cacheable_choice": str, "context_window_source": str,
+    "status": str,
+    "status_note": str,
+    "cache_multipliers": dict,
+    "price_tiers": list,
+    "price_changes": list,
+    "min_cacheable_sources": list,
+    "min_cacheable_choice": str,
+    "context_window_source": str,
 }
 _STATUSES = ("available", "retired")
-_TOKENIZER_FIELDS = {"base_encoding": str, "prose_factor": (int, float), "code_factor": (int, float),
-                     "code_symbol_share": (int, float), "chars_per_token": (int, float)}
+_TOKENIZER_FIELDS = {
+    "base_encoding": str,
+    "prose_factor": (int, float),
+    "code_factor": (int, float),
+    "code_symbol_share": (int, float),
+    "chars_per_token": (int, float),
+}
 
 
 def _parse(raw: Any, where: str) -> Rules:
     if not isinstance(raw, dict):
         raise UsageError(f"{where}: the models file must be a JSON object; start from `optctl models -o json`")
-    for section, kind in (("pricing", dict), ("providers", dict), ("clients", dict), ("tokenizers", dict), ("content", dict), ("models", list)):
+    for section, kind in (
+        ("pricing", dict),
+        ("providers", dict),
+        ("clients", dict),
+        ("tokenizers", dict),
+        ("content", dict),
+        ("models", list),
+    ):
         if not isinstance(raw.get(section), kind):
             raise UsageError(f"{where}: missing or malformed {section!r} section; start from `optctl models -o json`")
-    tokenizers = {name: Tokenizer(name, **_fields(entry, _TOKENIZER_FIELDS, f"{where}: tokenizers.{name}"))
-                  for name, entry in raw["tokenizers"].items()}
+    tokenizers = {
+        name: Tokenizer(name, **_fields(entry, _TOKENIZER_FIELDS, f"{where}: tokenizers.{name}"))
+        for name, entry in raw["tokenizers"].items()
+    }
     for tokenizer in tokenizers.values():
         if tokenizer.base_encoding not in BUNDLED_ENCODINGS:
-            raise UsageError(f"{where}: tokenizers.{tokenizer.name}.base_encoding must be one of {', '.join(BUNDLED_ENCODINGS)} "
-                             "(the encodings optctl ships); calibrate against it with the factors")
+            raise UsageError(
+                f"{where}: tokenizers.{tokenizer.name}.base_encoding must be one of {', '.join(BUNDLED_ENCODINGS)} "
+                "(the encodings optctl ships); calibrate against it with the factors"
+            )
     _check_providers(raw, where)
     _check_clients(raw["clients"], where)
     models = []
@@ -242,8 +279,11 @@ def _optional_model_fields(entry: dict[str, Any], here: str) -> dict[str, Any]:
         raise UsageError(f"{here}.status must be one of {', '.join(_STATUSES)}")
     _multipliers(values.get("cache_multipliers", {}), f"{here}.cache_multipliers")
     for j, tier in enumerate(values.get("price_tiers", ())):
-        _fields(tier, {"above_prompt_tokens": int, "input_per_mtok": (int, float), "output_per_mtok": (int, float, type(None))},
-                f"{here}.price_tiers[{j}]")
+        _fields(
+            tier,
+            {"above_prompt_tokens": int, "input_per_mtok": (int, float), "output_per_mtok": (int, float, type(None))},
+            f"{here}.price_tiers[{j}]",
+        )
     for j, change in enumerate(values.get("price_changes", ())):
         _fields(change, {"before": str, "cache_multipliers": dict}, f"{here}.price_changes[{j}]")
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", change["before"]):
@@ -256,7 +296,11 @@ def _optional_model_fields(entry: dict[str, Any], here: str) -> dict[str, Any]:
 
 def _multipliers(multipliers: dict[str, Any], here: str) -> None:
     for key, value in multipliers.items():
-        if not (key == "cache_read" or key.startswith("cache_write_")) or not isinstance(value, (int, float)) or isinstance(value, bool):
+        if (
+            not (key == "cache_read" or key.startswith("cache_write_"))
+            or not isinstance(value, (int, float))
+            or isinstance(value, bool)
+        ):
             raise UsageError(f"{here}.{key}: expected cache_read or cache_write_<ttl>, a number")
 
 
@@ -268,7 +312,11 @@ def _check_providers(raw: dict[str, Any], where: str) -> None:
         here = f"{where}: providers.{name}"
         _fields(provider, {"max_breakpoints": int, "lookback_blocks": int, "ttls": dict, "default_ttl": str}, here)
         ttls = provider["ttls"]
-        if not ttls or not all(isinstance(v, int) and not isinstance(v, bool) for v in ttls.values()) or provider["default_ttl"] not in ttls:
+        if (
+            not ttls
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in ttls.values())
+            or provider["default_ttl"] not in ttls
+        ):
             raise UsageError(f"{here}.ttls must map TTL names to seconds and include default_ttl {provider['default_ttl']!r}")
         wanted = {"cache_read": (int, float), **{f"cache_write_{ttl}": (int, float) for ttl in ttls}}
         _fields(raw["pricing"].get(name), wanted, f"{where}: pricing.{name}")

@@ -95,14 +95,23 @@ def sarif_log(result: ValidationResult) -> dict[str, Any]:
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "optctl", "version": __version__, "semanticVersion": __version__,
-                                "rules": [_rule(code) for code in codes]}},
-            "invocations": [{"executionSuccessful": not any(r.unreadable for r in result.reports)}],
-            "columnKind": "unicodeCodePoints",
-            "results": [_sarif_result(report, finding, index[finding.code], result.strict)
-                        for report, finding in _results(result)],
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "optctl",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "rules": [_rule(code) for code in codes],
+                    }
+                },
+                "invocations": [{"executionSuccessful": not any(r.unreadable for r in result.reports)}],
+                "columnKind": "unicodeCodePoints",
+                "results": [
+                    _sarif_result(report, finding, index[finding.code], result.strict) for report, finding in _results(result)
+                ],
+            }
+        ],
     }
 
 
@@ -119,8 +128,11 @@ def _rule(code: str) -> dict[str, Any]:
 
 def _sarif_result(report: DocumentReport, finding: Finding, rule_index: int, strict: bool) -> dict[str, Any]:
     relative = _relative(report.path)
-    artifact = {"uri": quote(relative), "uriBaseId": SOURCE_ROOT} if relative is not None else \
-        {"uri": Path(report.path).resolve().as_uri() if report.path != "-" else "stdin"}
+    artifact = (
+        {"uri": quote(relative), "uriBaseId": SOURCE_ROOT}
+        if relative is not None
+        else {"uri": Path(report.path).resolve().as_uri() if report.path != "-" else "stdin"}
+    )
     region: dict[str, int] = {"startLine": finding.line or 1}
     if finding.column:
         region["startColumn"] = finding.column

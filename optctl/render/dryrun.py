@@ -49,12 +49,20 @@ SHOWN_PLACES = 3
 
 def report_json(result: DryRunResult) -> None:
     payload: dict[str, Any] = {
-        "schema_version": 1, "strategy": result.strategy, "tokenizer": result.tokenizer, "calls": result.calls,
-        "config": result.source, "fixtures": [r.to_json() for r in result.reports], "total": result.totals[result.strategy],
+        "schema_version": 1,
+        "strategy": result.strategy,
+        "tokenizer": result.tokenizer,
+        "calls": result.calls,
+        "config": result.source,
+        "fixtures": [r.to_json() for r in result.reports],
+        "total": result.totals[result.strategy],
     }
     if len(result.strategies) > 1:
-        payload["compare"] = {**result.totals, "difference": result.differences[result.strategies[1]],
-                              "differences": result.differences}
+        payload["compare"] = {
+            **result.totals,
+            "difference": result.differences[result.strategies[1]],
+            "differences": result.differences,
+        }
     if result.context is not None:
         payload = with_context(payload, result.context)
     if sum(len(r.blocks) for r in result.reports) > COMPACT_AFTER_BLOCKS:
@@ -114,7 +122,9 @@ def report_text(result: DryRunResult, per_block: bool | None = None, console: Co
 def _blocks_table(reports: list[FixtureReport]) -> Table:
     report = reports[0]
     several = len(reports) > 1
-    title = f"{report.path}  model {report.model or '?'}  client {report.client}  strategy " + " vs ".join(r.strategy for r in reports)
+    title = f"{report.path}  model {report.model or '?'}  client {report.client}  strategy " + " vs ".join(
+        r.strategy for r in reports
+    )
     table = _table(title)
     table.add_column("location", overflow="fold", min_width=16)
     if not several:  # side by side there is no room for it at 80 columns; the location says it
@@ -167,8 +177,11 @@ def _summary_table(report: FixtureReport, calls: int) -> Table:
     table = _table(f"{report.strategy}: cached and billed (input side)", show_header=False)
     table.add_column("what")
     table.add_column("value", justify="right")
-    table.add_row("breakpoints used", f"{len(report.breakpoints)}" + "".join(
-        f"\n{b['location']} ({b['ttl']}, {b['origin']}{_breakpoint_note(b)})" for b in report.breakpoints))
+    table.add_row(
+        "breakpoints used",
+        f"{len(report.breakpoints)}"
+        + "".join(f"\n{b['location']} ({b['ttl']}, {b['origin']}{_breakpoint_note(b)})" for b in report.breakpoints),
+    )
     if report.rejected:
         table.add_row("request", "rejected as sent (see the errors)")
     table.add_row("tokens cached (written)", f"{report.cached_tokens:,} of {report.total_tokens:,}")
@@ -212,15 +225,20 @@ def _print_finding_groups(console: Console, groups: Sequence[FindingGroup]) -> N
         shown = ", ".join(f"{path}:{group.location}" if group.location else path for path in group.fixtures[:SHOWN_PLACES])
         more = len(group.fixtures) - SHOWN_PLACES
         where = shown + (f" and {more:,} more fixtures" if more > 0 else "")
-        console.print(Text.assemble((group.severity, "red" if group.severity == "error" else "yellow"),
-                                    f" {group.code} at {where}: {group.message}"))
+        console.print(
+            Text.assemble(
+                (group.severity, "red" if group.severity == "error" else "yellow"), f" {group.code} at {where}: {group.message}"
+            )
+        )
 
 
 def _fixtures_table(reports: Sequence[FixtureReport], t: dict[str, Any], calls: int) -> Table:
     folder, names = _short_names([r.path for r in reports])
-    table = _table(f"fixtures ({len(reports)}) in {folder}; USD per call uncached and on a hit, calls to break even, "
-                   f"saving over {calls} calls, errors/warnings (more in --output json"
-                   f"{', which lists every fixture' if len(reports) > MAX_FIXTURE_ROWS else ''})")
+    table = _table(
+        f"fixtures ({len(reports)}) in {folder}; USD per call uncached and on a hit, calls to break even, "
+        f"saving over {calls} calls, errors/warnings (more in --output json"
+        f"{', which lists every fixture' if len(reports) > MAX_FIXTURE_ROWS else ''})"
+    )
     table.add_column("fixture", overflow="fold", min_width=12)
     for name in ("tokens", "cached", "call", "hit", "even", f"save x{calls}", "found"):
         table.add_column(name, justify="right", no_wrap=True)
@@ -231,12 +249,26 @@ def _fixtures_table(reports: Sequence[FixtureReport], t: dict[str, Any], calls: 
                 table.add_row(f"... {len(reports) - len(shown):,} more", style="dim")
             continue
         c = r.cost
-        table.add_row(name, f"{r.total_tokens:,}", f"{r.cached_tokens:,}",
-                      *(_usd(v, sign=False) for v in ((c.uncached, c.hit) if c else (None,) * 2)),
-                      "-" if not c or c.break_even_calls is None else str(c.break_even_calls),
-                      _usd(c.saving_over_calls if c else None, sign=False), _finding_codes(r))
-    table.add_row("total", f"{t['total_tokens']:,}", f"{t['cached_tokens']:,}", _usd(t["per_call_uncached"], sign=False),
-                  _usd(t["hit"], sign=False), "", _usd(t["saving_over_calls"], sign=False), f"{t['with_errors']}E", style="bold")
+        table.add_row(
+            name,
+            f"{r.total_tokens:,}",
+            f"{r.cached_tokens:,}",
+            *(_usd(v, sign=False) for v in ((c.uncached, c.hit) if c else (None,) * 2)),
+            "-" if not c or c.break_even_calls is None else str(c.break_even_calls),
+            _usd(c.saving_over_calls if c else None, sign=False),
+            _finding_codes(r),
+        )
+    table.add_row(
+        "total",
+        f"{t['total_tokens']:,}",
+        f"{t['cached_tokens']:,}",
+        _usd(t["per_call_uncached"], sign=False),
+        _usd(t["hit"], sign=False),
+        "",
+        _usd(t["saving_over_calls"], sign=False),
+        f"{t['with_errors']}E",
+        style="bold",
+    )
     return table
 
 
@@ -247,8 +279,10 @@ def _ends(count: int) -> set[int]:
 
 def _compare_table(result: DryRunResult) -> Table:
     first = result.strategies[0]
-    table = _table(f"{' vs '.join(result.strategies)}: tokens cached, read back on a hit, saving over {result.calls} calls, "
-                   f"and the saving against {first}")
+    table = _table(
+        f"{' vs '.join(result.strategies)}: tokens cached, read back on a hit, saving over {result.calls} calls, "
+        f"and the saving against {first}"
+    )
     table.add_column("fixture", overflow="fold")
     table.add_column("strategy", no_wrap=True)
     for name in ("cached", "read", f"save x{result.calls}", f"vs {first}"):
@@ -258,21 +292,30 @@ def _compare_table(result: DryRunResult) -> Table:
     for n, (comparison, name) in enumerate(zip(result.comparisons, names)):
         if n not in shown:
             if n - 1 in shown:
-                table.add_row(f"... {len(result.comparisons) - len(shown):,} more", style="dim",
-                              end_section=True)
+                table.add_row(f"... {len(result.comparisons) - len(shown):,} more", style="dim", end_section=True)
             continue
         for i, (strategy, r) in enumerate(comparison.reports.items()):
-            table.add_row(name if i == 0 else "", strategy, f"{r.cached_tokens:,}", f"{r.read_tokens:,}",
-                          _usd(r.cost.saving_over_calls if r.cost else None),
-                          "" if strategy == first else _usd(comparison.saving_vs_first[strategy], signed=True),
-                          end_section=i == len(comparison.reports) - 1)
+            table.add_row(
+                name if i == 0 else "",
+                strategy,
+                f"{r.cached_tokens:,}",
+                f"{r.read_tokens:,}",
+                _usd(r.cost.saving_over_calls if r.cost else None),
+                "" if strategy == first else _usd(comparison.saving_vs_first[strategy], signed=True),
+                end_section=i == len(comparison.reports) - 1,
+            )
     if len(result.comparisons) > 1:
         for i, strategy in enumerate(result.strategies):
             t = result.totals[strategy]
-            table.add_row("total" if i == 0 else "", strategy, f"{t['cached_tokens']:,}", f"{t['read_tokens']:,}",
-                          _usd(t["saving_over_calls"]),
-                          "" if strategy == first else _usd(result.differences[strategy]["saving_over_calls"], signed=True),
-                          style="bold")
+            table.add_row(
+                "total" if i == 0 else "",
+                strategy,
+                f"{t['cached_tokens']:,}",
+                f"{t['read_tokens']:,}",
+                _usd(t["saving_over_calls"]),
+                "" if strategy == first else _usd(result.differences[strategy]["saving_over_calls"], signed=True),
+                style="bold",
+            )
     return table
 
 
@@ -309,9 +352,11 @@ def models_text(rules) -> None:
     from optctl.providers import prices
 
     console = stdout()
-    table = _table(f"models ({rules.path}; as of {rules.raw.get('as_of', '?')}); USD per million tokens: input, "
-                   "cache write 5m and 1h, cache read, output; minimum cacheable prefix (* sources disagree); context window; "
-                   "+ retired on the first-party API")
+    table = _table(
+        f"models ({rules.path}; as of {rules.raw.get('as_of', '?')}); USD per million tokens: input, "
+        "cache write 5m and 1h, cache read, output; minimum cacheable prefix (* sources disagree); context window; "
+        "+ retired on the first-party API"
+    )
     table.add_column("family", no_wrap=True)
     for name in ("min", "in", "w5m", "w1h", "read", "out", "context"):
         table.add_column(name, justify="right", no_wrap=True)
@@ -323,9 +368,14 @@ def models_text(rules) -> None:
         p = prices.of_model(rules, m)
         conflicting = len({q["tokens"] for q in m.min_cacheable_sources}) > 1
         cells = (p.input, p.write.get("5m"), p.write.get("1h"), p.read, p.output) if p else (None,) * 5
-        table.add_row(m.family + ("+" if m.retired else ""), f"{m.min_cacheable_tokens:,}" + ("*" if conflicting else ""),
-                      *map(_price, cells), _tokens_short(m.context_window), f"[{note}]",
-                      style="dim" if m.retired else None)
+        table.add_row(
+            m.family + ("+" if m.retired else ""),
+            f"{m.min_cacheable_tokens:,}" + ("*" if conflicting else ""),
+            *map(_price, cells),
+            _tokens_short(m.context_window),
+            f"[{note}]",
+            style="dim" if m.retired else None,
+        )
         notes += _model_notes(m)
     console.print(table)
     for source, note in sources.items():
@@ -337,16 +387,27 @@ def models_text(rules) -> None:
     providers.add_column("markers")
     providers.add_column("caching, as of, source", overflow="fold")
     for name, p in rules.raw["providers"].items():
-        providers.add_row(name, "yes" if p.get("supports_markers") else "no", f"{p.get('caching', '')} ({p.get('as_of', '')}; {p.get('source', '')})")
+        providers.add_row(
+            name,
+            "yes" if p.get("supports_markers") else "no",
+            f"{p.get('caching', '')} ({p.get('as_of', '')}; {p.get('source', '')})",
+        )
     console.print(providers)
     for name, pricing in rules.raw["pricing"].items():
-        console.print(f"{name} default cache prices: write 5m x{pricing['cache_write_5m']}, write 1h x{pricing['cache_write_1h']}, "
-                      f"read x{pricing['cache_read']} of the input price, where a model sets none ({pricing.get('source', '')})",
-                      markup=False, highlight=False)
+        console.print(
+            f"{name} default cache prices: write 5m x{pricing['cache_write_5m']}, write 1h x{pricing['cache_write_1h']}, "
+            f"read x{pricing['cache_read']} of the input price, where a model sets none ({pricing.get('source', '')})",
+            markup=False,
+            highlight=False,
+        )
     for name, t in rules.tokenizers.items():
         users = ", ".join(m.family for m in rules.models if m.tokenizer == name)
-        console.print(f"tokenizer {name}: {t.base_encoding} x{t.prose_factor} prose, x{t.code_factor} code, for {users} "
-                      f"({rules.raw['tokenizers'][name].get('source', '')})", markup=False, highlight=False)
+        console.print(
+            f"tokenizer {name}: {t.base_encoding} x{t.prose_factor} prose, x{t.code_factor} code, for {users} "
+            f"({rules.raw['tokenizers'][name].get('source', '')})",
+            markup=False,
+            highlight=False,
+        )
 
 
 def _tokens_short(tokens: int | None) -> str:
@@ -361,10 +422,15 @@ def _tokens_short(tokens: int | None) -> str:
 def _model_notes(m) -> list[str]:
     """What a row cannot say: retirement, price tiers and changes, the minimum's sources, an unknown window."""
     lines = [f"{m.family}: {m.status_note}"] if m.status_note else []
-    lines += [f"{m.family}: above {t['above_prompt_tokens']:,}-token prompts, input {_price(t['input_per_mtok'])}, "
-              f"output {_price(t['output_per_mtok'])} (cache prices in proportion)" for t in m.price_tiers]
-    lines += [f"{m.family}: before {c['before']}, " + ", ".join(f"{k} x{v:g}" for k, v in c["cache_multipliers"].items())
-              for c in m.price_changes]
+    lines += [
+        f"{m.family}: above {t['above_prompt_tokens']:,}-token prompts, input {_price(t['input_per_mtok'])}, "
+        f"output {_price(t['output_per_mtok'])} (cache prices in proportion)"
+        for t in m.price_tiers
+    ]
+    lines += [
+        f"{m.family}: before {c['before']}, " + ", ".join(f"{k} x{v:g}" for k, v in c["cache_multipliers"].items())
+        for c in m.price_changes
+    ]
     if len({q["tokens"] for q in m.min_cacheable_sources}) > 1 or (m.min_cacheable_choice and not m.min_cacheable_sources):
         quoted = "; ".join(f"{q['tokens']:,} ({q['source']})" for q in m.min_cacheable_sources)
         lines.append(f"{m.family}: minimum {quoted + ': ' if quoted else ''}{m.min_cacheable_choice}")

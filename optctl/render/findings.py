@@ -25,10 +25,13 @@ def _where(report: DocumentReport, finding: Finding) -> str:
 def text_report(result: ValidationResult) -> None:
     console = stdout()
     lines = [
-        Text.assemble((f"{_where(report, finding)}: ", "bold"),
-                      (f"{finding.severity}[{finding.code}] ", "red" if finding.severity == "error" else "yellow"),
-                      finding.text())
-        for report in result.reports for finding in report.findings
+        Text.assemble(
+            (f"{_where(report, finding)}: ", "bold"),
+            (f"{finding.severity}[{finding.code}] ", "red" if finding.severity == "error" else "yellow"),
+            finding.text(),
+        )
+        for report in result.reports
+        for finding in report.findings
     ]
     # One write, not a print per finding: a 1 MB file can hold 300,000 problems (issue 15).
     if lines and console.color_system is None:
@@ -49,22 +52,24 @@ def json_report(result: ValidationResult) -> None:
     def finding_json(f: Finding) -> dict:
         return {k: v for k, v in f.to_json().items() if k != "severity"}
 
-    emit_json({
-        "schema_version": JSON_OUTPUT_VERSION,
-        "valid": result.valid,
-        "files": [
-            {
-                "path": r.path,
-                "index": r.index,
-                "kind": r.kind,
-                "valid": r.valid(result.strict),
-                "errors": [finding_json(f) for f in r.errors],
-                "warnings": [finding_json(f) for f in r.warnings],
-            }
-            for r in result.reports
-        ],
-        "skipped": [{"path": path, "index": index} for path, index in result.skipped],
-    })
+    emit_json(
+        {
+            "schema_version": JSON_OUTPUT_VERSION,
+            "valid": result.valid,
+            "files": [
+                {
+                    "path": r.path,
+                    "index": r.index,
+                    "kind": r.kind,
+                    "valid": r.valid(result.strict),
+                    "errors": [finding_json(f) for f in r.errors],
+                    "warnings": [finding_json(f) for f in r.warnings],
+                }
+                for r in result.reports
+            ],
+            "skipped": [{"path": path, "index": index} for path, index in result.skipped],
+        }
+    )
 
 
 def github_report(result: ValidationResult) -> None:
@@ -86,4 +91,3 @@ def _gh_data(value: str) -> str:
 
 def _gh_prop(value: str) -> str:
     return _gh_data(value).replace(":", "%3A").replace(",", "%2C")
-

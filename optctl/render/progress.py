@@ -45,8 +45,13 @@ class Bars:
     of work; ``total`` may be None (the count and rate are shown, no bar or time left).
     """
 
-    def __init__(self, quiet: bool = False, stream: TextIO | None = None, environ: Mapping[str, str] | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        quiet: bool = False,
+        stream: TextIO | None = None,
+        environ: Mapping[str, str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.stream = sys.stderr if stream is None else stream
         environ = os.environ if environ is None else environ
         self.enabled = wanted(self.stream, environ, quiet)
@@ -105,15 +110,26 @@ class _LateBar:
 
 
 def _columns(unit: str, bounded: bool) -> list[Any]:
-    from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn, TransferSpeedColumn)
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        MofNCompleteColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
 
     if unit == "bytes":
         done = [DownloadColumn(), TransferSpeedColumn()]
     else:
         done = [MofNCompleteColumn() if bounded else TextColumn("{task.completed:,.0f}"), TextColumn(unit), _rate(unit)]
-    return [TextColumn("{task.description}"), *([BarColumn()] if bounded else []), *done,
-            TimeRemainingColumn() if bounded else TimeElapsedColumn()]
+    return [
+        TextColumn("{task.description}"),
+        *([BarColumn()] if bounded else []),
+        *done,
+        TimeRemainingColumn() if bounded else TimeElapsedColumn(),
+    ]
 
 
 def _rate(unit: str) -> Any:

@@ -25,9 +25,20 @@ if TYPE_CHECKING:
 
 
 _STYLE = {
-    "running": "cyan", "paused": "yellow", "completed": "green", "failed": "red", "aborted": "red",
-    "pending": "dim", "applying": "yellow", "soaking": "cyan", "awaiting_approval": "yellow",
-    "passed": "green", "rolled_back": "magenta", "pass": "green", "fail": "red", "inconclusive": "yellow",
+    "running": "cyan",
+    "paused": "yellow",
+    "completed": "green",
+    "failed": "red",
+    "aborted": "red",
+    "pending": "dim",
+    "applying": "yellow",
+    "soaking": "cyan",
+    "awaiting_approval": "yellow",
+    "passed": "green",
+    "rolled_back": "magenta",
+    "pass": "green",
+    "fail": "red",
+    "inconclusive": "yellow",
 }
 
 
@@ -60,8 +71,12 @@ def status_payload(view: View) -> dict[str, Any]:
 def _next_json(action: Action) -> dict[str, Any]:
     from optctl.rollout.state import iso
 
-    return {"action": action.kind, "stage": None if action.stage is None else action.stage + 1,
-            "reason": action.reason or None, "at": None if action.until is None else iso(action.until)}
+    return {
+        "action": action.kind,
+        "stage": None if action.stage is None else action.stage + 1,
+        "reason": action.reason or None,
+        "at": None if action.until is None else iso(action.until),
+    }
 
 
 def _with_soak(view: View) -> list[tuple[StageRecord, float | None]]:
@@ -95,9 +110,27 @@ def _gate_json(gate: GateStatus, soak_left: float | None) -> dict[str, Any]:
 
 
 def list_json(listed: RolloutList, console: Console) -> None:
-    emit_json(with_context({"schema_version": JSON_OUTPUT_VERSION, "rollouts": [
-        {"id": r.id, "name": r.name, "state": r.state, "started_by": r.started_by, "started_at": r.started_at,
-         "updated_at": r.updated_at, "stage": _position(r)} for r in listed.rollouts]}, listed.context), console.file)
+    emit_json(
+        with_context(
+            {
+                "schema_version": JSON_OUTPUT_VERSION,
+                "rollouts": [
+                    {
+                        "id": r.id,
+                        "name": r.name,
+                        "state": r.state,
+                        "started_by": r.started_by,
+                        "started_at": r.started_at,
+                        "updated_at": r.updated_at,
+                        "stage": _position(r),
+                    }
+                    for r in listed.rollouts
+                ],
+            },
+            listed.context,
+        ),
+        console.file,
+    )
 
 
 # --- people ------------------------------------------------------------------------------
@@ -109,32 +142,51 @@ def status_view(view: View, line_break: str = "\n") -> RenderableType:
     ``line_break`` joins the lines of a cell: ``render.console.cell_break`` (one line per stage off a terminal)."""
     rollout, events, next_action, did = view.rollout, view.events, view.next, view.did
     header = Text.assemble(
-        ("rollout ", "bold"), (rollout.id, "bold"), f"  {rollout.name}  ", (rollout.state, _STYLE[rollout.state]),
+        ("rollout ", "bold"),
+        (rollout.id, "bold"),
+        f"  {rollout.name}  ",
+        (rollout.state, _STYLE[rollout.state]),
         f"  started by {rollout.started_by} at {rollout.started_at}",
     )
     parts: list[RenderableType] = [header]
     if rollout.reason:
         parts.append(Text(f"reason: {rollout.reason}", style=_STYLE.get(rollout.state, "")))
     if rollout.step is not None:
-        parts.append(Text(
-            f"interrupted: {'an apply' if rollout.step.op == 'apply' else 'a rollback'} by {rollout.step.actor} at {rollout.step.at} did not finish"
-            + (f" ({rollout.step.error})" if rollout.step.error else "")
-            + f"; `optctl rollout {'advance' if rollout.step.op == 'apply' else 'abort'} {rollout.id}` finishes it",
-            style="yellow"))
+        parts.append(
+            Text(
+                f"interrupted: {'an apply' if rollout.step.op == 'apply' else 'a rollback'} by {rollout.step.actor} at {rollout.step.at} did not finish"
+                + (f" ({rollout.step.error})" if rollout.step.error else "")
+                + f"; `optctl rollout {'advance' if rollout.step.op == 'apply' else 'abort'} {rollout.id}` finishes it",
+                style="yellow",
+            )
+        )
     table = Table(box=box.SIMPLE_HEAD, show_edge=False)
     for column in ("#", "environment", "services", "state", "gates"):
         table.add_column(column, overflow="fold")
     for number, (stage, left) in enumerate(_with_soak(view), 1):
-        table.add_row(str(number), stage.environment, _services(stage, line_break), Text(stage.state, style=_STYLE[stage.state]),
-                      Text(line_break).join(_gate_text(g, stage, left) for g in stage.gates) or Text("-", style="dim"))
+        table.add_row(
+            str(number),
+            stage.environment,
+            _services(stage, line_break),
+            Text(stage.state, style=_STYLE[stage.state]),
+            Text(line_break).join(_gate_text(g, stage, left) for g in stage.gates) or Text("-", style="dim"),
+        )
     parts.append(table)
     for line in did:
         parts.append(Text(f"done: {line}"))
     parts.append(Text(f"next: {_next_text(rollout, next_action, view.next_in)}", style="bold"))
     if events:
         parts.append(Text("recent:", style="dim"))
-        parts.extend(Text(f"  {e.at}  {e.actor:<12} {e.kind}" + (f" stage {e.stage}" if e.stage else "") + (f": {e.detail}" if e.detail else ""),
-                          style="dim", overflow="fold") for e in events)
+        parts.extend(
+            Text(
+                f"  {e.at}  {e.actor:<12} {e.kind}"
+                + (f" stage {e.stage}" if e.stage else "")
+                + (f": {e.detail}" if e.detail else ""),
+                style="dim",
+                overflow="fold",
+            )
+            for e in events
+        )
     return Group(*parts)
 
 
@@ -170,14 +222,18 @@ def _next_text(rollout: Rollout, action: Action, next_in: float | None) -> str:
     if action.kind == "idle":
         if rollout.state == "paused":
             return f"paused; `optctl rollout resume {rollout.id}` to go on, or abort it"
-        return {"completed": "nothing: the rollout is complete",
-                "failed": "nothing: the rollout failed and was rolled back; `optctl rollout list`, then a new plan",
-                "aborted": "nothing: the rollout was aborted"}.get(rollout.state, action.reason)
+        return {
+            "completed": "nothing: the rollout is complete",
+            "failed": "nothing: the rollout failed and was rolled back; `optctl rollout list`, then a new plan",
+            "aborted": "nothing: the rollout was aborted",
+        }.get(rollout.state, action.reason)
     if action.kind == "wait" and next_in is not None:
         return f"{action.reason}: stage {action.stage + 1} can move in {format_seconds(next_in)}; then `optctl rollout advance`"
     if action.kind == "wait":
         return f"{action.reason}: `optctl rollout approve {rollout.id}`"
-    return f"`optctl rollout advance {rollout.id}` will {action.kind}" + (f" stage {action.stage + 1}" if action.stage is not None else "")
+    return f"`optctl rollout advance {rollout.id}` will {action.kind}" + (
+        f" stage {action.stage + 1}" if action.stage is not None else ""
+    )
 
 
 def list_text(listed: RolloutList, console: Console) -> None:
@@ -207,7 +263,9 @@ def _position(rollout: Rollout) -> str:
 
 
 def preview_view(preview: Preview, dry_run: bool) -> RenderableType:
-    parts: list[RenderableType] = [Text(f"{preview.command}{' (dry run: nothing is written)' if dry_run else ''} will:", style="bold")]
+    parts: list[RenderableType] = [
+        Text(f"{preview.command}{' (dry run: nothing is written)' if dry_run else ''} will:", style="bold")
+    ]
     parts += [Text(f"  {line}") for line in preview.transitions]
     if preview.flips:
         table = Table(box=box.SIMPLE_HEAD, show_edge=False)
@@ -257,6 +315,11 @@ def outcome_json(outcome: Outcome, console: Console) -> None:
     shown["rollouts"] = [p["rollout"] for p in payloads]
     if outcome.preview is not None:
         shown["preview"] = redact(outcome.preview.to_json())
-    shown |= {"dry_run": outcome.dry_run, "written": outcome.written, "cancelled": outcome.cancelled,
-              "timed_out": outcome.timed_out, "notes": list(outcome.notes)}
+    shown |= {
+        "dry_run": outcome.dry_run,
+        "written": outcome.written,
+        "cancelled": outcome.cancelled,
+        "timed_out": outcome.timed_out,
+        "notes": list(outcome.notes),
+    }
     emit_json(shown if outcome.context is None else with_context(shown, outcome.context), console.file)

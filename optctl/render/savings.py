@@ -28,8 +28,10 @@ def report_json(result: SavingsResult, console: Console) -> None:
 def report_text(result: SavingsResult, console: Console, chart: bool = False) -> None:
     days = result.window.total_seconds() / 86400
     console.print(f"Savings measured from the {result.source}, {days:g} day(s) before and after each enable time (USD).")
-    console.print("writes: 5-minute/1-hour cache writes; saved %: of the input cost, the only part caching changes; "
-                  "dry-run: what `optctl dry-run` predicts for the service's fixtures.")
+    console.print(
+        "writes: 5-minute/1-hour cache writes; saved %: of the input cost, the only part caching changes; "
+        "dry-run: what `optctl dry-run` predicts for the service's fixtures."
+    )
     if not result.entries:
         console.print("No service with usage or an enable time in the selected environments.")
     for entry in result.entries:
@@ -62,9 +64,14 @@ def _cells(window: Window) -> list[str]:
     u = window.usage
     ratio = "-" if window.cache_read_ratio is None else f"{window.cache_read_ratio:.0%}"
     return [
-        "?" if u.calls is None else f"{u.calls:,}", _tokens(u.input_tokens), ratio,
+        "?" if u.calls is None else f"{u.calls:,}",
+        _tokens(u.input_tokens),
+        ratio,
         f"{_tokens(u.cache_write_5m)}/{_tokens(u.cache_write_1h)}",
-        f"{window.billed:,.2f}", f"{window.without_caching:,.2f}", f"{window.saving:,.2f}", _pct(window.input_saving_pct),
+        f"{window.billed:,.2f}",
+        f"{window.without_caching:,.2f}",
+        f"{window.saving:,.2f}",
+        _pct(window.input_saving_pct),
     ]
 
 

@@ -23,7 +23,15 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from optctl.commands.change import ChangeResult
-    from optctl.commands.inspect import DiffResult, ExportResult, HistoryLine, HistoryResult, HistoryStream, ShowResult, StatusResult
+    from optctl.commands.inspect import (
+        DiffResult,
+        ExportResult,
+        HistoryLine,
+        HistoryResult,
+        HistoryStream,
+        ShowResult,
+        StatusResult,
+    )
     from optctl.services.diff import Difference
     from optctl.services.status import Cell
 
@@ -72,6 +80,7 @@ def _print_table(console: Console, table: Table) -> None:
 
 def _plain_columns(table: Table) -> str:
     """The table's cells as aligned plain text, a row as tall as its tallest cell, as rich lays it out."""
+
     def lines(cell: Any) -> list[str]:
         return (cell.plain if isinstance(cell, Text) else str(cell)).split("\n")
 
@@ -121,13 +130,17 @@ def change_text(result: ChangeResult, console: Console, errors: Console) -> None
 
 def change_json(result: ChangeResult, console: Console) -> None:
     plan = result.plan
-    _json(console, {
-        "env": plan.env,
-        "dry_run": result.dry_run,
-        "changes": [planned.to_json() for planned in plan.changes],
-        "unchanged": [{"service": service, "why": why} for service, why in plan.unchanged],
-        "written": [entry.to_json() for entry in result.written],
-    }, result)
+    _json(
+        console,
+        {
+            "env": plan.env,
+            "dry_run": result.dry_run,
+            "changes": [planned.to_json() for planned in plan.changes],
+            "unchanged": [{"service": service, "why": why} for service, why in plan.unchanged],
+            "written": [entry.to_json() for entry in result.written],
+        },
+        result,
+    )
 
 
 # --- status ----------------------------------------------------------------------------
@@ -141,8 +154,13 @@ def status_text(result: StatusResult, console: Console) -> None:
     else:
         table = _table("SERVICE", *(env.upper() for env in result.environments))
         for row in result.rows:
-            table.add_row(row.service, *(_cell(row.cells[env], cell_break(console)) if env in row.cells else Text("unreachable", "bold red")
-                                         for env in result.environments))
+            table.add_row(
+                row.service,
+                *(
+                    _cell(row.cells[env], cell_break(console)) if env in row.cells else Text("unreachable", "bold red")
+                    for env in result.environments
+                ),
+            )
         _print_table(console, table)
         console.print("cell: caching, TTL s, min tokens to cache / last change: who, when (UTC)", style="dim")
     for env, why in result.unreachable.items():
@@ -158,7 +176,9 @@ def _cell(cell: Cell, line_break: str) -> Text:
     elif cell.enabled is None:
         text = Text("invalid optimization", "bold red")
     else:
-        text = Text.assemble(("on ", "bold green") if cell.enabled else ("off", "dim"), f" {cell.ttl_seconds}s {cell.min_tokens_to_cache}")
+        text = Text.assemble(
+            ("on ", "bold green") if cell.enabled else ("off", "dim"), f" {cell.ttl_seconds}s {cell.min_tokens_to_cache}"
+        )
     last = cell.last_change
     if last is not None:
         text.append(f"{line_break}{last.actor} {last.at[5:16].replace('T', ' ')}", "dim")
@@ -166,8 +186,15 @@ def _cell(cell: Cell, line_break: str) -> Text:
 
 
 def status_json(result: StatusResult, console: Console) -> None:
-    _json(console, {"environments": result.environments, "services": [row.to_json() for row in result.rows],
-                    "unreachable": result.unreachable}, result)
+    _json(
+        console,
+        {
+            "environments": result.environments,
+            "services": [row.to_json() for row in result.rows],
+            "unreachable": result.unreachable,
+        },
+        result,
+    )
 
 
 # --- one document, and whole environments ----------------------------------------------
@@ -184,7 +211,9 @@ def document_text(result: ShowResult, console: Console) -> None:
 
 def document_json(result: ShowResult, console: Console) -> None:
     stored = result.stored
-    _json(console, {"service": stored.service, "env": result.env, "revision": stored.revision, "document": stored.document}, result)
+    _json(
+        console, {"service": stored.service, "env": result.env, "revision": stored.revision, "document": stored.document}, result
+    )
 
 
 def documents_export(result: ExportResult, json_lines: bool, console: Console, errors: Console) -> None:
@@ -219,8 +248,17 @@ def _history_table(lines: Iterable[HistoryLine], line_break: str, header: bool =
     for line in lines:
         entry = line.entry
         change = Text(line_break).join(_difference(d) for d in line.differences) if line.differences else Text("-", "dim")
-        table.add_row(entry.at[:19].replace("T", " "), entry.env, entry.service, entry.revision, entry.actor, entry.action,
-                      change, scrub(entry.reason or ""), entry.rollout or "")
+        table.add_row(
+            entry.at[:19].replace("T", " "),
+            entry.env,
+            entry.service,
+            entry.revision,
+            entry.actor,
+            entry.action,
+            change,
+            scrub(entry.reason or ""),
+            entry.rollout or "",
+        )
     return table
 
 

@@ -52,14 +52,21 @@ def check(rollout_id: str, bound: Binding | None, project: Project) -> None:
     if bound is None:  # recorded before rollouts were bound
         return
     started_with = bound.project_file or "the embedded default store (no optctl.toml)"
-    use = f"run it with --config {bound.project_file} (or OPTCTL_CONFIG)" if bound.project_file else \
-        "run it where no optctl.toml is found, without --config/OPTCTL_CONFIG"
+    use = (
+        f"run it with --config {bound.project_file} (or OPTCTL_CONFIG)"
+        if bound.project_file
+        else "run it where no optctl.toml is found, without --config/OPTCTL_CONFIG"
+    )
     for name, expected in bound.stores.items():
         if name not in project.environments:
-            raise UsageError(f"rollout {rollout_id} was started with {started_with}, which has environment {name!r}; "
-                             f"{project.describe()} has none; {use}; nothing was done")
+            raise UsageError(
+                f"rollout {rollout_id} was started with {started_with}, which has environment {name!r}; "
+                f"{project.describe()} has none; {use}; nothing was done"
+            )
         found = identity(project.env(name))
         if found != expected:
-            raise UsageError(f"rollout {rollout_id} was started with {started_with}: its {name} is {expected.url} "
-                             f"({expected.collection}), but {project.describe()} resolves {found.url} ({found.collection}); "
-                             f"{use}; nothing was done")
+            raise UsageError(
+                f"rollout {rollout_id} was started with {started_with}: its {name} is {expected.url} "
+                f"({expected.collection}), but {project.describe()} resolves {found.url} ({found.collection}); "
+                f"{use}; nothing was done"
+            )

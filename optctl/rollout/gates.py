@@ -54,7 +54,9 @@ class FetchError(Exception):
 
 def fetch_json(url: str, timeout: float) -> Any:
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": "application/json"}), timeout=timeout) as answer:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, headers={"Accept": "application/json"}), timeout=timeout
+        ) as answer:
             return json.loads(answer.read().decode("utf-8"))
     except urllib.error.HTTPError as err:
         raise FetchError(f"HTTP {err.code} from {url}") from None
@@ -74,13 +76,22 @@ def run_command(command: str | list[str], env: dict[str, str], timeout: float | 
     be caught; see the README.)"""
     process: subprocess.Popen | None = None
     said: list[str] = []
-    reader = threading.Thread(target=lambda: said.append(process.stdout.read() if process and process.stdout else ""), daemon=True)
+    reader = threading.Thread(
+        target=lambda: said.append(process.stdout.read() if process and process.stdout else ""), daemon=True
+    )
     timed_out = False
     with _stop_signals() as stops:
         try:
             process = subprocess.Popen(
-                command, shell=isinstance(command, str), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, text=True, errors="replace", start_new_session=True,
+                command,
+                shell=isinstance(command, str),
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
+                start_new_session=True,
             )
             # Read on a thread and wait for the command itself: a background child holding the
             # pipe open must not keep the gate waiting once the command is done.
@@ -215,14 +226,21 @@ def condition_holds(stats: dict[str, Any], condition: str) -> tuple[bool, str]:
         return False, "missing"
     expected, actual_value = _literal(raw), _number(actual)
     try:
-        held = bool(_OPERATORS[op](actual_value, expected))  # only the operator asked for: one TypeError must not poison the others
+        held = bool(
+            _OPERATORS[op](actual_value, expected)
+        )  # only the operator asked for: one TypeError must not poison the others
     except TypeError:
         held = False  # an order between a string and a number: never holds
     return held, json.dumps(actual)
 
 
 _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
-    "==": operator.eq, "!=": operator.ne, ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
 }
 
 

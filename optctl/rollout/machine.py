@@ -15,7 +15,18 @@ from optctl.errors import UsageError
 from optctl.rollout.binding import Binding
 from optctl.rollout.plan import Plan, duration_seconds
 from optctl.rollout.records.base import normalise
-from optctl.rollout.state import APPLIED_STATES, Applied, GateResult, GateStatus, Rollout, RolloutState, StageRecord, Step, iso, parse_iso
+from optctl.rollout.state import (
+    APPLIED_STATES,
+    Applied,
+    GateResult,
+    GateStatus,
+    Rollout,
+    RolloutState,
+    StageRecord,
+    Step,
+    iso,
+    parse_iso,
+)
 
 EXTERNAL_GATES = ("check", "metrics", "savings")
 
@@ -31,8 +42,15 @@ class Action:
     reason: str = ""
 
 
-def start(rollout_id: str, plan: Plan, services: list[list[str]], actor: str, now: datetime,
-          actor_key: str | None = None, bound: Binding | None = None) -> Rollout:
+def start(
+    rollout_id: str,
+    plan: Plan,
+    services: list[list[str]],
+    actor: str,
+    now: datetime,
+    actor_key: str | None = None,
+    bound: Binding | None = None,
+) -> Rollout:
     """A new record; ``services`` is each stage's list with ``all`` already resolved; ``actor_key``
     is the starter's principal (what an approval must differ from)."""
     stages = [
@@ -45,8 +63,16 @@ def start(rollout_id: str, plan: Plan, services: list[list[str]], actor: str, no
         for stage, names in zip(plan.stages, services)
     ]
     at = iso(now)
-    return Rollout(id=rollout_id, name=plan.name, started_by=actor, started_by_key=actor_key or normalise(actor),
-                   started_at=at, updated_at=at, stages=stages, bound=bound)
+    return Rollout(
+        id=rollout_id,
+        name=plan.name,
+        started_by=actor,
+        started_by_key=actor_key or normalise(actor),
+        started_at=at,
+        updated_at=at,
+        stages=stages,
+        bound=bound,
+    )
 
 
 def next_action(rollout: Rollout, now: datetime) -> Action:
@@ -172,12 +198,18 @@ def approve(rollout: Rollout, actor: str, now: datetime, actor_key: str | None =
     index = rollout.current_stage()
     stage = rollout.stages[index] if index is not None else None
     if stage is None or not any(g.kind == "approval" for g in stage.gates):
-        raise UsageError(f"rollout {rollout.id}: the current stage has no approval gate; see `optctl rollout status {rollout.id}`")
+        raise UsageError(
+            f"rollout {rollout.id}: the current stage has no approval gate; see `optctl rollout status {rollout.id}`"
+        )
     if stage.state not in APPLIED_STATES:
-        raise UsageError(f"rollout {rollout.id}: stage {index + 1} ({stage.environment}) is {stage.state}; approve it once it is applied and soaking")
+        raise UsageError(
+            f"rollout {rollout.id}: stage {index + 1} ({stage.environment}) is {stage.state}; approve it once it is applied and soaking"
+        )
     if (actor_key or normalise(actor)) == (rollout.started_by_key or normalise(rollout.started_by)):
-        raise UsageError(f"rollout {rollout.id} was started by {rollout.started_by}; the approval must come from someone else, "
-                         "authenticated as another user; nothing was done")
+        raise UsageError(
+            f"rollout {rollout.id} was started by {rollout.started_by}; the approval must come from someone else, "
+            "authenticated as another user; nothing was done"
+        )
     new = _touched(rollout, now)
     stage = new.stages[index]
     stage.approved_by = actor

@@ -90,13 +90,19 @@ def resolve(rt: Runtime, plan: Plan) -> Resolved:
         if stage.services == "all":
             bare = [s for s in names if documents[s].optimization is None]
             if bare:
-                skipped.append(f"{where}: skipping {', '.join(bare)}: no optimization field (add one with `optctl apply` to include it)")
+                skipped.append(
+                    f"{where}: skipping {', '.join(bare)}: no optimization field (add one with `optctl apply` to include it)"
+                )
             names = [s for s in names if s not in bare]
         for service in names:
             if service not in documents:
-                raise NotFoundError(f"{where}: no service {service!r} in {stage.environment}; fix the plan or import it; nothing was started")
+                raise NotFoundError(
+                    f"{where}: no service {service!r} in {stage.environment}; fix the plan or import it; nothing was started"
+                )
             if documents[service].optimization is None:
-                raise UsageError(f"{where}: {service} has no optimization field; add one (caching disabled) with `optctl apply` first; nothing was started")
+                raise UsageError(
+                    f"{where}: {service} has no optimization field; add one (caching disabled) with `optctl apply` first; nothing was started"
+                )
         if not names:
             raise UsageError(f"{where}: the environment has no services to roll out; nothing was started")
         resolved.append(names)
@@ -107,8 +113,15 @@ def start(rt: Runtime, plan: Plan, resolved: Resolved | None = None) -> Result:
     """Record the rollout (bound to the stores it resolved), apply stage 1."""
     resolved = resolved or resolve(rt, plan)
     now = rt.clock()
-    rollout = machine.start(f"ro-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}", plan, resolved.services, rt.actor, now,
-                            rt.principal.key, rt.bind([stage.environment for stage in plan.stages]))
+    rollout = machine.start(
+        f"ro-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}",
+        plan,
+        resolved.services,
+        rt.actor,
+        now,
+        rt.principal.key,
+        rt.bind([stage.environment for stage in plan.stages]),
+    )
     detail = f"plan {plan.name}, {len(resolved.services)} stage(s)" + "".join(f"; {line}" for line in resolved.skipped)
     rollout = rt.records.create(rollout, [Event(iso(now), rt.actor, "started", None, detail)])
     result = advance(rt, rollout.id)
@@ -149,7 +162,9 @@ def _apply(rt: Runtime, rollout: Rollout, index: int) -> Rollout:
     stage = rollout.stages[index]
     interrupted = rollout.step is not None
     if not interrupted:
-        rollout = rt.save(machine.begin_apply(rollout, index, rt.actor, rt.clock()), "apply-intent", index, ", ".join(stage.services))
+        rollout = rt.save(
+            machine.begin_apply(rollout, index, rt.actor, rt.clock()), "apply-intent", index, ", ".join(stage.services)
+        )
     rt.on_step("apply:intent-saved", rollout)
     store = rt.stores(stage.environment)
     try:
@@ -167,25 +182,36 @@ def _apply(rt: Runtime, rollout: Rollout, index: int) -> Rollout:
     rt.on_step("apply:written", rollout)
     applied = [Applied(service=e.service, revision=e.revision, before=e.before, after=e.after) for e in entries] + ours
     unchanged = [s for s in already if s not in {a.service for a in ours}]
-    detail = f"enabled {', '.join(a.service for a in applied) or 'nothing'}" + (f"; already enabled: {', '.join(unchanged)}" if unchanged else "")
+    detail = f"enabled {', '.join(a.service for a in applied) or 'nothing'}" + (
+        f"; already enabled: {', '.join(unchanged)}" if unchanged else ""
+    )
     rollout = rt.save(machine.finish_apply(rollout, index, applied, unchanged, rt.clock()), "applied", index, detail)
     rt.on_step("apply:done", rollout)
     return rollout
 
 
-def _written_by_us(store: Store, documents: dict[str, StoredDocument], services: list[str], rollout_id: str, action: str) -> list[Applied]:
+def _written_by_us(
+    store: Store, documents: dict[str, StoredDocument], services: list[str], rollout_id: str, action: str
+) -> list[Applied]:
     """Services whose current revision is this rollout's own write (found after an interruption)."""
     found = []
     for service in services:
         last = store.history(service, limit=1)
-        if last and last[-1].rollout == rollout_id and last[-1].action == action and last[-1].revision == documents[service].revision:
+        if (
+            last
+            and last[-1].rollout == rollout_id
+            and last[-1].action == action
+            and last[-1].revision == documents[service].revision
+        ):
             found.append(Applied(service=service, revision=last[-1].revision, before=last[-1].before, after=last[-1].after))
     return found
 
 
 def _evaluate(rt: Runtime, rollout: Rollout, action: machine.Action) -> Rollout:
     stage = rollout.stages[action.stage]
-    context = GateContext(rollout.id, action.stage + 1, stage.environment, tuple(stage.services), stage.applied_at, iso(rt.clock()))
+    context = GateContext(
+        rollout.id, action.stage + 1, stage.environment, tuple(stage.services), stage.applied_at, iso(rt.clock())
+    )
     outcomes = {i: rt.evaluators.evaluate(stage.gates[i].gate, context) for i in action.gates}
     rt.on_step("gates:evaluated", rollout)
     detail = "; ".join(f"{stage.gates[i].kind} {result}: {why}" for i, (result, why) in outcomes.items())
@@ -209,8 +235,14 @@ def _rollback(rt: Runtime, rollout: Rollout, final: RolloutState, reason: str, f
     if rollout.step is not None and rollout.step.op == "apply":
         rollout = _settle_interrupted_apply(rt, rollout)
     if rollout.step is None or rollout.step.final != final or force:
-        rollout = rt.save(machine.begin_rollback(rollout, final, rt.actor, reason, force or bool(rollout.step and rollout.step.force), rt.clock()),
-                          "rollback-intent", None, reason)
+        rollout = rt.save(
+            machine.begin_rollback(
+                rollout, final, rt.actor, reason, force or bool(rollout.step and rollout.step.force), rt.clock()
+            ),
+            "rollback-intent",
+            None,
+            reason,
+        )
     rt.on_step("rollback:intent-saved", rollout)
     for index in machine.stages_to_roll_back(rollout):
         rollout = _roll_back_stage(rt, rollout, index)
@@ -257,7 +289,8 @@ def _roll_back_stage(rt: Runtime, rollout: Rollout, index: int) -> Rollout:
     rt.on_step("rollback:written", rollout)
     restored += [e.service for e in entries]
     detail = f"restored {', '.join(restored) or 'nothing'}" + (
-        f"; left alone (changed by hand since; --force restores them): {', '.join(left_alone)}" if left_alone else "")
+        f"; left alone (changed by hand since; --force restores them): {', '.join(left_alone)}" if left_alone else ""
+    )
     return rt.save(machine.finish_rollback_stage(rollout, index, restored, left_alone, rt.clock()), "rolled-back", index, detail)
 
 
@@ -296,8 +329,11 @@ def load_plan(path: str) -> tuple[Plan, list[str]]:
     from optctl.contract.kinds import KINDS
 
     result = validate_paths([path], kinds=KINDS.with_checks({"rollout-plan": semantic_findings}), kind="rollout-plan")
-    found = [(f.severity, f"{r.path}:{f.line or 1}:{f.column or 1}: {f.severity}[{f.code}] {f.text()}")
-             for r in result.reports for f in r.findings]
+    found = [
+        (f.severity, f"{r.path}:{f.line or 1}:{f.column or 1}: {f.severity}[{f.code}] {f.text()}")
+        for r in result.reports
+        for f in r.findings
+    ]
     errors = [line for severity, line in found if severity == "error"]
     if errors:
         more = f" (and {len(errors) - 1} more: `optctl validate {path}`)" if len(errors) > 1 else ""
@@ -320,9 +356,13 @@ def gate_edges(project: Project, environ: dict[str, str] | None = None) -> Evalu
 
 
 @contextmanager
-def opened_runtime(project: Project, label: str | None, open_store: Callable[[EnvironmentConfig], Store],
-                   on_step: Callable[[str, Rollout], None] | None = None,
-                   clock: Callable[[], datetime] | None = None) -> Iterator[Runtime]:
+def opened_runtime(
+    project: Project,
+    label: str | None,
+    open_store: Callable[[EnvironmentConfig], Store],
+    on_step: Callable[[str, Rollout], None] | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Iterator[Runtime]:
     """The real edges: the project's environments and its rollout records (``[rollouts]``), the
     principal the record store vouches for (``label`` is OPTCTL_ACTOR), bound to the stores resolved."""
     from optctl.rollout import binding
@@ -337,10 +377,16 @@ def opened_runtime(project: Project, label: str | None, open_store: Callable[[En
         return opened[env]
 
     try:
-        yield Runtime(records, store, clock or utc_now, records.principal(label), evaluators=gate_edges(project),
-                      on_step=on_step or (lambda step, rollout: None),
-                      bind=lambda environments: binding.bind(project, environments),
-                      check_binding=lambda rollout: binding.check(rollout.id, rollout.bound, project))
+        yield Runtime(
+            records,
+            store,
+            clock or utc_now,
+            records.principal(label),
+            evaluators=gate_edges(project),
+            on_step=on_step or (lambda step, rollout: None),
+            bind=lambda environments: binding.bind(project, environments),
+            check_binding=lambda rollout: binding.check(rollout.id, rollout.bound, project),
+        )
     finally:
         records.close()
         for each in opened.values():

@@ -231,18 +231,24 @@ def semantic_findings(data: Any) -> list[Finding]:
         for name in names:
             earlier = [at for claimed_name, at in env_claims.items() if name == "*" or claimed_name in (name, "*")]
             if earlier:
-                findings.append(error(
-                    "duplicate-stage", f"{pointer}/services",
-                    f"{'all services' if name == '*' else name} in {environment} already rolled out by stage {min(earlier) + 1}",
-                    "each service appears once per environment; remove it from one of the stages",
-                ))
+                findings.append(
+                    error(
+                        "duplicate-stage",
+                        f"{pointer}/services",
+                        f"{'all services' if name == '*' else name} in {environment} already rolled out by stage {min(earlier) + 1}",
+                        "each service appears once per environment; remove it from one of the stages",
+                    )
+                )
             env_claims.setdefault(name, index)
         if environment == "production" and (services == "all" or (isinstance(services, list) and len(services) > 1)):
-            findings.append(warning(
-                "production-batch", f"{pointer}/services",
-                f"production stage {index + 1} enables {'all services' if services == 'all' else f'{len(services)} services'} at once",
-                "the migration guide rolls production out one service at a time: one stage per service",
-            ))
+            findings.append(
+                warning(
+                    "production-batch",
+                    f"{pointer}/services",
+                    f"production stage {index + 1} enables {'all services' if services == 'all' else f'{len(services)} services'} at once",
+                    "the migration guide rolls production out one service at a time: one stage per service",
+                )
+            )
         findings += _gate_findings(stage.get("gates"), pointer)
     return findings + _order_findings(stages)
 
@@ -251,14 +257,20 @@ def _gate_findings(gates: Any, pointer: str) -> list[Finding]:
     # An unknown gate kind is the schema's to report (with a did-you-mean); semantics run after it.
     kinds = [g.get("kind") for g in gates if isinstance(g, dict)] if isinstance(gates, list) else []
     return [
-        warning(f"repeated-{kind}-gate", f"{pointer}/gates", f"stage has {kinds.count(kind)} {kind} gates",
-                "one is enough: the longest soak or a single approval decides")
-        for kind in ("soak", "approval") if kinds.count(kind) > 1
+        warning(
+            f"repeated-{kind}-gate",
+            f"{pointer}/gates",
+            f"stage has {kinds.count(kind)} {kind} gates",
+            "one is enough: the longest soak or a single approval decides",
+        )
+        for kind in ("soak", "approval")
+        if kinds.count(kind) > 1
     ] + _savings_window_findings([g for g in gates if isinstance(g, dict)] if isinstance(gates, list) else [], pointer)
 
 
 def _savings_window_findings(gates: list[dict[str, Any]], pointer: str) -> list[Finding]:
     """A savings gate judges the usage up to when it runs: a soak shorter than its window cuts the window short."""
+
     def seconds(text: Any) -> int:
         try:
             return duration_seconds(text) if isinstance(text, str) else 0
@@ -267,10 +279,14 @@ def _savings_window_findings(gates: list[dict[str, Any]], pointer: str) -> list[
 
     soak = max((seconds(g.get("duration")) for g in gates if g.get("kind") == "soak"), default=0)
     return [
-        warning("savings-window-unsoaked", f"{pointer}/gates/{i}/window",
-                f"the savings gate measures {g.get('window', '24h')} of usage but the stage soaks only {format_seconds(soak)}",
-                "it would judge on less traffic than its window: soak at least as long as the window")
-        for i, g in enumerate(gates) if g.get("kind") == "savings" and seconds(g.get("window", "24h")) > soak
+        warning(
+            "savings-window-unsoaked",
+            f"{pointer}/gates/{i}/window",
+            f"the savings gate measures {g.get('window', '24h')} of usage but the stage soaks only {format_seconds(soak)}",
+            "it would judge on less traffic than its window: soak at least as long as the window",
+        )
+        for i, g in enumerate(gates)
+        if g.get("kind") == "savings" and seconds(g.get("window", "24h")) > soak
     ]
 
 
@@ -282,9 +298,13 @@ def _order_findings(stages: list[Any]) -> list[Finding]:
     for index, stage in enumerate(stages):
         environment = stage.get("environment") if isinstance(stage, dict) else None
         if environment in rank and rank[environment] < highest:
-            findings.append(warning(
-                "stage-order", f"/stages/{index}/environment", f"{environment} comes after a later environment",
-                "roll out dev, then staging, then production, as the migration guide does",
-            ))
+            findings.append(
+                warning(
+                    "stage-order",
+                    f"/stages/{index}/environment",
+                    f"{environment} comes after a later environment",
+                    "roll out dev, then staging, then production, as the migration guide does",
+                )
+            )
         highest = max(highest, rank.get(environment, -1))
     return findings

@@ -74,8 +74,10 @@ class UsageReportClient:
         if bucket_width not in MAX_BUCKETS:
             raise UsageError(f"bucket width {bucket_width!r}: use one of {', '.join(MAX_BUCKETS)}")
         params: list[tuple[str, str]] = [
-            ("starting_at", _rfc3339(starting_at)), ("ending_at", _rfc3339(ending_at)),
-            ("bucket_width", bucket_width), ("limit", str(MAX_BUCKETS[bucket_width])),
+            ("starting_at", _rfc3339(starting_at)),
+            ("ending_at", _rfc3339(ending_at)),
+            ("bucket_width", bucket_width),
+            ("limit", str(MAX_BUCKETS[bucket_width])),
             *(("group_by[]", name) for name in GROUP_BY),
         ]
         rows: list[ReportRow] = []
@@ -87,12 +89,16 @@ class UsageReportClient:
                 return rows
             page = answer.get("next_page")
             if not isinstance(page, str) or not page:
-                raise EnvironmentProblem(f"usage report page {number}: has_more is true but next_page is missing; try again later")
+                raise EnvironmentProblem(
+                    f"usage report page {number}: has_more is true but next_page is missing; try again later"
+                )
         raise EnvironmentProblem("usage report: more than 10,000 pages; narrow the window")
 
     def _get(self, params: list[tuple[str, str]], number: int) -> dict[str, Any]:
         url = self.base_url.rstrip("/") + REPORT_PATH + "?" + urllib.parse.urlencode(params)
-        request = urllib.request.Request(url, headers={"x-api-key": self.key, "anthropic-version": API_VERSION, "accept": "application/json"})
+        request = urllib.request.Request(
+            url, headers={"x-api-key": self.key, "anthropic-version": API_VERSION, "accept": "application/json"}
+        )
         for attempt in range(RETRIES + 1):
             try:
                 with self.opener(request, timeout=self.timeout) as answer:
@@ -105,7 +111,9 @@ class UsageReportClient:
                         continue
                 raise self._refused(err, number) from None
             except (urllib.error.URLError, OSError) as err:
-                raise EnvironmentProblem(f"cannot reach the usage report at {self.base_url} ({getattr(err, 'reason', err)}); check the network or --admin-url") from None
+                raise EnvironmentProblem(
+                    f"cannot reach the usage report at {self.base_url} ({getattr(err, 'reason', err)}); check the network or --admin-url"
+                ) from None
             try:
                 data = json.loads(body.decode("utf-8"))
             except (UnicodeDecodeError, ValueError):
@@ -118,8 +126,10 @@ class UsageReportClient:
     def _refused(self, err: urllib.error.HTTPError, number: int) -> EnvironmentProblem:
         said = _redacted(_error_message(err), self.key)
         if err.code in (401, 403):
-            return EnvironmentProblem(f"the usage report refused the admin key in {KEY_VARIABLE} (HTTP {err.code}{': ' + said if said else ''}); "
-                                      "use an Admin API key (sk-ant-admin...) of this organization")
+            return EnvironmentProblem(
+                f"the usage report refused the admin key in {KEY_VARIABLE} (HTTP {err.code}{': ' + said if said else ''}); "
+                "use an Admin API key (sk-ant-admin...) of this organization"
+            )
         if err.code == 429:
             return EnvironmentProblem(f"the usage report is rate limited (HTTP 429) after {RETRIES} retries; try again later")
         return EnvironmentProblem(f"usage report page {number}: HTTP {err.code}{': ' + said if said else ''}")
@@ -135,7 +145,7 @@ def retry_after(header: str | None, attempt: int) -> float:
                 return max(0.0, parsedate_to_datetime(header).timestamp() - time.time())
             except (TypeError, ValueError):
                 pass
-    return float(2 ** attempt)
+    return float(2**attempt)
 
 
 def parse_page(answer: dict[str, Any], number: int) -> list[ReportRow]:
@@ -149,7 +159,10 @@ def parse_page(answer: dict[str, Any], number: int) -> list[ReportRow]:
             raise EnvironmentProblem(f"{where}: not a bucket with starting_at, ending_at and results")
         try:
             start, end = parse_time(bucket.get("starting_at"), where), parse_time(bucket.get("ending_at"), where)
-            rows += [parse_row(row, start, end, f"{where} ({bucket['starting_at']}), row {r}") for r, row in enumerate(bucket["results"])]
+            rows += [
+                parse_row(row, start, end, f"{where} ({bucket['starting_at']}), row {r}")
+                for r, row in enumerate(bucket["results"])
+            ]
         except UsageError as err:
             raise EnvironmentProblem(f"{err}; the answer is malformed, nothing was reported") from None
     return rows
@@ -159,12 +172,23 @@ def parse_row(row: Any, start: datetime, end: datetime, where: str) -> ReportRow
     if not isinstance(row, dict):
         raise UsageError(f"{where}: not an object")
     nested = row.get("cache_creation") if isinstance(row.get("cache_creation"), dict) else {}
-    w5 = count(nested, "ephemeral_5m_input_tokens", where, required=False) if nested else count(row, "cache_creation_5m_input_tokens", where, required=False)
-    w1h = count(nested, "ephemeral_1h_input_tokens", where, required=False) if nested else count(row, "cache_creation_1h_input_tokens", where, required=False)
+    w5 = (
+        count(nested, "ephemeral_5m_input_tokens", where, required=False)
+        if nested
+        else count(row, "cache_creation_5m_input_tokens", where, required=False)
+    )
+    w1h = (
+        count(nested, "ephemeral_1h_input_tokens", where, required=False)
+        if nested
+        else count(row, "cache_creation_1h_input_tokens", where, required=False)
+    )
     requests = row.get("requests")  # the successor's rows count them; the legacy report does not
     usage = Usage(
-        uncached_input=count(row, "uncached_input_tokens", where), cache_read=count(row, "cache_read_input_tokens", where),
-        cache_write_5m=w5, cache_write_1h=w1h, output=count(row, "output_tokens", where),
+        uncached_input=count(row, "uncached_input_tokens", where),
+        cache_read=count(row, "cache_read_input_tokens", where),
+        cache_write_5m=w5,
+        cache_write_1h=w1h,
+        output=count(row, "output_tokens", where),
         calls=count(row, "requests", where) if requests is not None else None,
     )
     ids = {name: row.get(name) if isinstance(row.get(name), str) else None for name in GROUP_BY}

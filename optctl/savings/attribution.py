@@ -80,20 +80,24 @@ def parse_attribution(table: Any, path: Path, environments: list[str]) -> Attrib
     workspaces: dict[str, list[Owner]] = {}
     for env, services in _table(table.get("attribution", {}), f"{where}.attribution").items():
         if env not in environments:
-            raise UsageError(f"{where}.attribution.{env}: no environment {env!r} in the project; choose one of: {', '.join(environments)}")
+            raise UsageError(
+                f"{where}.attribution.{env}: no environment {env!r} in the project; choose one of: {', '.join(environments)}"
+            )
         for service, ids in _table(services, f"{where}.attribution.{env}").items():
             here = f"{where}.attribution.{env}.{service}"
             ids = _table(ids, here)
             unknown = set(ids) - {"api_key_ids", "workspace_ids"}
             if unknown or not ids:
-                raise UsageError(f"{here}: write {{ api_key_ids = [\"apikey_...\"] }} and/or {{ workspace_ids = [\"wrkspc_...\"] }}")
+                raise UsageError(f'{here}: write {{ api_key_ids = ["apikey_..."] }} and/or {{ workspace_ids = ["wrkspc_..."] }}')
             for name, claims in (("api_key_ids", keys), ("workspace_ids", workspaces)):
                 for value in _strings(ids.get(name, []), f"{here}.{name}"):
                     owners = claims.setdefault(value, [])
                     if (service, env) not in owners:
                         owners.append((service, env))
-    fixtures = {service: [path.parent / p for p in _strings(files, f"{where}.fixtures.{service}")]
-                for service, files in _table(table.get("fixtures", {}), f"{where}.fixtures").items()}
+    fixtures = {
+        service: [path.parent / p for p in _strings(files, f"{where}.fixtures.{service}")]
+        for service, files in _table(table.get("fixtures", {}), f"{where}.fixtures").items()
+    }
     return Attribution(keys, workspaces, fixtures)
 
 

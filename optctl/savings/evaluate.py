@@ -30,8 +30,9 @@ class Context(Protocol):
     now: str | None
 
 
-def savings_gate(gate: dict[str, Any], context: Context, window: timedelta, edges: UsageEdges | None = None,
-                 project_file: Path | None = None) -> Verdict:
+def savings_gate(
+    gate: dict[str, Any], context: Context, window: timedelta, edges: UsageEdges | None = None, project_file: Path | None = None
+) -> Verdict:
     """``window``: the gate's ``window`` as the plan parsed it (durations are the plan's to read)."""
     edges = edges or UsageEdges()
     try:
@@ -52,12 +53,14 @@ def _evaluate(gate: dict[str, Any], context: Context, window: timedelta, edges: 
     applied = parse_time(context.applied_at, "the stage's applied time")
     now = parse_time(context.now, "the evaluation time") if context.now else datetime.now(timezone.utc)
     project = load_project(project_file, edges.environ)
-    source = Source(Path(gate["usage_log"]) if gate.get("usage_log") else None,
-                    edges.environ.get(ADMIN_URL_VARIABLE) or DEFAULT_BASE_URL, gate.get("bucket_width", "1h"))
+    source = Source(
+        Path(gate["usage_log"]) if gate.get("usage_log") else None,
+        edges.environ.get(ADMIN_URL_VARIABLE) or DEFAULT_BASE_URL,
+        gate.get("bucket_width", "1h"),
+    )
     end = max(min(now, applied + window), applied + timedelta(minutes=1))  # the report API wants a non-empty range
     measured = measure(source, load_attribution(project.source, project.names), applied, end, edges)
     since = Enablement(applied, None, "rollout", context.rollout_id)
     owners = {(service, context.environment): (since, "rollout") for service in context.services}
     entries = report.build(measured.records, owners, table.load(edges.environ.get("OPTCTL_MODELS_FILE")), window, now)
     return combine([judge(entry.service, entry.after, gate) for entry in entries if entry.after is not None])
-

@@ -16,8 +16,13 @@ from optctl.savings.report import Window
 Verdict = tuple[Literal["pass", "fail", "inconclusive"], str]
 
 SPEC_FIELDS = {
-    "window": str, "min_calls": int, "min_input_tokens": int, "min_cache_read_ratio": float,
-    "max_cost_change": float, "usage_log": str, "bucket_width": str,
+    "window": str,
+    "min_calls": int,
+    "min_input_tokens": int,
+    "min_cache_read_ratio": float,
+    "max_cost_change": float,
+    "usage_log": str,
+    "bucket_width": str,
 }
 DEFAULT_WINDOW = "24h"
 
@@ -31,7 +36,10 @@ def judge(service: str, window: Window, gate: dict[str, Any]) -> Verdict:
         if usage.calls < min_calls:
             return "inconclusive", f"{service}: {usage.calls} call(s) since the stage was applied, the gate needs {min_calls}"
     if min_tokens is not None and usage.input_tokens < min_tokens:
-        return "inconclusive", f"{service}: {usage.input_tokens} prompt tokens since the stage was applied, the gate needs {min_tokens}"
+        return (
+            "inconclusive",
+            f"{service}: {usage.input_tokens} prompt tokens since the stage was applied, the gate needs {min_tokens}",
+        )
     if not usage.input_tokens:
         return "inconclusive", f"{service}: no usage since the stage was applied"
     ratio = window.cache_read_ratio or 0.0
@@ -67,7 +75,9 @@ def parse_gate_spec(text: str) -> dict[str, Any]:
         try:
             gate[name] = kind(raw.strip()) if kind is not str else raw.strip()
         except ValueError:
-            raise UsageError(f"--savings-gate: {name} must be {'a whole number' if kind is int else 'a number'}, not {raw.strip()!r}") from None
+            raise UsageError(
+                f"--savings-gate: {name} must be {'a whole number' if kind is int else 'a number'}, not {raw.strip()!r}"
+            ) from None
     if len(gate) == 1:
         raise UsageError("--savings-gate needs at least one condition, e.g. min_calls=200,min_cache_read_ratio=0.3")
     gate.setdefault("window", DEFAULT_WINDOW)

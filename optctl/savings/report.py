@@ -72,13 +72,22 @@ class Window:
     def to_json(self) -> dict[str, Any]:
         u = self.usage
         return {
-            "start": _iso(self.start), "end": _iso(self.end), "calls": u.calls,
-            "input_tokens": u.input_tokens, "uncached_input_tokens": u.uncached_input, "output_tokens": u.output,
-            "cache_read_input_tokens": u.cache_read, "cache_read_ratio": _round(self.cache_read_ratio),
+            "start": _iso(self.start),
+            "end": _iso(self.end),
+            "calls": u.calls,
+            "input_tokens": u.input_tokens,
+            "uncached_input_tokens": u.uncached_input,
+            "output_tokens": u.output,
+            "cache_read_input_tokens": u.cache_read,
+            "cache_read_ratio": _round(self.cache_read_ratio),
             "cache_write_tokens": {"5m": u.cache_write_5m, "1h": u.cache_write_1h},
-            "cost_billed": round(self.billed, 6), "cost_without_caching": round(self.without_caching, 6),
-            "saving": round(self.saving, 6), "saving_pct": _round(self.saving_pct, 2),
-            "input_saving_pct": _round(self.input_saving_pct, 2), "cost_change": _round(self.cost_change), "unpriced_tokens": self.unpriced_tokens,
+            "cost_billed": round(self.billed, 6),
+            "cost_without_caching": round(self.without_caching, 6),
+            "saving": round(self.saving, 6),
+            "saving_pct": _round(self.saving_pct, 2),
+            "input_saving_pct": _round(self.input_saving_pct, 2),
+            "cost_change": _round(self.cost_change),
+            "unpriced_tokens": self.unpriced_tokens,
             "daily_cost": {day.isoformat(): round(cost, 6) for day, cost in sorted(self.daily.items())},
         }
 
@@ -107,18 +116,27 @@ class ServiceSavings:
     def to_json(self) -> dict[str, Any]:
         e = self.enablement
         return {
-            "service": self.service, "environment": self.environment,
-            "enabled_at": _iso(e.enabled_at) if e else None, "disabled_at": _iso(e.disabled_at) if e and e.disabled_at else None,
-            "enabled_by": e.by if e else None, "rollout": e.rollout if e else None, "enable_time_from": self.enable_source,
-            "before": self.before.to_json(), "after": self.after.to_json() if self.after else None,
+            "service": self.service,
+            "environment": self.environment,
+            "enabled_at": _iso(e.enabled_at) if e else None,
+            "disabled_at": _iso(e.disabled_at) if e and e.disabled_at else None,
+            "enabled_by": e.by if e else None,
+            "rollout": e.rollout if e else None,
+            "enable_time_from": self.enable_source,
+            "before": self.before.to_json(),
+            "after": self.after.to_json() if self.after else None,
             "left_out_input_tokens": self.left_out.input_tokens,
-            "predicted": self.prediction, "flags": [f.to_json() for f in self.flags],
+            "predicted": self.prediction,
+            "flags": [f.to_json() for f in self.flags],
         }
 
 
 def build(
-    records: Iterable[UsageRecord], enablements: Mapping[tuple[str, str], tuple[Enablement | None, str]],
-    rules: Rules, window: timedelta, now: datetime,
+    records: Iterable[UsageRecord],
+    enablements: Mapping[tuple[str, str], tuple[Enablement | None, str]],
+    rules: Rules,
+    window: timedelta,
+    now: datetime,
 ) -> list[ServiceSavings]:
     """One entry per (service, environment) in ``enablements``; records of others are ignored."""
     entries = {owner: _entry(owner, found, source, window, now) for owner, (found, source) in enablements.items()}
@@ -136,8 +154,14 @@ def _entry(owner: tuple[str, str], found: Enablement | None, source: str, window
     if found is None:
         return ServiceSavings(owner[0], owner[1], None, "none", Window(now - window, now), None)
     end = min(found.enabled_at + window, found.disabled_at or now, now)
-    return ServiceSavings(owner[0], owner[1], found, source, Window(found.enabled_at - window, found.enabled_at),
-                          Window(found.enabled_at, max(end, found.enabled_at)))
+    return ServiceSavings(
+        owner[0],
+        owner[1],
+        found,
+        source,
+        Window(found.enabled_at - window, found.enabled_at),
+        Window(found.enabled_at, max(end, found.enabled_at)),
+    )
 
 
 def _place(entry: ServiceSavings, record: UsageRecord, pricer: Pricer) -> None:
@@ -184,17 +208,37 @@ def flags(entry: ServiceSavings) -> list[Flag]:
         found.append(Flag("no-usage-after", "no usage recorded since caching was enabled"))
     else:
         if after.usage.cache_read == 0:
-            found.append(Flag("no-cache-reads", "caching is enabled but no cache read ever happened: markers are not reaching "
-                                                "the API (a string system prompt loses its marker); see `optctl dry-run`"))
+            found.append(
+                Flag(
+                    "no-cache-reads",
+                    "caching is enabled but no cache read ever happened: markers are not reaching "
+                    "the API (a string system prompt loses its marker); see `optctl dry-run`",
+                )
+            )
         if after.usage.cache_writes and after.saving < 0:
-            found.append(Flag("caching-costs-more", f"cache writes cost more than the reads saved: {-after.saving:.2f} USD more "
-                                                    "than without caching (writes without reads)"))
+            found.append(
+                Flag(
+                    "caching-costs-more",
+                    f"cache writes cost more than the reads saved: {-after.saving:.2f} USD more "
+                    "than without caching (writes without reads)",
+                )
+            )
     if entry.left_out.input_tokens:
-        found.append(Flag("enable-bucket-left-out", f"{entry.left_out.input_tokens} input tokens in usage-report buckets that cover "
-                                                   "the enable time are in neither window; use a narrower --bucket-width"))
+        found.append(
+            Flag(
+                "enable-bucket-left-out",
+                f"{entry.left_out.input_tokens} input tokens in usage-report buckets that cover "
+                "the enable time are in neither window; use a narrower --bucket-width",
+            )
+        )
     if entry.before.unpriced_tokens or (after and after.unpriced_tokens):
-        found.append(Flag("unpriced-model", "some usage is of a model the rules table does not price; it is not in the costs "
-                                            "(see `optctl models`, or pass --models-file)"))
+        found.append(
+            Flag(
+                "unpriced-model",
+                "some usage is of a model the rules table does not price; it is not in the costs "
+                "(see `optctl models`, or pass --models-file)",
+            )
+        )
     return found
 
 

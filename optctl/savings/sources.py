@@ -28,7 +28,11 @@ class Source:
     bucket_width: str = "1h"
 
     def describe(self) -> str:
-        return f"usage log {self.usage_log}" if self.usage_log else f"Admin API usage report at {self.admin_url} ({self.bucket_width} buckets)"
+        return (
+            f"usage log {self.usage_log}"
+            if self.usage_log
+            else f"Admin API usage report at {self.admin_url} ({self.bucket_width} buckets)"
+        )
 
 
 @dataclass(frozen=True)
@@ -51,8 +55,10 @@ def measure(source: Source, attribution: Attribution, start: datetime, end: date
     if source.usage_log is not None:
         return Measured(list(read_usage_log(source.usage_log)), [], source.describe())
     if attribution.empty:
-        raise UsageError("the usage report names API keys and workspaces, not services: map them in optctl.toml "
-                         "([savings.attribution.ENV] service = { api_key_ids = [...] }), or read a --usage-log")
+        raise UsageError(
+            "the usage report names API keys and workspaces, not services: map them in optctl.toml "
+            "([savings.attribution.ENV] service = { api_key_ids = [...] }), or read a --usage-log"
+        )
     client = UsageReportClient(admin_key(edges.environ), source.admin_url, edges.sleeper, edges.opener)
     records, aside = attribute(client.rows(start, end, source.bucket_width), attribution)
     return Measured(records, aside, source.describe())

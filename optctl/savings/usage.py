@@ -47,8 +47,14 @@ class Usage:
 
     def __add__(self, other: Usage) -> Usage:
         calls = None if self.calls is None or other.calls is None else self.calls + other.calls
-        return Usage(self.uncached_input + other.uncached_input, self.cache_read + other.cache_read,
-                     self.cache_write_5m + other.cache_write_5m, self.cache_write_1h + other.cache_write_1h, self.output + other.output, calls)
+        return Usage(
+            self.uncached_input + other.uncached_input,
+            self.cache_read + other.cache_read,
+            self.cache_write_5m + other.cache_write_5m,
+            self.cache_write_1h + other.cache_write_1h,
+            self.output + other.output,
+            calls,
+        )
 
 
 @dataclass(frozen=True)
@@ -103,8 +109,10 @@ def anthropic_usage(usage: dict[str, Any], where: str) -> Usage:
     return Usage(
         uncached_input=count(usage, "input_tokens", where),
         cache_read=count(usage, "cache_read_input_tokens", where, required=False),
-        cache_write_5m=w5, cache_write_1h=w1h,
-        output=count(usage, "output_tokens", where, required=False), calls=1,
+        cache_write_5m=w5,
+        cache_write_1h=w1h,
+        output=count(usage, "output_tokens", where, required=False),
+        calls=1,
     )
 
 
@@ -114,7 +122,12 @@ def openai_usage(usage: dict[str, Any], where: str) -> Usage:
     cached = count(details, "cached_tokens", where + " prompt_tokens_details", required=False) if isinstance(details, dict) else 0
     if cached > prompt:
         raise UsageError(f"{where}: prompt_tokens_details.cached_tokens ({cached}) exceeds prompt_tokens ({prompt})")
-    return Usage(uncached_input=prompt - cached, cache_read=cached, output=count(usage, "completion_tokens", where, required=False), calls=1)
+    return Usage(
+        uncached_input=prompt - cached,
+        cache_read=cached,
+        output=count(usage, "completion_tokens", where, required=False),
+        calls=1,
+    )
 
 
 def parse_log_line(data: Any, where: str) -> UsageRecord:
@@ -122,7 +135,9 @@ def parse_log_line(data: Any, where: str) -> UsageRecord:
         raise UsageError(f"{where}: each line must be a JSON object with time, service, environment, model and usage")
     for name in ("service", "environment"):
         if not isinstance(data.get(name), str) or not data[name]:
-            raise UsageError(f"{where}: {name} is missing; tag every usage line with the service and environment that made the call")
+            raise UsageError(
+                f"{where}: {name} is missing; tag every usage line with the service and environment that made the call"
+            )
     usage = data.get("usage")
     if not isinstance(usage, dict):
         raise UsageError(f"{where}: usage is missing; log the response's usage object as it came")
@@ -148,7 +163,9 @@ def read_usage_log(path: Path) -> Iterator[UsageRecord]:
                 try:
                     data = json.loads(line)
                 except (ValueError, RecursionError) as err:  # RecursionError: nested past what json reads
-                    raise UsageError(f"{where}: not JSON ({str(err)[:100]}); the usage log holds one JSON object per line") from None
+                    raise UsageError(
+                        f"{where}: not JSON ({str(err)[:100]}); the usage log holds one JSON object per line"
+                    ) from None
                 yield parse_log_line(data, where)
         except UnicodeDecodeError:
             raise UsageError(f"{path}: not UTF-8 text; the usage log is JSON Lines") from None

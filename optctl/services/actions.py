@@ -59,11 +59,15 @@ def plan_apply(store: Store, env: EnvironmentConfig, path: str, services: Sequen
                 raise UsageError(f"{label}: is an optimization object; name the services it is for with --service")
             targets.update({service: data for service in services})
         else:
-            raise UsageError(f"{label}: neither an optimization object (cache/batch/fallback) nor an ai-config document (_key, configuration)")
+            raise UsageError(
+                f"{label}: neither an optimization object (cache/batch/fallback) nor an ai-config document (_key, configuration)"
+            )
     return changes.apply(store.read_many(list(targets)), targets, store.env)
 
 
-def commit(store: Store, plan: changes.ChangePlan, actor: str, reason: str | None = None, rollout: str | None = None) -> list[HistoryEntry]:
+def commit(
+    store: Store, plan: changes.ChangePlan, actor: str, reason: str | None = None, rollout: str | None = None
+) -> list[HistoryEntry]:
     """Write the plan as one atomic, revision-checked unit (``ConflictError`` if anything moved)."""
     if not plan.changes:
         return []
@@ -94,7 +98,9 @@ def plan_import(store: Store, env: EnvironmentConfig, path: str) -> ImportPlan:
             plan.unchanged.append((service, "identical to the stored document, nothing written"))
             continue
         before = stored.optimization if stored else None
-        plan.changes.append(changes.PlannedChange(service, stored.revision if stored else "", before, document.get("optimization"), "import"))
+        plan.changes.append(
+            changes.PlannedChange(service, stored.revision if stored else "", before, document.get("optimization"), "import")
+        )
         plan.documents.append(document)
     return plan
 
@@ -137,4 +143,3 @@ def export(store: Store, include_secrets: bool = False) -> list[dict[str, Any]]:
 
     documents = [stored.document for stored in store.read_many().values()]
     return documents if include_secrets else redact(documents)
-

@@ -39,9 +39,15 @@ class PlannedChange:
         return Change(self.service, self.revision, self.after, self.action, reason, rollout)
 
     def to_json(self) -> dict[str, Any]:
-        return {"service": self.service, "revision": self.revision, "action": self.action,
-                "before": self.before, "after": self.after, "diff": [d.to_json() for d in self.differences],
-                "warnings": list(self.warnings)}
+        return {
+            "service": self.service,
+            "revision": self.revision,
+            "action": self.action,
+            "before": self.before,
+            "after": self.after,
+            "diff": [d.to_json() for d in self.differences],
+            "warnings": list(self.warnings),
+        }
 
 
 @dataclass(frozen=True)
@@ -70,14 +76,18 @@ def flip(documents: Mapping[str, StoredDocument], services: Sequence[str], enabl
             continue
         after = copy.deepcopy(before)
         _set_path(after, ("cache", "enabled"), enabled)
-        plan.changes.append(_checked(PlannedChange(service, documents[service].revision, before, after, action), env, documents[service]))
+        plan.changes.append(
+            _checked(PlannedChange(service, documents[service].revision, before, after, action), env, documents[service])
+        )
     return plan
 
 
 def set_fields(documents: Mapping[str, StoredDocument], service: str, assignments: Sequence[str], env: str) -> ChangePlan:
     """Typed edits like ``cache.min_tokens_to_cache=2048``, each checked against the schema."""
     if not assignments:
-        raise UsageError(f"name at least one FIELD=VALUE to set, e.g. cache.min_tokens_to_cache=2048; fields: {', '.join(settable_fields())}")
+        raise UsageError(
+            f"name at least one FIELD=VALUE to set, e.g. cache.min_tokens_to_cache=2048; fields: {', '.join(settable_fields())}"
+        )
     before = _existing_optimization(documents, service, env, "set")
     after = copy.deepcopy(before)
     for text in assignments:
@@ -95,7 +105,9 @@ def apply(documents: Mapping[str, StoredDocument], targets: Mapping[str, dict[st
         if stored.optimization == target:
             plan.unchanged.append((service, "already as in the file, nothing written"))
         else:
-            plan.changes.append(_checked(PlannedChange(service, stored.revision, stored.optimization, target, "apply"), env, stored))
+            plan.changes.append(
+                _checked(PlannedChange(service, stored.revision, stored.optimization, target, "apply"), env, stored)
+            )
     return plan
 
 
@@ -116,14 +128,17 @@ def rollback(stored: StoredDocument, history: Sequence[HistoryEntry], env: str, 
                 f"{where}: undoing its last change ({last.action} at revision {last.revision}) would remove the whole "
                 f"optimization field; to turn caching off run `optctl disable {stored.service} --env {env}` (the migration "
                 f"guide's rollback); to remove the field, name that revision: `optctl rollback {stored.service} --env {env} "
-                f"--to {last.revision}`; nothing was written")
+                f"--to {last.revision}`; nothing was written"
+            )
     elif last is not None and to_revision == last.revision and last.before is None and stored.optimization == last.after:
         target, undone = None, last  # named: undo the change that added the field, removing it
     else:
         recorded = [entry for entry in history if entry.revision == to_revision]
         if not recorded:
             known = ", ".join(entry.revision for entry in history[-10:]) or "none"
-            raise NotFoundError(f"{where} has no revision {to_revision!r} in its history (recent: {known}); see `optctl history {stored.service} --env {env}`")
+            raise NotFoundError(
+                f"{where} has no revision {to_revision!r} in its history (recent: {known}); see `optctl history {stored.service} --env {env}`"
+            )
         target, undone = recorded[-1].after, None
     plan = _single(env, stored, stored.optimization, target, "rollback", "already in that state, nothing written")
     notes = []
@@ -155,7 +170,9 @@ def _existing_optimization(documents: Mapping[str, StoredDocument], service: str
         raise no_such_service(service, env)
     current = documents[service].optimization
     if current is not None and not isinstance(current, dict):
-        raise InvalidDocumentError(f"{service} in {env}: the stored optimization is not an object; replace it with `optctl apply`; nothing was written")
+        raise InvalidDocumentError(
+            f"{service} in {env}: the stored optimization is not an object; replace it with `optctl apply`; nothing was written"
+        )
     if current is None:
         raise UsageError(
             f"{service} in {env} has no optimization field; add one (caching disabled) with "
@@ -206,12 +223,19 @@ def _threshold_warnings(planned: PlannedChange, where: str, stored: StoredDocume
     after = planned.after or {}
     settings = after.get("cache")
     old = (planned.before or {}).get("cache")
-    if not isinstance(settings, dict) or _cache_enabled(after) or THRESHOLD not in settings \
-            or (isinstance(old, dict) and old.get(THRESHOLD) == settings[THRESHOLD]):
+    if (
+        not isinstance(settings, dict)
+        or _cache_enabled(after)
+        or THRESHOLD not in settings
+        or (isinstance(old, dict) and old.get(THRESHOLD) == settings[THRESHOLD])
+    ):
         return []
     enabled = {**after, "cache": {**settings, "enabled": True}}
-    return [f"{line} (once caching is enabled)" for line in validate_optimization(enabled, where, stored.document)
-            if f"cache.{THRESHOLD}" in line.split(":", 1)[0]]
+    return [
+        f"{line} (once caching is enabled)"
+        for line in validate_optimization(enabled, where, stored.document)
+        if f"cache.{THRESHOLD}" in line.split(":", 1)[0]
+    ]
 
 
 def _unique(services: Iterable[str]) -> list[str]:

@@ -27,7 +27,6 @@ class Difference:
         return {"path": self.path, "kind": self.kind, "before": self.before, "after": self.after}
 
 
-
 def diff(before: Any, after: Any, prefix: str = "") -> list[Difference]:
     """Leaf differences between two JSON values, in a stable order."""
     if isinstance(before, dict) and isinstance(after, dict):
@@ -53,6 +52,7 @@ def diff(before: Any, after: Any, prefix: str = "") -> list[Difference]:
 
 def document_differences(a: StoredDocument | None, b: StoredDocument | None) -> list[Difference]:
     """Where one service's documents differ between two environments (secrets never compared)."""
+
     def comparable(stored: StoredDocument | None) -> Any:
         if stored is None:
             return None
@@ -73,7 +73,9 @@ class ServiceDifference:
         return {"service": self.service, "only_in": self.only_in, "diff": [d.to_json() for d in self.differences]}
 
 
-def environment_differences(first: str, a: Mapping[str, StoredDocument], second: str, b: Mapping[str, StoredDocument]) -> list[ServiceDifference]:
+def environment_differences(
+    first: str, a: Mapping[str, StoredDocument], second: str, b: Mapping[str, StoredDocument]
+) -> list[ServiceDifference]:
     """Services by name: those only one environment has, and those whose documents differ."""
     found = []
     for service in sorted(set(a) | set(b)):

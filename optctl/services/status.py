@@ -35,7 +35,9 @@ class Cell:
             "ttl_seconds": self.ttl_seconds,
             "min_tokens_to_cache": self.min_tokens_to_cache,
             "revision": self.revision,
-            "last_change": None if last is None else {"actor": last.actor, "at": last.at, "action": last.action, "revision": last.revision},
+            "last_change": None
+            if last is None
+            else {"actor": last.actor, "at": last.at, "action": last.action, "revision": last.revision},
         }
 
 

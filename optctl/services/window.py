@@ -32,7 +32,5 @@ def bound(option: str, text: str | None, now: datetime) -> str | None:
     try:
         moment = datetime.fromisoformat(spoken)
     except ValueError:
-        raise UsageError(
-            f"{option} {text!r}: not a duration (7d, 12h, 30m) or a time (2026-11-30, 2026-11-30T12:00Z)"
-        ) from None
+        raise UsageError(f"{option} {text!r}: not a duration (7d, 12h, 30m) or a time (2026-11-30, 2026-11-30T12:00Z)") from None
     return at_text(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))

@@ -72,8 +72,10 @@ class RunContext:
     @property
     def embedded_hint(self) -> str:
         """What an empty read of the embedded default says, so it never passes for an empty production."""
-        return (f"no optctl.toml found here or above, so this is the embedded default store at {self.embedded_default}; "
-                "pass --config FILE (or set OPTCTL_CONFIG) for your project's stores, or run `optctl init` to write a project file")
+        return (
+            f"no optctl.toml found here or above, so this is the embedded default store at {self.embedded_default}; "
+            "pass --config FILE (or set OPTCTL_CONFIG) for your project's stores, or run `optctl init` to write a project file"
+        )
 
     def grouped_stores(self) -> list[tuple[list[str], str]]:
         """(environments, where) with environments sharing one store named together, in order."""

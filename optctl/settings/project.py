@@ -123,7 +123,9 @@ def optctl_home(environ: Mapping[str, str] | None = None) -> Path:
     return Path(user_data_dir("optctl"))
 
 
-def find_project_file(explicit: Path | None = None, environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path | None:
+def find_project_file(
+    explicit: Path | None = None, environ: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> Path | None:
     """``--config``, then ``OPTCTL_CONFIG``, then the nearest ``optctl.toml`` up from ``cwd``."""
     environ = os.environ if environ is None else environ
     named = explicit or (Path(environ["OPTCTL_CONFIG"]) if environ.get("OPTCTL_CONFIG") else None)
@@ -155,7 +157,9 @@ def read_toml(path: Path) -> dict[str, Any]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         line = raw.count(b"\n", 0, err.start) + 1
-        raise UsageError(f"{path}:{line}: not UTF-8 text (byte 0x{raw[err.start]:02x}); TOML files are UTF-8, save it as UTF-8") from None
+        raise UsageError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{raw[err.start]:02x}); TOML files are UTF-8, save it as UTF-8"
+        ) from None
     hint = "fix the file or run `optctl init` in an empty folder for a template"
     try:
         return tomllib.loads(text)
@@ -183,7 +187,9 @@ def parse_project(data: dict[str, Any], path: Path) -> Project:
     """Environments from a parsed ``optctl.toml``; relative SQLite paths are relative to the file."""
     unknown = sorted(set(data) - {"environments", "rollouts", "savings"})  # [savings]: optctl.savings.attribution reads it
     if unknown:
-        raise UsageError(f"{path}: unknown top-level key {unknown[0]!r}; optctl.toml holds [environments.NAME] tables, [rollouts] and [savings]")
+        raise UsageError(
+            f"{path}: unknown top-level key {unknown[0]!r}; optctl.toml holds [environments.NAME] tables, [rollouts] and [savings]"
+        )
     tables = data.get("environments")
     if not isinstance(tables, dict) or not tables:
         raise UsageError(f"{path}: no [environments.NAME] table; add one per environment (see `optctl init`)")
@@ -199,34 +205,49 @@ def _rollouts(table: Any, environments: dict[str, EnvironmentConfig], path: Path
         return None
     where = f"{path}: [rollouts]"
     if not isinstance(table, dict) or set(table) - _ROLLOUTS_KEYS or not all(isinstance(v, str) and v for v in table.values()):
-        raise UsageError(f'{where} takes environment = "production" (whose store holds the rollout records), '
-                         'and optionally collection / journal_collection names (ArangoDB)')
+        raise UsageError(
+            f'{where} takes environment = "production" (whose store holds the rollout records), '
+            "and optionally collection / journal_collection names (ArangoDB)"
+        )
     settings = dict(table)
     environment = settings.pop("environment", "production" if "production" in environments else list(environments)[-1])
     if environment not in environments:
-        raise UsageError(f"{where}: environment {environment!r} is not in [environments]; choose one of: {', '.join(environments)}")
+        raise UsageError(
+            f"{where}: environment {environment!r} is not in [environments]; choose one of: {', '.join(environments)}"
+        )
     return RolloutsConfig(environment, **settings)
 
 
 def _environment(name: str, table: Any, path: Path) -> EnvironmentConfig:
     where = f"{path}: [environments.{name}]"
     if not isinstance(table, dict):
-        raise UsageError(f"{where} must be a table with at least url = \"...\"")
+        raise UsageError(f'{where} must be a table with at least url = "..."')
     unknown = sorted(set(table) - _SETTINGS)
     if unknown:
-        hint = "; credentials go in variables or files named by username_env/password_env/username_file/password_file" if any(
-            k in ("username", "password", "user") for k in unknown) else f"; known keys: {', '.join(sorted(_SETTINGS))}"
+        hint = (
+            "; credentials go in variables or files named by username_env/password_env/username_file/password_file"
+            if any(k in ("username", "password", "user") for k in unknown)
+            else f"; known keys: {', '.join(sorted(_SETTINGS))}"
+        )
         raise UsageError(f"{where}: unknown key {unknown[0]!r}{hint}")
     if not isinstance(table.get("url"), str):
-        raise UsageError(f"{where}: url = \"sqlite:///optctl.db\" or \"arangodb://host:8529/database\" is required")
+        raise UsageError(f'{where}: url = "sqlite:///optctl.db" or "arangodb://host:8529/database" is required')
     settings = dict(table)
     settings["url"] = _resolve_url(settings["url"], path.parent, where)
     keys = settings.get("keys", {})
     if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
-        raise UsageError(f"{where}: keys must be a table of service = \"document key\"")
+        raise UsageError(f'{where}: keys must be a table of service = "document key"')
     if len(set(keys.values())) != len(keys):
         raise UsageError(f"{where}: keys maps two services to the same document key; give each its own")
-    for setting in ("collection", "history_collection", "username_env", "password_env", "username_file", "password_file", "ca_bundle"):
+    for setting in (
+        "collection",
+        "history_collection",
+        "username_env",
+        "password_env",
+        "username_file",
+        "password_file",
+        "ca_bundle",
+    ):
         if setting in settings and not isinstance(settings[setting], str):
             raise UsageError(f"{where}: {setting} must be a string")
     if not isinstance(settings.get("verify_tls", True), bool):
@@ -241,7 +262,9 @@ def _resolve_url(url: str, base: Path, where: str) -> str:
     if url.startswith(SQLITE_SCHEME):
         file = Path(url.removeprefix(SQLITE_SCHEME)).expanduser()
         if not str(file) or str(file) == ".":
-            raise UsageError(f"{where}: url {url!r} names no file; write sqlite:///optctl.db (relative to optctl.toml) or sqlite:////absolute/path.db")
+            raise UsageError(
+                f"{where}: url {url!r} names no file; write sqlite:///optctl.db (relative to optctl.toml) or sqlite:////absolute/path.db"
+            )
         return sqlite_url(file if file.is_absolute() else base / file)
     if url.startswith(ARANGO_SCHEMES):
         return url

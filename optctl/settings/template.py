@@ -7,7 +7,7 @@ from pathlib import Path
 from optctl.errors import UsageError
 from optctl.settings.project import PROJECT_FILE
 
-PROJECT_TEMPLATE = '''\
+PROJECT_TEMPLATE = """\
 # optctl.toml: the environments optctl controls and where each one's documents live.
 # optctl finds this file through --config, then OPTCTL_CONFIG, then the nearest optctl.toml
 # up from the working folder. Environments are listed in promotion order.
@@ -59,7 +59,7 @@ url = "sqlite:///optctl.db"
 # environment = "production"
 # collection = "optctl_rollouts"                  # the default
 # journal_collection = "optctl_rollout_journal"   # the default
-'''
+"""
 
 
 def write_project_file(folder: Path) -> Path | None:

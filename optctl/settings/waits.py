@@ -27,7 +27,9 @@ def variable(setting: str) -> str:
 def checked(setting: str, value: Any, where: str) -> float:
     """A project file's value for a wait, or one line saying what it must be."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 86_400:
-        raise UsageError(f"{where}: {setting} must be a number of seconds between 0 and 86400, e.g. {setting} = {DEFAULTS[setting]:g}")
+        raise UsageError(
+            f"{where}: {setting} must be a number of seconds between 0 and 86400, e.g. {setting} = {DEFAULTS[setting]:g}"
+        )
     return float(value)
 
 

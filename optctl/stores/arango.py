@@ -40,10 +40,25 @@ from arango.http import HTTPClient
 from optctl.documents.redact import scrub, secret_values
 from optctl.errors import ConflictError, EnvironmentProblem, OptctlError, UsageError
 from optctl.settings.project import EnvironmentConfig
-from optctl.stores.arango_connection import (CONFLICT, ArangoConnection, OutcomeUnknown, Rejected, Transaction,
-                                             new_operation_id, parse_url)
+from optctl.stores.arango_connection import (
+    CONFLICT,
+    ArangoConnection,
+    OutcomeUnknown,
+    Rejected,
+    Transaction,
+    new_operation_id,
+    parse_url,
+)
 from optctl.stores.arango_keys import check_document_key, check_service_key
-from optctl.stores.base import Change, HistoryEntry, StoredDocument, history_timestamp, changed_since_read, no_such_service, without_system_fields
+from optctl.stores.base import (
+    Change,
+    HistoryEntry,
+    StoredDocument,
+    history_timestamp,
+    changed_since_read,
+    no_such_service,
+    without_system_fields,
+)
 
 __all__ = ["ArangoStore", "parse_url"]
 
@@ -66,18 +81,19 @@ REMOVE_OPTIMIZATION = (
 )
 PUT_DOCUMENTS = (
     "FOR d IN @documents"
-    " INSERT d INTO @@collection OPTIONS {overwriteMode: \"replace\"}"
+    ' INSERT d INTO @@collection OPTIONS {overwriteMode: "replace"}'
     " RETURN {key: NEW._key, revision: NEW._rev, before: OLD.optimization, after: NEW.optimization}"
 )
 INSERT_HISTORY = "FOR h IN @entries INSERT h INTO @@history"
 # Bind parameters are part of the plan (AQL injects them before optimizing), so a null bound
 # folds its clause away and the rest uses the index on [service, at, seq] or [at, seq].
 _WINDOW = "(@since == null OR h.at >= @since) AND (@until == null OR h.at < @until)"
-READ_SERVICE_HISTORY = (f"FOR h IN @@history FILTER h.service == @service AND {_WINDOW}"
-                        " SORT h.service DESC, h.at DESC, h.seq DESC LIMIT @limit RETURN h")
+READ_SERVICE_HISTORY = (
+    f"FOR h IN @@history FILTER h.service == @service AND {_WINDOW}"
+    " SORT h.service DESC, h.at DESC, h.seq DESC LIMIT @limit RETURN h"
+)
 READ_HISTORY = f"FOR h IN @@history FILTER {_WINDOW} SORT h.at DESC, h.seq DESC LIMIT @limit RETURN h"
-STREAM_SERVICE_HISTORY = (f"FOR h IN @@history FILTER h.service == @service AND {_WINDOW}"
-                          " SORT h.service, h.at, h.seq RETURN h")
+STREAM_SERVICE_HISTORY = f"FOR h IN @@history FILTER h.service == @service AND {_WINDOW} SORT h.service, h.at, h.seq RETURN h"
 STREAM_HISTORY = f"FOR h IN @@history FILTER {_WINDOW} SORT h.at, h.seq RETURN h"
 LAST_CHANGES = (
     "FOR s IN @services"
@@ -85,9 +101,22 @@ LAST_CHANGES = (
     " FILTER last != null RETURN last"
 )
 READ_OPERATION = "FOR h IN @@history FILTER h.operation == @operation SORT h.operation, h.seq RETURN h"
-ALL_QUERIES = (READ_DOCUMENTS, READ_ALL_DOCUMENTS, LIST_KEYS, READ_REVISIONS, SET_OPTIMIZATION, REMOVE_OPTIMIZATION,
-               PUT_DOCUMENTS, INSERT_HISTORY, READ_SERVICE_HISTORY, READ_HISTORY, STREAM_SERVICE_HISTORY,
-               STREAM_HISTORY, LAST_CHANGES, READ_OPERATION)
+ALL_QUERIES = (
+    READ_DOCUMENTS,
+    READ_ALL_DOCUMENTS,
+    LIST_KEYS,
+    READ_REVISIONS,
+    SET_OPTIMIZATION,
+    REMOVE_OPTIMIZATION,
+    PUT_DOCUMENTS,
+    INSERT_HISTORY,
+    READ_SERVICE_HISTORY,
+    READ_HISTORY,
+    STREAM_SERVICE_HISTORY,
+    STREAM_HISTORY,
+    LAST_CHANGES,
+    READ_OPERATION,
+)
 
 _NO_LIMIT = 2**53  # AQL LIMIT needs a number; JSON-safe and more than any history holds
 
@@ -102,8 +131,9 @@ class ArangoStore:
         self._clock = clock
 
     @classmethod
-    def open(cls, env: EnvironmentConfig, *, http_client: HTTPClient | None = None,
-             clock: Callable[[], str] = history_timestamp) -> ArangoStore:
+    def open(
+        cls, env: EnvironmentConfig, *, http_client: HTTPClient | None = None, clock: Callable[[], str] = history_timestamp
+    ) -> ArangoStore:
         """Connect lazily: no request is sent until the first read or write."""
         return cls(env, ArangoConnection.open(env, http_client=http_client), clock)
 
@@ -134,13 +164,16 @@ class ArangoStore:
         documents = (self._stored(row) for row in rows)
         return {doc.service: doc for doc in sorted(documents, key=lambda d: d.service)}
 
-    def history(self, service: str | None = None, limit: int | None = None, since: str | None = None,
-                until: str | None = None) -> list[HistoryEntry]:
+    def history(
+        self, service: str | None = None, limit: int | None = None, since: str | None = None, until: str | None = None
+    ) -> list[HistoryEntry]:
         bind = self._window(service, since, until) | {"limit": _NO_LIMIT if limit is None else limit}
         rows = self.connection.query(READ_HISTORY if service is None else READ_SERVICE_HISTORY, bind, "read the history")
         return [self._entry(row) for row in reversed(rows)]
 
-    def iter_history(self, service: str | None = None, since: str | None = None, until: str | None = None) -> Iterator[HistoryEntry]:
+    def iter_history(
+        self, service: str | None = None, since: str | None = None, until: str | None = None
+    ) -> Iterator[HistoryEntry]:
         query = STREAM_HISTORY if service is None else STREAM_SERVICE_HISTORY
         return map(self._entry, self.connection.stream(query, self._window(service, since, until), "read the history"))
 
@@ -149,14 +182,16 @@ class ArangoStore:
         services = self.list_services()
         if not services:
             return {}
-        rows = self.connection.query(LAST_CHANGES, {"@history": self._config.history_collection, "services": services},
-                                     "read the history")
+        rows = self.connection.query(
+            LAST_CHANGES, {"@history": self._config.history_collection, "services": services}, "read the history"
+        )
         return {entry.service: entry for entry in map(self._entry, rows)}
 
     def find_operation(self, operation: str) -> list[HistoryEntry]:
         """The history entries one write stored (none if it was not written)."""
-        rows = self.connection.query(READ_OPERATION, {"@history": self._config.history_collection, "operation": operation},
-                                     "look for the operation")
+        rows = self.connection.query(
+            READ_OPERATION, {"@history": self._config.history_collection, "operation": operation}, "look for the operation"
+        )
         return [self._entry(row) for row in rows]
 
     # Writes: one stream transaction each, all or nothing.
@@ -168,18 +203,36 @@ class ArangoStore:
         if not changes:
             return []
         at, operation = self._clock(), new_operation_id()
-        sets = [{"key": k, "revision": c.expected_revision, "optimization": c.optimization}
-                for k, c in zip(keys, changes) if c.optimization is not None]
+        sets = [
+            {"key": k, "revision": c.expected_revision, "optimization": c.optimization}
+            for k, c in zip(keys, changes)
+            if c.optimization is not None
+        ]
         removals = [{"key": k, "revision": c.expected_revision} for k, c in zip(keys, changes) if c.optimization is None]
 
         def work(trx: Transaction) -> list[HistoryEntry]:
             written: dict[str, dict[str, Any]] = {}
             for query, batch in ((SET_OPTIMIZATION, sets), (REMOVE_OPTIMIZATION, removals)):
                 if batch:
-                    written.update((row["key"], row) for row in trx.query(query, {"@collection": self._config.collection, "changes": batch}))
-            entries = [HistoryEntry(written[k]["revision"], at, actor, c.action, c.service, self.env,
-                                    written[k]["before"], written[k]["after"], c.reason, c.rollout, {"operation": operation})
-                       for k, c in zip(keys, changes)]
+                    written.update(
+                        (row["key"], row) for row in trx.query(query, {"@collection": self._config.collection, "changes": batch})
+                    )
+            entries = [
+                HistoryEntry(
+                    written[k]["revision"],
+                    at,
+                    actor,
+                    c.action,
+                    c.service,
+                    self.env,
+                    written[k]["before"],
+                    written[k]["after"],
+                    c.reason,
+                    c.rollout,
+                    {"operation": operation},
+                )
+                for k, c in zip(keys, changes)
+            ]
             self._record(trx, entries, operation)
             return entries
 
@@ -203,8 +256,22 @@ class ArangoStore:
 
         def work(trx: Transaction) -> list[HistoryEntry]:
             rows = trx.query(PUT_DOCUMENTS, {"@collection": self._config.collection, "documents": cleaned})
-            entries = [HistoryEntry(row["revision"], at, actor, "import", self._config.service_for(row["key"]), self.env,
-                                    row["before"], row["after"], reason, None, {"operation": operation}) for row in rows]
+            entries = [
+                HistoryEntry(
+                    row["revision"],
+                    at,
+                    actor,
+                    "import",
+                    self._config.service_for(row["key"]),
+                    self.env,
+                    row["before"],
+                    row["after"],
+                    reason,
+                    None,
+                    {"operation": operation},
+                )
+                for row in rows
+            ]
             self._record(trx, entries, operation)
             return entries
 
@@ -212,24 +279,32 @@ class ArangoStore:
             return self._write("import", work, operation, len(cleaned))
         except Rejected as rejected:
             if rejected.error_code == CONFLICT:
-                raise ConflictError(f"documents in {self.env} are being changed by another writer right now; "
-                                    "nothing was written; run again") from None
-            raise EnvironmentProblem(f"{self.connection.where()} refused the import (HTTP {rejected.http_code}, error "
-                                     f"{rejected.error_code}: {rejected.message}); nothing was written") from None
+                raise ConflictError(
+                    f"documents in {self.env} are being changed by another writer right now; nothing was written; run again"
+                ) from None
+            raise EnvironmentProblem(
+                f"{self.connection.where()} refused the import (HTTP {rejected.http_code}, error "
+                f"{rejected.error_code}: {rejected.message}); nothing was written"
+            ) from None
         except EnvironmentProblem as problem:  # the server's words may quote what it was sent
             raise type(problem)(scrub(str(problem), secret_values(cleaned))) from None
 
     # The transaction and what its failures mean.
 
-    def _write(self, doing: str, work: Callable[[Transaction], list[HistoryEntry]], operation: str, count: int) -> list[HistoryEntry]:
+    def _write(
+        self, doing: str, work: Callable[[Transaction], list[HistoryEntry]], operation: str, count: int
+    ) -> list[HistoryEntry]:
         def confirm() -> list[HistoryEntry] | None:
             found = self.find_operation(operation)
             if not found:
                 return None
             if len(found) != count:
-                raise OutcomeUnknown(f"{self.connection.where()}: operation {operation} stored {len(found)} of its "
-                                     f"{count} history entries: this deployment does not commit atomically "
-                                     f"(see `optctl store check --env {self.env}`); check the documents by hand", operation)
+                raise OutcomeUnknown(
+                    f"{self.connection.where()}: operation {operation} stored {len(found)} of its "
+                    f"{count} history entries: this deployment does not commit atomically "
+                    f"(see `optctl store check --env {self.env}`); check the documents by hand",
+                    operation,
+                )
             return found
 
         collections = [self._config.collection, self._config.history_collection]
@@ -252,8 +327,10 @@ class ArangoStore:
                 last = [e for e in self.history(change.service, limit=1) if e.revision == current[key]]
                 return changed_since_read(change.service, self.env, *((last[0].actor, last[0].at) if last else (None, None)))
         services = ", ".join(change.service for change in changes[:3]) + (", ..." if len(changes) > 3 else "")
-        return ConflictError(f"{services} in {self.env}: another writer is changing them right now "
-                             f"(ArangoDB error {rejected.error_code}); nothing was written; run again")
+        return ConflictError(
+            f"{services} in {self.env}: another writer is changing them right now "
+            f"(ArangoDB error {rejected.error_code}); nothing was written; run again"
+        )
 
     def _key(self, service: str) -> str:
         key = self._config.key_for(service)
@@ -270,5 +347,16 @@ class ArangoStore:
 
     def _entry(self, row: dict[str, Any]) -> HistoryEntry:
         extra = {"operation": row["operation"]} if row.get("operation") else {}
-        return HistoryEntry(row["revision"], row["at"], row["actor"], row["action"], row["service"], row.get("env", self.env),
-                            row.get("before"), row.get("after"), row.get("reason"), row.get("rollout"), extra)
+        return HistoryEntry(
+            row["revision"],
+            row["at"],
+            row["actor"],
+            row["action"],
+            row["service"],
+            row.get("env", self.env),
+            row.get("before"),
+            row.get("after"),
+            row.get("reason"),
+            row.get("rollout"),
+            extra,
+        )

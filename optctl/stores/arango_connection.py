@@ -61,11 +61,15 @@ def parse_url(url: str) -> tuple[list[str], str]:
     """``arangodb[+https]://host[:port][,host2[:port]]/database`` -> (HTTP host URLs, database)."""
     scheme = next((s for s in ARANGO_SCHEMES if url.startswith(s)), None)
     if scheme is None:
-        raise UsageError(f"{url!r} is not an ArangoDB url; write arangodb://host:8529/database or arangodb+https://host:8529/database")
+        raise UsageError(
+            f"{url!r} is not an ArangoDB url; write arangodb://host:8529/database or arangodb+https://host:8529/database"
+        )
     netloc, _, database = url.removeprefix(scheme).partition("/")
     if "@" in netloc:
-        raise UsageError("an ArangoDB url must not carry credentials; name them with username_env/password_env "
-                         "(or username_file/password_file) in optctl.toml")
+        raise UsageError(
+            "an ArangoDB url must not carry credentials; name them with username_env/password_env "
+            "(or username_file/password_file) in optctl.toml"
+        )
     database = database.strip("/")
     if not netloc or not database or "/" in database:
         raise UsageError(f"{url!r} needs a host and a database: arangodb://host:8529/database")
@@ -108,8 +112,15 @@ class Transaction:
 class ArangoConnection:
     """A database of one environment; lazy: nothing is sent before the first read or write."""
 
-    def __init__(self, env: EnvironmentConfig, db: StandardDatabase, client: ArangoClient, transport: Transport,
-                 username: str, secrets: frozenset[str]):
+    def __init__(
+        self,
+        env: EnvironmentConfig,
+        db: StandardDatabase,
+        client: ArangoClient,
+        transport: Transport,
+        username: str,
+        secrets: frozenset[str],
+    ):
         self.env_name = env.name
         self.url = env.url
         self.database = db.name
@@ -121,19 +132,23 @@ class ArangoConnection:
         self._collections = (env.collection, env.history_collection)
 
     @classmethod
-    def open(cls, env: EnvironmentConfig, *, http_client: HTTPClient | None = None,
-             notice: Callable[[str], None] | None = None) -> ArangoConnection:
+    def open(
+        cls, env: EnvironmentConfig, *, http_client: HTTPClient | None = None, notice: Callable[[str], None] | None = None
+    ) -> ArangoConnection:
         hosts, database = parse_url(env.url)
         if env.ca_bundle and not Path(env.ca_bundle).expanduser().exists():
-            raise EnvironmentProblem(f"environment {env.name!r}: the CA bundle {env.ca_bundle} does not exist; fix ca_bundle in optctl.toml")
+            raise EnvironmentProblem(
+                f"environment {env.name!r}: the CA bundle {env.ca_bundle} does not exist; fix ca_bundle in optctl.toml"
+            )
         verify: bool | str = str(Path(env.ca_bundle).expanduser()) if env.verify_tls and env.ca_bundle else env.verify_tls
         username, password = env.credentials()
         timeout = waits.seconds("request_timeout", env.request_timeout)
         transport = Transport(verify=verify, timeout=timeout or None, notice=notice)
         # A try per host and one more: the transport lets only requests that are safe to repeat
         # (a read, or one that never reached a server) go round again.
-        client = ArangoClient(hosts=hosts, http_client=http_client or transport, resolver_max_tries=len(hosts) + 1,
-                              verify_override=verify)
+        client = ArangoClient(
+            hosts=hosts, http_client=http_client or transport, resolver_max_tries=len(hosts) + 1, verify_override=verify
+        )
         db = client.db(database, username=username or "root", password=password or "")
         return cls(env, db, client, transport, username or "root", frozenset(s for s in (password,) if s))
 
@@ -161,8 +176,9 @@ class ArangoConnection:
                 row = cursor.pop()
             yield row
 
-    def run(self, target: StandardDatabase | TransactionDatabase, aql: str, bind: dict[str, Any], doing: str,
-            writing: bool = False) -> list[Any]:
+    def run(
+        self, target: StandardDatabase | TransactionDatabase, aql: str, bind: dict[str, Any], doing: str, writing: bool = False
+    ) -> list[Any]:
         # A query over a list of N inputs returns at most N rows: ask for them in one batch,
         # so the round trips stay constant however many services a command names.
         inputs = max((len(v) for v in bind.values() if isinstance(v, list)), default=0)
@@ -173,8 +189,14 @@ class ArangoConnection:
 
     # Writes.
 
-    def write(self, collections: Sequence[str], doing: str, work: Callable[[Transaction], T],
-              confirm: Callable[[], T | None], operation: str) -> T:
+    def write(
+        self,
+        collections: Sequence[str],
+        doing: str,
+        work: Callable[[Transaction], T],
+        confirm: Callable[[], T | None],
+        operation: str,
+    ) -> T:
         """``work`` in one stream transaction over ``collections``, committed; see the module docstring.
         ``operation`` is the id ``work`` stores with its rows and ``confirm`` looks for."""
         with self.failures(f"begin the {doing}", writing=True):
@@ -191,8 +213,9 @@ class ArangoConnection:
         except (ArangoServerError, TransportFailure, ConnectionAbortedError, RequestException) as err:
             return self._settle(trx, err, doing, result, confirm, operation)
 
-    def _settle(self, trx: TransactionDatabase, failure: Exception, doing: str, result: T,
-                confirm: Callable[[], T | None], operation: str) -> T:
+    def _settle(
+        self, trx: TransactionDatabase, failure: Exception, doing: str, result: T, confirm: Callable[[], T | None], operation: str
+    ) -> T:
         """The commit got no clear answer: ask the server, then look for the write itself."""
         why = self._failure_text(failure)
         status = self._status(trx)
@@ -218,11 +241,16 @@ class ArangoConnection:
         if found is not None:
             return found
         if looked and status == "gone":
-            raise EnvironmentProblem(f"{self.where()}: the {doing} was not committed ({why}): the server no longer knows "
-                                     "the transaction and nothing it wrote is stored; nothing was written; run again")
-        raise OutcomeUnknown(f"{self.where()}: the commit of the {doing} got no answer ({why}) and the server could not "
-                             f"tell what became of it; the outcome is unknown: `optctl store verify --env {self.env_name} "
-                             f"{operation}` says whether operation {operation} was written", operation)
+            raise EnvironmentProblem(
+                f"{self.where()}: the {doing} was not committed ({why}): the server no longer knows "
+                "the transaction and nothing it wrote is stored; nothing was written; run again"
+            )
+        raise OutcomeUnknown(
+            f"{self.where()}: the commit of the {doing} got no answer ({why}) and the server could not "
+            f"tell what became of it; the outcome is unknown: `optctl store verify --env {self.env_name} "
+            f"{operation}` says whether operation {operation} was written",
+            operation,
+        )
 
     def _status(self, trx: TransactionDatabase) -> str | None:
         """``running`` / ``committed`` / ``aborted``, ``gone`` (404: forgotten), or None (no answer)."""
@@ -265,19 +293,25 @@ class ArangoConnection:
     def server_problem(self, err: ArangoServerError, doing: str, writing: bool) -> EnvironmentProblem:
         code, status, message = err.error_code, err.http_code, err.error_message
         if status == 401:
-            what = (f"refused the login to database {self.database!r} as user {self.username!r} (HTTP 401, error {code}): "
-                    f"the password may be wrong, the user may have no access to {self.database!r}, or no database "
-                    f"{self.database!r} may exist; check the credentials named by username_env/password_env or "
-                    "username_file/password_file, the user's grants, and the database in the url")
+            what = (
+                f"refused the login to database {self.database!r} as user {self.username!r} (HTTP 401, error {code}): "
+                f"the password may be wrong, the user may have no access to {self.database!r}, or no database "
+                f"{self.database!r} may exist; check the credentials named by username_env/password_env or "
+                "username_file/password_file, the user's grants, and the database in the url"
+            )
         elif status == 403 or code == FORBIDDEN:
-            what = (f"refused user {self.username!r} to {doing} (HTTP 403): grant it read/write access to database "
-                    f"{self.database!r} and its collections {', '.join(repr(c) for c in self._collections)}")
+            what = (
+                f"refused user {self.username!r} to {doing} (HTTP 403): grant it read/write access to database "
+                f"{self.database!r} and its collections {', '.join(repr(c) for c in self._collections)}"
+            )
         elif code == DATABASE_NOT_FOUND:
             what = f"has no database {self.database!r}; create it, or fix the database in the url"
         elif code == COLLECTION_NOT_FOUND:
             missing = " and ".join(repr(n) for n in [n for n in self._collections if n in (message or "")] or self._collections)
-            what = (f"has no collection {missing}; run `optctl store init --env {self.env_name}`, "
-                    "or fix collection/history_collection in optctl.toml")
+            what = (
+                f"has no collection {missing}; run `optctl store init --env {self.env_name}`, "
+                "or fix collection/history_collection in optctl.toml"
+            )
         elif message is None:
             what = f"answered HTTP {status} without an ArangoDB error body; check that the url points at ArangoDB (host, port, database)"
         else:
@@ -287,16 +321,20 @@ class ArangoConnection:
     def unreachable(self, err: Exception, doing: str, writing: bool) -> EnvironmentProblem:
         why = self._failure_text(err)
         if why.startswith("HTTP") and "not JSON" in why:
-            return EnvironmentProblem(f"{self.where()}: {why} while trying to {doing}; check that the url points at "
-                                      "ArangoDB (host, port, database)" + ("; nothing was written" if writing else ""))
+            return EnvironmentProblem(
+                f"{self.where()}: {why} while trying to {doing}; check that the url points at "
+                "ArangoDB (host, port, database)" + ("; nothing was written" if writing else "")
+            )
         if why.startswith("TLS"):
             hint = "set ca_bundle to the server's CA file (or verify_tls = false for a test server)"
         elif why.startswith("HTTP 5"):
             hint = "the server is up but not serving; try again later or ask its operator"
         else:
             hint = "check the url in optctl.toml and that the server is running"
-        return EnvironmentProblem(f"{self.where()}: the connection failed ({why}) while trying to {doing}; {hint}"
-                                  + ("; nothing was written" if writing else ""))
+        return EnvironmentProblem(
+            f"{self.where()}: the connection failed ({why}) while trying to {doing}; {hint}"
+            + ("; nothing was written" if writing else "")
+        )
 
     def _failure_text(self, err: Exception) -> str:
         if isinstance(err, TransportFailure):

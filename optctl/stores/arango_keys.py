@@ -23,11 +23,12 @@ def valid_key(key: object) -> bool:
 def check_service_key(service: str, key: str, env: str) -> None:
     if not valid_key(key):
         mapped = "its document key" if key == service else f"its mapped key {key!r}"
-        raise UsageError(f"service {service!r} in {env}: {mapped} is not a valid ArangoDB key ({RULE}); "
-                         f"map it to one under [environments.{env}.keys] in optctl.toml")
+        raise UsageError(
+            f"service {service!r} in {env}: {mapped} is not a valid ArangoDB key ({RULE}); "
+            f"map it to one under [environments.{env}.keys] in optctl.toml"
+        )
 
 
 def check_document_key(index: int, key: object) -> None:
     if not valid_key(key):
-        raise UsageError(f"document {index} (_key {key!r}): not a valid ArangoDB key ({RULE}); "
-                         "fix the _key in the import file")
+        raise UsageError(f"document {index} (_key {key!r}): not a valid ArangoDB key ({RULE}); fix the _key in the import file")

@@ -78,16 +78,36 @@ def documents_layout(env: EnvironmentConfig) -> Layout:
         Query("revisions by key", documents.READ_REVISIONS, {"@collection": docs, "keys": ["a"]}, docs, ("_key",)),
         Query("all documents", documents.READ_ALL_DOCUMENTS, {"@collection": docs}, docs, None),
         Query("all service names", documents.LIST_KEYS, {"@collection": docs}, docs, None),
-        Query("a service's history", documents.READ_SERVICE_HISTORY, {**window, "service": "a", "limit": 1}, history,
-              ("service", "at", "seq")),
+        Query(
+            "a service's history",
+            documents.READ_SERVICE_HISTORY,
+            {**window, "service": "a", "limit": 1},
+            history,
+            ("service", "at", "seq"),
+        ),
         Query("the history", documents.READ_HISTORY, {**window, "limit": 1}, history, ("at", "seq")),
-        Query("a service's history, streamed", documents.STREAM_SERVICE_HISTORY, {**window, "service": "a"}, history,
-              ("service", "at", "seq")),
+        Query(
+            "a service's history, streamed",
+            documents.STREAM_SERVICE_HISTORY,
+            {**window, "service": "a"},
+            history,
+            ("service", "at", "seq"),
+        ),
         Query("the history, streamed", documents.STREAM_HISTORY, window, history, ("at", "seq")),
-        Query("newest change of each service", documents.LAST_CHANGES, {"@history": history, "services": ["a"]}, history,
-              ("service", "at", "seq")),
-        Query("entries of an operation", documents.READ_OPERATION, {"@history": history, "operation": "x"}, history,
-              ("operation", "seq")),
+        Query(
+            "newest change of each service",
+            documents.LAST_CHANGES,
+            {"@history": history, "services": ["a"]},
+            history,
+            ("service", "at", "seq"),
+        ),
+        Query(
+            "entries of an operation",
+            documents.READ_OPERATION,
+            {"@history": history, "operation": "x"},
+            history,
+            ("operation", "seq"),
+        ),
     )
     indexes = (
         Index(history, ("service", "at", "seq"), "optctl_history_by_service"),
@@ -119,8 +139,14 @@ def ensure(connection: ArangoConnection, layout: Layout) -> list[Line]:
     for index in layout.indexes:
         with connection.failures(f"create the index {index.name!r}"):
             made = connection.db.collection(index.collection).add_index(
-                {"type": "persistent", "fields": list(index.fields), "unique": index.unique, "sparse": index.sparse,
-                 "name": index.name})
+                {
+                    "type": "persistent",
+                    "fields": list(index.fields),
+                    "unique": index.unique,
+                    "sparse": index.sparse,
+                    "name": index.name,
+                }
+            )
         created = bool(made.get("new", made.get("isNewlyCreated", False)))
         lines.append(Line(f"index {index.name} on {index.collection}", True, "created" if created else "exists", changed=created))
     return lines
@@ -136,8 +162,13 @@ def check(connection: ArangoConnection, layout: Layout) -> list[Line]:
     existing = _try(connection, "list the collections", lambda: {c["name"] for c in connection.db.collections()})
     for name in dict.fromkeys(layout.collections):
         present = isinstance(existing, set) and name in existing
-        lines.append(Line(f"collection {name}", present, "exists" if present else
-                          f"missing: run `optctl store init --env {connection.env_name}`"))
+        lines.append(
+            Line(
+                f"collection {name}",
+                present,
+                "exists" if present else f"missing: run `optctl store init --env {connection.env_name}`",
+            )
+        )
     for index in layout.indexes:
         lines.append(_index(connection, index, existing))
     for query in layout.queries:
@@ -166,12 +197,22 @@ def _permissions(connection: ArangoConnection, layout: Layout) -> list[Line]:
     level = _try(connection, "read the user's permissions", lambda: connection.db.permission(user, database))
     if not isinstance(level, str):
         return [Line(f"permissions of {user!r}", False, f"cannot read them ({level})")]
-    lines = [Line(f"user {user!r} on database {database!r}", level == "rw", level if level == "rw" else
-                  f"{level}: optctl needs rw (read/write) to write documents and history")]
+    lines = [
+        Line(
+            f"user {user!r} on database {database!r}",
+            level == "rw",
+            level if level == "rw" else f"{level}: optctl needs rw (read/write) to write documents and history",
+        )
+    ]
     for name in dict.fromkeys(layout.collections):
         grant = _try(connection, "read the user's permissions", lambda name=name: connection.db.permission(user, database, name))
-        lines.append(Line(f"user {user!r} on collection {name}", grant == "rw", str(grant) if grant == "rw" else
-                          f"{grant}: optctl needs rw on {name}"))
+        lines.append(
+            Line(
+                f"user {user!r} on collection {name}",
+                grant == "rw",
+                str(grant) if grant == "rw" else f"{grant}: optctl needs rw on {name}",
+            )
+        )
     return lines
 
 
@@ -183,8 +224,11 @@ def _index(connection: ArangoConnection, index: Index, existing: Any) -> Line:
     if not isinstance(found, list):
         return Line(what, False, str(found))
     ok = any(tuple(i.get("fields", ())) == index.fields and bool(i.get("unique")) == index.unique for i in found)
-    return Line(what, ok, f"persistent on [{', '.join(index.fields)}]" if ok else
-                f"missing: run `optctl store init --env {connection.env_name}`")
+    return Line(
+        what,
+        ok,
+        f"persistent on [{', '.join(index.fields)}]" if ok else f"missing: run `optctl store init --env {connection.env_name}`",
+    )
 
 
 def _plan(connection: ArangoConnection, query: Query, existing: Any) -> Line:
@@ -196,10 +240,18 @@ def _plan(connection: ArangoConnection, query: Query, existing: Any) -> Line:
     plan = _try(connection, "explain a query", lambda: connection.db.aql.explain(query.text, bind_vars=query.bind))
     if not isinstance(plan, dict):
         return Line(what, False, str(plan))
-    used = [index for node in plan.get("nodes", []) if node.get("type") == "IndexNode" and node.get("collection") == query.collection
-            for index in node.get("indexes", []) if tuple(index.get("fields", ()))[:len(query.fields)] == query.fields]
-    return Line(what, bool(used), f"uses index {used[0].get('name')}" if used else
-                f"scans {query.collection}: no index on [{', '.join(query.fields)}]")
+    used = [
+        index
+        for node in plan.get("nodes", [])
+        if node.get("type") == "IndexNode" and node.get("collection") == query.collection
+        for index in node.get("indexes", [])
+        if tuple(index.get("fields", ()))[: len(query.fields)] == query.fields
+    ]
+    return Line(
+        what,
+        bool(used),
+        f"uses index {used[0].get('name')}" if used else f"scans {query.collection}: no index on [{', '.join(query.fields)}]",
+    )
 
 
 def _atomicity(connection: ArangoConnection) -> Line:
@@ -209,8 +261,12 @@ def _atomicity(connection: ArangoConnection) -> Line:
     info = _try(connection, "read the database properties", connection.db.properties)
     if role == "COORDINATOR" and isinstance(info, dict) and info.get("sharding") == "single":
         return Line("atomic commits", True, "OneShard database: documents and history commit together")
-    return Line("atomic commits", False, f"role {role}: a cluster database that is not OneShard may commit a write on some "
-                                         "DB-Servers and not others; create the database with sharding \"single\" (OneShard)")
+    return Line(
+        "atomic commits",
+        False,
+        f"role {role}: a cluster database that is not OneShard may commit a write on some "
+        'DB-Servers and not others; create the database with sharding "single" (OneShard)',
+    )
 
 
 def _try(connection: ArangoConnection, doing: str, call: Callable[[], Any]) -> Any:

@@ -67,9 +67,15 @@ class NotArangoDB(TransportFailure):
 class Transport(HTTPClient):
     """``requests`` sessions with the retry, resend and trust rules above; one per store."""
 
-    def __init__(self, *, verify: bool | str = True, timeout: float | None = waits.DEFAULTS["request_timeout"],
-                 notice_after: float | None = None,
-                 notice: Callable[[str], None] | None = None, backoff: float | None = None):
+    def __init__(
+        self,
+        *,
+        verify: bool | str = True,
+        timeout: float | None = waits.DEFAULTS["request_timeout"],
+        notice_after: float | None = None,
+        notice: Callable[[str], None] | None = None,
+        backoff: float | None = None,
+    ):
         self.verify = certifi.where() if verify is True else verify
         self.request_timeout = timeout
         self.notice_after = waits.NOTICE_AFTER_SECONDS if notice_after is None else notice_after
@@ -89,21 +95,41 @@ class Transport(HTTPClient):
             self._resendable.on = False
 
     def create_session(self, host: str) -> requests.Session:
-        retry = Retry(total=RETRIES, connect=RETRIES, read=RETRIES, status=RETRIES, other=0, redirect=0,
-                      allowed_methods=frozenset({"GET", "HEAD"}), status_forcelist=frozenset({502, 503, 504}),
-                      backoff_factor=self._backoff, raise_on_status=False, respect_retry_after_header=False)
+        retry = Retry(
+            total=RETRIES,
+            connect=RETRIES,
+            read=RETRIES,
+            status=RETRIES,
+            other=0,
+            redirect=0,
+            allowed_methods=frozenset({"GET", "HEAD"}),
+            status_forcelist=frozenset({502, 503, 504}),
+            backoff_factor=self._backoff,
+            raise_on_status=False,
+            respect_retry_after_header=False,
+        )
         session = requests.Session()
         adapter = HTTPAdapter(max_retries=retry)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         return session
 
-    def send_request(self, session: requests.Session, method: str, url: str, headers: Any = None,
-                     params: MutableMapping[str, str] | None = None, data: Any = None, auth: Any = None) -> Response:
+    def send_request(
+        self,
+        session: requests.Session,
+        method: str,
+        url: str,
+        headers: Any = None,
+        params: MutableMapping[str, str] | None = None,
+        data: Any = None,
+        auth: Any = None,
+    ) -> Response:
         headers = dict(headers or {})
         safe = method.upper() in ("GET", "HEAD") or (
-            getattr(self._resendable, "on", False) and urlsplit(url).path.endswith("/_api/cursor")
-            and "x-arango-trx-id" not in {k.lower() for k in headers})
+            getattr(self._resendable, "on", False)
+            and urlsplit(url).path.endswith("/_api/cursor")
+            and "x-arango-trx-id" not in {k.lower() for k in headers}
+        )
         endpoint = _endpoint(url)
         timer = threading.Timer(self.notice_after, self._waiting, (url,))
         timer.daemon = True
@@ -112,8 +138,16 @@ class Transport(HTTPClient):
             with warnings.catch_warnings():
                 if self.verify is False:
                     warnings.simplefilter("ignore", InsecureRequestWarning)
-                answer = session.request(method, url, params=params, data=data, headers=headers, auth=auth,
-                                         timeout=(CONNECT_TIMEOUT, self.request_timeout), verify=self.verify)
+                answer = session.request(
+                    method,
+                    url,
+                    params=params,
+                    data=data,
+                    headers=headers,
+                    auth=auth,
+                    timeout=(CONNECT_TIMEOUT, self.request_timeout),
+                    verify=self.verify,
+                )
         except requests.ConnectionError as err:
             never_sent = _never_sent(err)
             self.last_failure = reason(err)
@@ -136,13 +170,21 @@ class Transport(HTTPClient):
             self.last_failure = f"HTTP {answer.status_code} with a body that is not JSON ({kind}) from {endpoint}"
             raise NotArangoDB(self.last_failure, sent=not safe)
         self.last_failure = None
-        return Response(method=method, url=answer.url, headers=answer.headers, status_code=answer.status_code,
-                        status_text=answer.reason, raw_body=answer.text)
+        return Response(
+            method=method,
+            url=answer.url,
+            headers=answer.headers,
+            status_code=answer.status_code,
+            status_text=answer.reason,
+            raw_body=answer.text,
+        )
 
     def _waiting(self, url: str) -> None:
         limit = f"gives up after {self.request_timeout:g} s" if self.request_timeout else "no time limit"
-        self.notice(f"optctl: waiting for ArangoDB at {_endpoint(url)} to {self.doing} ({limit}: "
-                    f"request_timeout in optctl.toml, or {waits.variable('request_timeout')})")
+        self.notice(
+            f"optctl: waiting for ArangoDB at {_endpoint(url)} to {self.doing} ({limit}: "
+            f"request_timeout in optctl.toml, or {waits.variable('request_timeout')})"
+        )
 
 
 def reason(err: BaseException) -> str:

@@ -36,8 +36,7 @@ def without_system_fields(document: dict[str, Any]) -> dict[str, Any]:
 def no_such_service(service: str, env: str) -> NotFoundError:
     """The same words from every backend, so operators and runbooks can rely on them."""
     return NotFoundError(
-        f"no service {service!r} in {env}; nothing was written; "
-        f"`optctl status --env {env}` lists them, `optctl import` adds them"
+        f"no service {service!r} in {env}; nothing was written; `optctl status --env {env}` lists them, `optctl import` adds them"
     )
 
 
@@ -130,9 +129,7 @@ class Store(Protocol):
         document is no longer at its ``expected_revision``.
         """
 
-    def put_documents(
-        self, documents: Sequence[dict[str, Any]], actor: str, reason: str | None = None
-    ) -> list[HistoryEntry]:
+    def put_documents(self, documents: Sequence[dict[str, Any]], actor: str, reason: str | None = None) -> list[HistoryEntry]:
         """Insert or replace whole ai-config documents (import), recorded as ``import``."""
 
     def history(

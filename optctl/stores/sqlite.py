@@ -19,7 +19,15 @@ from typing import Any, Callable, Iterator, Sequence
 
 from optctl.settings.project import SQLITE_SCHEME, EnvironmentConfig
 from optctl.errors import ConflictError, EnvironmentProblem, UsageError
-from optctl.stores.base import Change, HistoryEntry, history_timestamp, StoredDocument, changed_since_read, no_such_service, without_system_fields
+from optctl.stores.base import (
+    Change,
+    HistoryEntry,
+    history_timestamp,
+    StoredDocument,
+    changed_since_read,
+    no_such_service,
+    without_system_fields,
+)
 from optctl.stores.sqlite_connection import connect, immediate, iterate, query, what_went_wrong
 
 __all__ = ["SqliteStore"]
@@ -70,14 +78,20 @@ class SqliteStore:
             if self._schema_version() != LAYOUT_VERSION:
                 self._create_schema()
         except OSError as err:
-            raise EnvironmentProblem(f"environment {self.env!r}: cannot open the SQLite store {path} ({err.strerror or err}); check the path and its permissions") from None
+            raise EnvironmentProblem(
+                f"environment {self.env!r}: cannot open the SQLite store {path} ({err.strerror or err}); check the path and its permissions"
+            ) from None
         except sqlite3.Error as err:
-            raise EnvironmentProblem(f"environment {self.env!r}: cannot open the SQLite store {path}: {what_went_wrong(err, path)}") from None
+            raise EnvironmentProblem(
+                f"environment {self.env!r}: cannot open the SQLite store {path}: {what_went_wrong(err, path)}"
+            ) from None
 
     def _schema_version(self) -> int:
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
         if version > LAYOUT_VERSION:
-            raise EnvironmentProblem(f"environment {self.env!r}: {self.path} was written by a newer optctl (store schema {version}); upgrade optctl")
+            raise EnvironmentProblem(
+                f"environment {self.env!r}: {self.path} was written by a newer optctl (store schema {version}); upgrade optctl"
+            )
         return version
 
     def _create_schema(self) -> None:
@@ -112,25 +126,34 @@ class SqliteStore:
             rows = self._query("SELECT key, revision, body FROM documents WHERE env = ? ORDER BY key", (self.env,))
         else:
             rows = self._rows_for_keys("key, revision, body", [self._config.key_for(s) for s in services])
-        documents = (StoredDocument(self._config.service_for(key), key, str(revision), json.loads(body)) for key, revision, body in rows)
+        documents = (
+            StoredDocument(self._config.service_for(key), key, str(revision), json.loads(body)) for key, revision, body in rows
+        )
         return {doc.service: doc for doc in sorted(documents, key=lambda d: d.service)}
 
-    def history(self, service: str | None = None, limit: int | None = None,
-                since: str | None = None, until: str | None = None) -> list[HistoryEntry]:
+    def history(
+        self, service: str | None = None, limit: int | None = None, since: str | None = None, until: str | None = None
+    ) -> list[HistoryEntry]:
         where, params = self._history_filter(service, since, until)
         sql = f"SELECT {_HISTORY_COLUMNS} FROM history WHERE {where} ORDER BY id DESC"
         if limit is not None:
             sql, params = sql + " LIMIT ?", params + [limit]
         return [_entry(row) for row in reversed(self._query(sql, params))]
 
-    def iter_history(self, service: str | None = None, since: str | None = None, until: str | None = None) -> Iterator[HistoryEntry]:
+    def iter_history(
+        self, service: str | None = None, since: str | None = None, until: str | None = None
+    ) -> Iterator[HistoryEntry]:
         where, params = self._history_filter(service, since, until)
         rows = iterate(self._conn, f"SELECT {_HISTORY_COLUMNS} FROM history WHERE {where} ORDER BY id", params, self._busy)
         return map(_entry, rows)
 
     def _history_filter(self, service: str | None, since: str | None, until: str | None) -> tuple[str, list[Any]]:
         clauses, params = ["env = ?"], [self.env]
-        for clause, value in (("key = ?", None if service is None else self._config.key_for(service)), ("at >= ?", since), ("at < ?", until)):
+        for clause, value in (
+            ("key = ?", None if service is None else self._config.key_for(service)),
+            ("at >= ?", since),
+            ("at < ?", until),
+        ):
             if value is not None:
                 clauses.append(clause)
                 params.append(value)
@@ -168,10 +191,22 @@ class SqliteStore:
                 document = json.loads(body)
                 before = document.get("optimization")
                 _set_optimization(document, change.optimization)
-                entry = HistoryEntry(str(revision + 1), self._clock(), actor, change.action, change.service, self.env,
-                                     before, change.optimization, change.reason, change.rollout)
-                self._conn.execute("UPDATE documents SET revision = ?, body = ? WHERE env = ? AND key = ?",
-                                   (revision + 1, _dump(document), self.env, key))
+                entry = HistoryEntry(
+                    str(revision + 1),
+                    self._clock(),
+                    actor,
+                    change.action,
+                    change.service,
+                    self.env,
+                    before,
+                    change.optimization,
+                    change.reason,
+                    change.rollout,
+                )
+                self._conn.execute(
+                    "UPDATE documents SET revision = ?, body = ? WHERE env = ? AND key = ?",
+                    (revision + 1, _dump(document), self.env, key),
+                )
                 self._record(key, entry)
                 entries.append(entry)
             return entries
@@ -186,15 +221,28 @@ class SqliteStore:
         if len({key for key, _ in keyed}) != len(keyed):
             raise UsageError("the same _key appears twice in one import; keep one document per key")
         with self._transaction():
-            current = {key: (revision, body) for key, revision, body in self._rows_for_keys("key, revision, body", [k for k, _ in keyed])}
+            current = {
+                key: (revision, body) for key, revision, body in self._rows_for_keys("key, revision, body", [k for k, _ in keyed])
+            }
             entries = []
             for key, document in keyed:
                 revision, body = current.get(key, (0, None))
                 before = json.loads(body).get("optimization") if body else None
-                entry = HistoryEntry(str(revision + 1), self._clock(), actor, "import", self._config.service_for(key), self.env,
-                                     before, document.get("optimization"), reason)
-                self._conn.execute("INSERT OR REPLACE INTO documents (env, key, revision, body) VALUES (?, ?, ?, ?)",
-                                   (self.env, key, revision + 1, _dump(document)))
+                entry = HistoryEntry(
+                    str(revision + 1),
+                    self._clock(),
+                    actor,
+                    "import",
+                    self._config.service_for(key),
+                    self.env,
+                    before,
+                    document.get("optimization"),
+                    reason,
+                )
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO documents (env, key, revision, body) VALUES (?, ?, ?, ?)",
+                    (self.env, key, revision + 1, _dump(document)),
+                )
                 self._record(key, entry)
                 entries.append(entry)
             return entries
@@ -203,8 +251,19 @@ class SqliteStore:
         self._conn.execute(
             "INSERT INTO history (env, key, service, revision, at, actor, action, before, after, reason, rollout)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (self.env, key, entry.service, int(entry.revision), entry.at, entry.actor, entry.action,
-             _dump_optional(entry.before), _dump_optional(entry.after), entry.reason, entry.rollout),
+            (
+                self.env,
+                key,
+                entry.service,
+                int(entry.revision),
+                entry.at,
+                entry.actor,
+                entry.action,
+                _dump_optional(entry.before),
+                _dump_optional(entry.after),
+                entry.reason,
+                entry.rollout,
+            ),
         )
 
     def _conflict(self, service: str, key: str) -> ConflictError:
@@ -216,12 +275,14 @@ class SqliteStore:
         return immediate(self._conn, self._busy)
 
     def _busy(self, err: sqlite3.Error) -> EnvironmentProblem:
-        return EnvironmentProblem(f"environment {self.env!r}: the SQLite store {self.path}: {what_went_wrong(err, self.path)}; nothing was written")
+        return EnvironmentProblem(
+            f"environment {self.env!r}: the SQLite store {self.path}: {what_went_wrong(err, self.path)}; nothing was written"
+        )
 
     def _rows_for_keys(self, columns: str, keys: list[str]) -> list[tuple]:
         rows: list[tuple] = []
         for start in range(0, len(keys), 500):  # stay under SQLite's bound-parameter limit
-            chunk = keys[start:start + 500]
+            chunk = keys[start : start + 500]
             marks = ", ".join("?" * len(chunk))
             rows += self._query(f"SELECT {columns} FROM documents WHERE env = ? AND key IN ({marks})", (self.env, *chunk))
         return rows
@@ -248,5 +309,15 @@ def _dump_optional(value: Any) -> str | None:
 
 def _entry(row: tuple) -> HistoryEntry:
     revision, at, actor, action, service, env, before, after, reason, rollout = row
-    return HistoryEntry(str(revision), at, actor, action, service, env,
-                        json.loads(before) if before else None, json.loads(after) if after else None, reason, rollout)
+    return HistoryEntry(
+        str(revision),
+        at,
+        actor,
+        action,
+        service,
+        env,
+        json.loads(before) if before else None,
+        json.loads(after) if after else None,
+        reason,
+        rollout,
+    )

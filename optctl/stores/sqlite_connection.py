@@ -95,8 +95,9 @@ def _warn_if_readable(path: Path, notify: Notify) -> None:
     if readable:
         modes = ", ".join(f"{file.name} {mode:04o}" for file, mode in readable)
         files = " ".join(str(file) for file, _ in readable)
-        notify(f"warning: {path} can be read by every user of this machine ({modes}) and may hold API keys; "
-               f"run: chmod 600 {files}")
+        notify(
+            f"warning: {path} can be read by every user of this machine ({modes}) and may hold API keys; run: chmod 600 {files}"
+        )
 
 
 @contextmanager
@@ -123,8 +124,10 @@ def _begin(conn: StoreConnection, unavailable: Unavailable) -> None:
         if not _busy(err) or conn.lock_timeout <= first:
             raise unavailable(_timed_out(conn, err)) from None
     holder = lock_holder(conn.path)
-    conn.notify(f"waiting for the write lock on {conn.path}{holder}, up to {conn.lock_timeout:g} s "
-                f"(lock_timeout in optctl.toml or {waits.variable('lock_timeout')} sets how long)")
+    conn.notify(
+        f"waiting for the write lock on {conn.path}{holder}, up to {conn.lock_timeout:g} s "
+        f"(lock_timeout in optctl.toml or {waits.variable('lock_timeout')} sets how long)"
+    )
     try:
         return _begin_within(conn, conn.lock_timeout - first)
     except sqlite3.OperationalError as err:
@@ -148,8 +151,10 @@ def _timed_out(conn: StoreConnection, err: sqlite3.OperationalError, holder: str
     if not _busy(err):
         return err
     holder = lock_holder(conn.path) if holder is None else holder
-    return LockTimeout(f"waited {conn.lock_timeout:g} s for the write lock{holder}; run again once it is free, "
-                       f"or wait longer with lock_timeout in optctl.toml or {waits.variable('lock_timeout')}")
+    return LockTimeout(
+        f"waited {conn.lock_timeout:g} s for the write lock{holder}; run again once it is free, "
+        f"or wait longer with lock_timeout in optctl.toml or {waits.variable('lock_timeout')}"
+    )
 
 
 def _roll_back(conn: sqlite3.Connection) -> None:
@@ -162,14 +167,17 @@ def _roll_back(conn: sqlite3.Connection) -> None:
 
 
 def lock_holder(path: Path | None) -> str:
-    """", held by process 123 (optctl enable ...)" where Linux's /proc/locks says who holds the lock."""
+    """ ", held by process 123 (optctl enable ...)" where Linux's /proc/locks says who holds the lock."""
     if path is None:
         return ""
     try:
         wanted = {_file_id(path.with_name(path.name + "-shm")), _file_id(path)}
         with open("/proc/locks", encoding="ascii", errors="replace") as locks:
-            pids = {int(fields[4]) for fields in map(str.split, locks)
-                    if len(fields) > 5 and fields[3] == "WRITE" and fields[5] in wanted and fields[4].isdigit()}
+            pids = {
+                int(fields[4])
+                for fields in map(str.split, locks)
+                if len(fields) > 5 and fields[3] == "WRITE" and fields[5] in wanted and fields[4].isdigit()
+            }
     except OSError:
         return ""
     pids.discard(os.getpid())
@@ -191,8 +199,11 @@ def _command_of(pid: int) -> str:
             words = cmdline.read().split(b"\0")
     except OSError:
         return ""
-    command = " ".join(Path(words[0].decode(errors="replace")).name if i == 0 else word.decode(errors="replace")
-                       for i, word in enumerate(words) if word)
+    command = " ".join(
+        Path(words[0].decode(errors="replace")).name if i == 0 else word.decode(errors="replace")
+        for i, word in enumerate(words)
+        if word
+    )
     command = " ".join(command.split())  # one line, whatever the arguments hold
     return f" ({command[:80]})" if command else ""
 
@@ -205,8 +216,10 @@ def what_went_wrong(err: sqlite3.Error, path: Path | str = "FILE") -> str:
     if name == "SQLITE_FULL":
         return "the disk is full (or the file reached its size limit); free some space, then run again"
     if name == "SQLITE_CORRUPT" or "malformed" in str(err):
-        return ("the file is damaged (a malformed database page); restore it from a backup "
-                f"(`sqlite3 {path} .recover` saves what is still readable)")
+        return (
+            "the file is damaged (a malformed database page); restore it from a backup "
+            f"(`sqlite3 {path} .recover` saves what is still readable)"
+        )
     if name == "SQLITE_NOTADB":
         return "the file is not a SQLite database; check the url in optctl.toml (or OPTCTL_HOME)"
     if name in ("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN", "SQLITE_AUTH"):
@@ -225,8 +238,9 @@ def query(conn: sqlite3.Connection, sql: str, params: Sequence[Any], unavailable
         raise unavailable(err) from None
 
 
-def iterate(conn: sqlite3.Connection, sql: str, params: Sequence[Any], unavailable: Unavailable,
-            batch: int = 1000) -> Iterator[tuple]:
+def iterate(
+    conn: sqlite3.Connection, sql: str, params: Sequence[Any], unavailable: Unavailable, batch: int = 1000
+) -> Iterator[tuple]:
     """Rows a batch at a time, for results too long to hold (the whole history)."""
     try:
         cursor = conn.execute(sql, params)

@@ -56,16 +56,26 @@ def test_import_enable_show_history_rollback(project, capsys):
     assert sorted(actions[-2:]) == [("indexing", "enable", "cost test"), ("query", "enable", "cost test")]
 
     assert run(capsys, "rollback", "query", "--env", "production", "-y")[0] == 0
-    assert project.server.state.documents("optctl_test", "production_ai_configs")["query"]["optimization"]["cache"]["enabled"] is False
+    assert (
+        project.server.state.documents("optctl_test", "production_ai_configs")["query"]["optimization"]["cache"]["enabled"]
+        is False
+    )
 
 
 def test_no_output_shows_an_api_key(project, capsys):
     run(capsys, "import", "services.jsonl", "--env", "production", "-y")
-    outputs = [run(capsys, *argv) for argv in (
-        ("status",), ("status", "--output", "json"), ("show", "agent", "--env", "production"),
-        ("show", "agent", "--env", "production", "--output", "json"), ("export", "--env", "production"),
-        ("history", "--env", "production", "--output", "json"), ("enable", "agent", "--env", "production", "-y"),
-    )]
+    outputs = [
+        run(capsys, *argv)
+        for argv in (
+            ("status",),
+            ("status", "--output", "json"),
+            ("show", "agent", "--env", "production"),
+            ("show", "agent", "--env", "production", "--output", "json"),
+            ("export", "--env", "production"),
+            ("history", "--env", "production", "--output", "json"),
+            ("enable", "agent", "--env", "production", "-y"),
+        )
+    ]
     assert all(code == 0 for code, _, _ in outputs), outputs
     assert not any("sk-ant-test" in out + err for _, out, err in outputs)
 
@@ -74,8 +84,13 @@ def test_wrong_credentials_exit_2_with_one_line(project, capsys, monkeypatch):
     monkeypatch.setenv(PASSWORD_VARIABLE, "wrong-password")
     code, out, err = run(capsys, "status")
     assert code == 2 and out == ""
-    assert err.startswith(f"optctl: environment 'production': ArangoDB at {project.url} refused the login to database "
-                          "'optctl_test' as user 'optctl' (HTTP 401, error 11): the password may be wrong") and err.count("\n") == 1
+    assert (
+        err.startswith(
+            f"optctl: environment 'production': ArangoDB at {project.url} refused the login to database "
+            "'optctl_test' as user 'optctl' (HTTP 401, error 11): the password may be wrong"
+        )
+        and err.count("\n") == 1
+    )
     assert "wrong-password" not in err and FAKE_PASSWORD not in err
 
 
@@ -97,7 +112,8 @@ def test_a_url_naming_three_coordinators_works_end_to_end(tmp_path, monkeypatch,
         harness.open("production")
         (tmp_path / "optctl.toml").write_text(
             f'[environments.production]\nurl = "{harness.url}"\ncollection = "production_ai_configs"\n'
-            f'history_collection = "production_optctl_history"\nusername_env = "{USER_VARIABLE}"\npassword_env = "{PASSWORD_VARIABLE}"\n')
+            f'history_collection = "production_optctl_history"\nusername_env = "{USER_VARIABLE}"\npassword_env = "{PASSWORD_VARIABLE}"\n'
+        )
         (tmp_path / "services.jsonl").write_text("".join(json.dumps(ai_config(s)) + "\n" for s in SERVICES))
         monkeypatch.chdir(tmp_path)
         assert run(capsys, "import", "services.jsonl", "--env", "production", "-y")[0] == 0

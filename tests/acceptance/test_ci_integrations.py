@@ -46,8 +46,9 @@ def tool(name: str) -> str:
 
 
 def git(*args: str, cwd: Path) -> str:
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd,
-                          check=True, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 @pytest.fixture
@@ -66,9 +67,15 @@ def ordinary_repo(tmp_path) -> Path:
 
 
 def _hook_env(tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "PRE_COMMIT_COLOR": "never",
-            "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    return {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "PRE_COMMIT_COLOR": "never",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
 
 
 def _failed_files(output: str) -> set[str]:
@@ -94,19 +101,27 @@ def test_every_hook_runs_optctl_validate_and_per_kind_hooks_force_their_kind():
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     by_id = {hook["id"]: hook for hook in hooks}
     assert by_id["optctl-validate"]["entry"] == "optctl validate --skip-unknown"
-    for kind, sample in (("optimization", "configs/optimization/query.yaml"), ("ai-config", "exports/query.ai-config.jsonl"),
-                         ("rollout-plan", "examples/plans/enable-prompt-caching.yaml"), ("prompt-fixture", "examples/prompts/x.json")):
+    for kind, sample in (
+        ("optimization", "configs/optimization/query.yaml"),
+        ("ai-config", "exports/query.ai-config.jsonl"),
+        ("rollout-plan", "examples/plans/enable-prompt-caching.yaml"),
+        ("prompt-fixture", "examples/prompts/x.json"),
+    ):
         hook = by_id[f"optctl-validate-{kind}"]
         assert hook["entry"] == f"optctl validate --kind {kind}"
         assert re.search(hook["files"], sample), (kind, sample)
         assert not re.search(hook["files"], "package.json") and not re.search(hook["files"], ".github/workflows/ci.yml")
 
 
-@pytest.mark.parametrize(("schema", "pick"), [
-    ("vendor.github-actions", lambda: (ROOT / "action.yml").read_text()),
-    ("vendor.github-workflows", lambda: next(b for b in blocks("yaml") if b.startswith("name:"))),
-    ("vendor.gitlab-ci", lambda: next(b for b in blocks("yaml") if b.startswith("optctl-validate:"))),
-], ids=["action.yml", "runbook workflow", "runbook gitlab job"])
+@pytest.mark.parametrize(
+    ("schema", "pick"),
+    [
+        ("vendor.github-actions", lambda: (ROOT / "action.yml").read_text()),
+        ("vendor.github-workflows", lambda: next(b for b in blocks("yaml") if b.startswith("name:"))),
+        ("vendor.gitlab-ci", lambda: next(b for b in blocks("yaml") if b.startswith("optctl-validate:"))),
+    ],
+    ids=["action.yml", "runbook workflow", "runbook gitlab job"],
+)
 def test_ci_files_pass_their_platforms_schemas(tmp_path, schema, pick):
     checker = tool("check-jsonschema")
     document = tmp_path / "document.yaml"
@@ -129,16 +144,26 @@ def test_the_actions_validate_step_annotates_and_writes_sarif(ordinary_repo):
     for name, expression in env_template.items():
         env[name] = inputs[re.fullmatch(r"\$\{\{ inputs\.([\w-]+) \}\}", expression).group(1)]
     # GitHub runs `shell: bash` steps as `bash --noprofile --norc -eo pipefail {0}`.
-    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=ordinary_repo,
-                          env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=ordinary_repo,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 1, done.stderr
     assert done.stdout.startswith("::error file=configs/query.json,line=1,")
     sarif = json.loads((ordinary_repo / "optctl.sarif").read_text())
     assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["unknown-key"]
     inputs["paths"] = "configs/indexing.json"
     env["OPTCTL_PATHS"] = inputs["paths"]
-    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=ordinary_repo, env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=ordinary_repo,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0 and "valid" in done.stdout
 
 
@@ -155,8 +180,14 @@ def test_the_version_has_one_source():
 @pytest.mark.tools
 def test_pre_commit_try_repo_fails_only_the_invalid_document(ordinary_repo, tmp_path):
     pre_commit = tool("pre-commit")
-    done = subprocess.run([pre_commit, "try-repo", str(ROOT), "optctl-validate", "--all-files"], cwd=ordinary_repo,
-                          env=_hook_env(tmp_path), capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [pre_commit, "try-repo", str(ROOT), "optctl-validate", "--all-files"],
+        cwd=ordinary_repo,
+        env=_hook_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert _failed_files(done.stdout) == {"configs/query.json"}
     assert "2 of no optctl kind skipped" in done.stdout
@@ -172,8 +203,14 @@ def test_the_runbooks_pinned_commit_config_runs_the_per_kind_hook(ordinary_repo,
     config = config.replace("id: optctl-validate\n", "id: optctl-validate-optimization\n        files: ^configs/\n")
     (ordinary_repo / ".pre-commit-config.yaml").write_text(config)
     git("add", "-A", cwd=ordinary_repo)
-    done = subprocess.run([pre_commit, "run", "--all-files"], cwd=ordinary_repo, env=_hook_env(tmp_path),
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [pre_commit, "run", "--all-files"],
+        cwd=ordinary_repo,
+        env=_hook_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert _failed_files(done.stdout) == {"configs/query.json"}
 

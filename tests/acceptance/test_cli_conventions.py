@@ -65,14 +65,17 @@ def test_the_flag_wins_over_the_environment(examples, capsys, monkeypatch):
 # --- JSON errors -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("argv", "exit_code", "error_code"), [
-    (["status", "-o", "json", "--env", "nowhere"], 2, "usage"),
-    (["show", "no-such-service", "--env", "dev", "-o", "json"], 1, "not-found"),
-    (["enable", "no-such-service", "--env", "dev", "-y", "--output=json"], 1, "not-found"),
-    (["status", "-ojson", "--no-such-option"], 2, "usage"),
-    (["show", "-o", "json"], 2, "usage"),  # the SERVICE argument is missing
-    (["validate", "-o", "json", "--kind", "nonsense", "x.json"], 2, "usage"),
-])
+@pytest.mark.parametrize(
+    ("argv", "exit_code", "error_code"),
+    [
+        (["status", "-o", "json", "--env", "nowhere"], 2, "usage"),
+        (["show", "no-such-service", "--env", "dev", "-o", "json"], 1, "not-found"),
+        (["enable", "no-such-service", "--env", "dev", "-y", "--output=json"], 1, "not-found"),
+        (["status", "-ojson", "--no-such-option"], 2, "usage"),
+        (["show", "-o", "json"], 2, "usage"),  # the SERVICE argument is missing
+        (["validate", "-o", "json", "--kind", "nonsense", "x.json"], 2, "usage"),
+    ],
+)
 def test_in_json_mode_an_error_is_a_json_object_on_stdout(examples, capsys, argv, exit_code, error_code):
     code, out, err = run(capsys, *argv)
     assert code == exit_code
@@ -145,11 +148,15 @@ def _complete(words: str, cwd, env: dict[str, str]) -> list[str]:
     """What bash offers for ``words`` (ending in the word being completed), through the script
     optctl --show-completion prints, as a user's shell runs it."""
     optctl = os.path.join(os.path.dirname(sys.executable), "optctl")
-    script = subprocess.run([optctl, "--show-completion", "bash"], capture_output=True, text=True, cwd=cwd, env=env, check=True).stdout
+    script = subprocess.run(
+        [optctl, "--show-completion", "bash"], capture_output=True, text=True, cwd=cwd, env=env, check=True
+    ).stdout
     assert "_OPTCTL_COMPLETE" in script
-    driver = (f"{script}\nCOMP_WORDS=({words})\nCOMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))\n"
-              f"[[ \"{words}\" == *' ' ]] && COMP_CWORD=${{#COMP_WORDS[@]}}\n"
-              f"_optctl_completion {optctl}\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n")
+    driver = (
+        f"{script}\nCOMP_WORDS=({words})\nCOMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))\n"
+        f"[[ \"{words}\" == *' ' ]] && COMP_CWORD=${{#COMP_WORDS[@]}}\n"
+        f"_optctl_completion {optctl}\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n"
+    )
     done = subprocess.run([BASH, "-c", driver], capture_output=True, text=True, cwd=cwd, env=env, check=True)
     return [line for line in done.stdout.splitlines() if line]
 
@@ -181,7 +188,9 @@ def test_install_completion_writes_the_script_and_sources_it(tmp_path):
     optctl = os.path.join(os.path.dirname(sys.executable), "optctl")
     env = {**os.environ, "HOME": str(tmp_path), "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
     subprocess.run([optctl, "--install-completion", "bash"], env=env, cwd=tmp_path, check=True, capture_output=True)
-    shown = subprocess.run([optctl, "--show-completion", "bash"], env=env, cwd=tmp_path, check=True, capture_output=True, text=True).stdout
+    shown = subprocess.run(
+        [optctl, "--show-completion", "bash"], env=env, cwd=tmp_path, check=True, capture_output=True, text=True
+    ).stdout
     installed = tmp_path / ".bash_completions" / "optctl.sh"
     assert installed.read_text().strip() == shown.strip()
     assert f"source '{installed}'" in (tmp_path / ".bashrc").read_text()

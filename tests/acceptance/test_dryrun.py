@@ -49,9 +49,19 @@ def test_json_has_the_documented_shape(capsys):
     assert code == 0
     assert set(report) == {"schema_version", "strategy", "tokenizer", "calls", "config", "fixtures", "total", "project", "store"}
     fixture = report["fixtures"][0]
-    assert {"path", "model", "strategy", "total_tokens", "cached_tokens", "breakpoints", "findings", "blocks", "cost"} <= set(fixture)
-    assert fixture["breakpoints"] == [{"location": "system[1]", "prefix_tokens": fixture["cached_tokens"], "ttl": "1h",
-                                       "origin": "new", "effective": True, "written_every_call": False}]
+    assert {"path", "model", "strategy", "total_tokens", "cached_tokens", "breakpoints", "findings", "blocks", "cost"} <= set(
+        fixture
+    )
+    assert fixture["breakpoints"] == [
+        {
+            "location": "system[1]",
+            "prefix_tokens": fixture["cached_tokens"],
+            "ttl": "1h",
+            "origin": "new",
+            "effective": True,
+            "written_every_call": False,
+        }
+    ]
     assert {"location", "role", "type", "tokens", "prefix_tokens", "marker", "reason", "estimate"} <= set(fixture["blocks"][0])
     assert fixture["blocks"][-1]["prefix_tokens"] == fixture["total_tokens"]
     assert fixture["cost"]["calls"] == 50 and fixture["cost"]["break_even_calls"] >= 1
@@ -66,14 +76,23 @@ def test_compare_shows_both_strategies_and_the_difference(capsys):
     compare = report["compare"]
     assert compare["difference"]["cached_tokens"] == compare["optimal"]["cached_tokens"] - compare["wrapper"]["cached_tokens"] > 0
     assert compare["differences"]["auto"]["saving_over_calls"] == pytest.approx(
-        compare["auto"]["saving_over_calls"] - compare["wrapper"]["saving_over_calls"], abs=1e-6)
+        compare["auto"]["saving_over_calls"] - compare["wrapper"]["saving_over_calls"], abs=1e-6
+    )
     assert report["total"] == compare["wrapper"]
 
 
 def test_text_report_for_one_fixture_has_blocks_costs_and_findings(capsys):
     code, out, _ = run(capsys, "dry-run", PROMPTS / "indexing-service.json", "--optimization", INDEXING, "--compare")
     assert code == 1
-    for expected in ("messages[0].content", "dropped 5m", "new 1h", "break-even", "saving over 10 calls", "marker-dropped", "wrapper vs optimal"):
+    for expected in (
+        "messages[0].content",
+        "dropped 5m",
+        "new 1h",
+        "break-even",
+        "saving over 10 calls",
+        "marker-dropped",
+        "wrapper vs optimal",
+    ):
         assert expected in out
 
 
@@ -92,7 +111,9 @@ def test_emit_request_prints_the_request_with_markers_and_findings_on_stderr(cap
     assert emitted["system"][1] == {**original["system"][1], "cache_control": {"type": "ephemeral", "ttl": "1h"}}
     assert {k: v for k, v in emitted.items() if k != "system"} == {k: v for k, v in original.items() if k != "system"}
     code, out, err = run(capsys, "dry-run", PROMPTS / "indexing-batch.jsonl", "--strategy", "optimal", "--emit-request")
-    assert [json.loads(line)["system"][0]["cache_control"] for line in out.splitlines()] == [{"type": "ephemeral", "ttl": "1h"}] * 3
+    assert [json.loads(line)["system"][0]["cache_control"] for line in out.splitlines()] == [
+        {"type": "ephemeral", "ttl": "1h"}
+    ] * 3
 
 
 def test_config_from_a_services_store_document(tmp_path, monkeypatch, capsys):
@@ -122,18 +143,47 @@ def test_model_option_overrides_and_unknown_models_are_a_finding(capsys):
     assert code == 1 and report["fixtures"][0]["findings"][0]["code"] == "no-model"
 
 
-@pytest.mark.parametrize("content, code_expected, finding", [
-    ('{"messages": [', 1, "unreadable"),
-    ({"model": SONNET, "messages": []}, 1, "empty-messages"),
-    ({"model": SONNET, "messages": [{"role": "robot", "content": "x"}]}, 1, "unknown-role"),
-    ({"model": SONNET, "messages": [{"role": "user", "content": [{"type": "hologram"}]}]}, 1, "unknown-block-type"),
-    ({"model": SONNET, "messages": [{"role": "user", "content": [{"type": "text", "text": "x", "cache_control": {"type": "ephemeral", "ttl": "2h"}}]}]},
-     1, "invalid-ttl"),
-    ({"model": SONNET, "messages": [{"role": "user", "content": [
-        {"type": "text", "text": f"b{i}", "cache_control": {"type": "ephemeral"}} for i in range(5)]}]}, 1, "too-many-breakpoints"),
-    ({"model": SONNET, "messages": [{"role": "user", "content": "word " * 200_000}]}, 1, "prompt-too-long"),
-    ('{"model": "%s", "messages": [{"role": "user", "content": "half a pair \\ud800"}]}' % SONNET, 1, "unreadable"),  # refused as it is read
-])
+@pytest.mark.parametrize(
+    "content, code_expected, finding",
+    [
+        ('{"messages": [', 1, "unreadable"),
+        ({"model": SONNET, "messages": []}, 1, "empty-messages"),
+        ({"model": SONNET, "messages": [{"role": "robot", "content": "x"}]}, 1, "unknown-role"),
+        ({"model": SONNET, "messages": [{"role": "user", "content": [{"type": "hologram"}]}]}, 1, "unknown-block-type"),
+        (
+            {
+                "model": SONNET,
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [{"type": "text", "text": "x", "cache_control": {"type": "ephemeral", "ttl": "2h"}}],
+                    }
+                ],
+            },
+            1,
+            "invalid-ttl",
+        ),
+        (
+            {
+                "model": SONNET,
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [{"type": "text", "text": f"b{i}", "cache_control": {"type": "ephemeral"}} for i in range(5)],
+                    }
+                ],
+            },
+            1,
+            "too-many-breakpoints",
+        ),
+        ({"model": SONNET, "messages": [{"role": "user", "content": "word " * 200_000}]}, 1, "prompt-too-long"),
+        (
+            '{"model": "%s", "messages": [{"role": "user", "content": "half a pair \\ud800"}]}' % SONNET,
+            1,
+            "unreadable",
+        ),  # refused as it is read
+    ],
+)
 def test_bad_fixtures_are_findings_naming_the_place_never_a_traceback(tmp_path, capsys, content, code_expected, finding):
     path = write(tmp_path, "bad.json", content)
     code, out, err = run(capsys, "dry-run", path, "--output", "json")
@@ -150,12 +200,15 @@ def test_a_binary_file_is_one_line_exit_2(tmp_path, capsys):
     assert code == 2 and err.strip() == f"optctl: {path}: binary file, not JSON or YAML text"
 
 
-@pytest.mark.parametrize("argv, fragment", [
-    (["--optimization", "nosuch.json"], "nosuch.json"),
-    (["--optimization", str(INDEXING), "--service", "indexing"], "not both"),
-    (["--compare", "--emit-request"], "--compare"),
-    (["--tokenizer", "anthropic"], "ANTHROPIC_API_KEY"),
-])
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["--optimization", "nosuch.json"], "nosuch.json"),
+        (["--optimization", str(INDEXING), "--service", "indexing"], "not both"),
+        (["--compare", "--emit-request"], "--compare"),
+        (["--tokenizer", "anthropic"], "ANTHROPIC_API_KEY"),
+    ],
+)
 def test_usage_errors_are_one_line_exit_2(capsys, monkeypatch, argv, fragment):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     code, out, err = run(capsys, "dry-run", PROMPTS / "support-agent-tools.json", *argv)
@@ -183,14 +236,27 @@ def test_models_lists_the_table_and_a_models_file_overrides_it(tmp_path, capsys)
     assert table["schema_version"] == 1 and table["models"]
     table["models"] = [dict(m, min_cacheable_tokens=99_999) for m in table["models"]]
     path = write(tmp_path, "models.json", table)
-    code, report = run_json(capsys, "dry-run", PROMPTS / "support-agent-tools.json", "--strategy", "optimal", "--models-file", path)
+    code, report = run_json(
+        capsys, "dry-run", PROMPTS / "support-agent-tools.json", "--strategy", "optimal", "--models-file", path
+    )
     assert report["fixtures"][0]["cached_tokens"] == 0 and report["fixtures"][0]["breakpoints"] == []
 
 
 def test_models_lists_todays_families_with_their_status(capsys):
     code, out, _ = run(capsys, "models")
-    families = ["claude-opus-4-7", "claude-opus-4-8", "claude-opus-5", "claude-opus-5-5", "claude-sonnet-5", "claude-sonnet-5-5",
-                "claude-haiku-5-5", "claude-fable-5", "claude-fable-5-1", "claude-mythos-5", "claude-mythos-5-1"]
+    families = [
+        "claude-opus-4-7",
+        "claude-opus-4-8",
+        "claude-opus-5",
+        "claude-opus-5-5",
+        "claude-sonnet-5",
+        "claude-sonnet-5-5",
+        "claude-haiku-5-5",
+        "claude-fable-5",
+        "claude-fable-5-1",
+        "claude-mythos-5",
+        "claude-mythos-5-1",
+    ]
     listed = {line.split()[0] for line in out.splitlines() if line.strip().startswith("claude-")}
     assert code == 0 and set(families) <= listed and "claude-opus-4-1+" in listed
     assert "claude-opus-4-1: retired on the first-party API" in out and "claude-haiku-5-5: above 100,000-token prompts" in out
@@ -263,7 +329,9 @@ def test_anthropic_tokenizer_totals_are_exact_and_the_key_stays_secret(capsys, m
 
 def test_a_huge_fixture_shows_its_ends_and_every_marker(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
-    messages = [{"role": "user" if i % 2 == 0 else "assistant", "content": [{"type": "text", "text": f"turn {i}"}]} for i in range(1001)]
+    messages = [
+        {"role": "user" if i % 2 == 0 else "assistant", "content": [{"type": "text", "text": f"turn {i}"}]} for i in range(1001)
+    ]
     path = write(tmp_path, "long.json", {"model": SONNET, "system": "be brief " * 600, "messages": messages})
     code, out, _ = run(capsys, "dry-run", path, "--strategy", "optimal")
     marked = [line for line in out.splitlines() if " new " in line]
@@ -275,12 +343,33 @@ def test_a_huge_fixture_shows_its_ends_and_every_marker(tmp_path, capsys, monkey
 
 def test_a_model_of_a_provider_without_markers_or_prices_is_reported_not_crashed(tmp_path, capsys):
     code, table = run_json(capsys, "models")
-    table["models"].append({"family": "gpt-4o", "match": ["gpt-4o"], "provider": "openai", "min_cacheable_tokens": 1024,
-                            "input_per_mtok": None, "output_per_mtok": None, "context_window": None, "tokenizer": "claude",
-                            "as_of": "2025-12", "source": "test"})
+    table["models"].append(
+        {
+            "family": "gpt-4o",
+            "match": ["gpt-4o"],
+            "provider": "openai",
+            "min_cacheable_tokens": 1024,
+            "input_per_mtok": None,
+            "output_per_mtok": None,
+            "context_window": None,
+            "tokenizer": "claude",
+            "as_of": "2025-12",
+            "source": "test",
+        }
+    )
     path = write(tmp_path, "models.json", table)
     for strategy in ("wrapper", "optimal"):
-        code, report = run_json(capsys, "dry-run", PROMPTS / "support-agent-tools.json", "--models-file", path, "--model", "gpt-4o", "--strategy", strategy)
+        code, report = run_json(
+            capsys,
+            "dry-run",
+            PROMPTS / "support-agent-tools.json",
+            "--models-file",
+            path,
+            "--model",
+            "gpt-4o",
+            "--strategy",
+            strategy,
+        )
         fixture = report["fixtures"][0]
         assert code == 0 and fixture["cached_tokens"] == 0 and fixture["cost"] is None
         assert [f["code"] for f in fixture["findings"]] == ["provider-unsupported", "price-unknown"]

@@ -62,7 +62,7 @@ def _put(document: Any, path: tuple, value: Any) -> Any:
 
 
 def _billion_laughs(levels: int, width: int) -> str:
-    lines = [f'l0: &l0 [{", ".join(["lol"] * width)}]']
+    lines = [f"l0: &l0 [{', '.join(['lol'] * width)}]"]
     lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * width)}]" for i in range(1, levels)]
     return "\n".join(lines) + "\n"
 
@@ -74,8 +74,9 @@ def _nested(depth: int, style: str) -> str:
 
 # Hostile values, as the text that replaces the sentinel (JSON and YAML flow syntax alike).
 big_integers = st.builds(lambda sign, digits: sign + "9" * digits, st.sampled_from(["", "-"]), st.integers(4301, 20_000))
-surrogates = st.builds(lambda half, before: json.dumps(before)[:-1] + f"\\u{half:04x}\"",
-                       st.integers(0xD800, 0xDFFF), st.text(max_size=5))
+surrogates = st.builds(
+    lambda half, before: json.dumps(before)[:-1] + f'\\u{half:04x}"', st.integers(0xD800, 0xDFFF), st.text(max_size=5)
+)
 nestings = st.builds(_nested, st.integers(90, 3000), st.sampled_from(["arrays", "objects"]))
 aliases = st.sampled_from(["*anchor", "&anchor [*anchor]", "&a {b: *a}", "{<<: *missing}"])
 values = st.one_of(big_integers, surrogates, nestings, aliases)
@@ -100,11 +101,19 @@ def documents(draw) -> tuple[str, bytes]:
 
 whole_files = st.one_of(
     st.builds(lambda levels, width: (".yaml", _billion_laughs(levels, width).encode()), st.integers(2, 12), st.integers(2, 12)),
-    st.builds(lambda depth, style, suffix: (suffix, _nested(depth, style).encode()),
-              st.integers(90, 5000), st.sampled_from(["arrays", "objects", "flow"]), st.sampled_from([".json", ".yaml", ""])),
+    st.builds(
+        lambda depth, style, suffix: (suffix, _nested(depth, style).encode()),
+        st.integers(90, 5000),
+        st.sampled_from(["arrays", "objects", "flow"]),
+        st.sampled_from([".json", ".yaml", ""]),
+    ),
     st.builds(lambda suffix, data: (suffix, data), st.sampled_from([".json", ".jsonl", ".yaml", ""]), st.binary(max_size=3000)),
-    st.builds(lambda suffix, prefix, data: (suffix, prefix + data), st.sampled_from([".json", ".yaml"]),
-              st.sampled_from([b"\xef\xbb\xbf", b'{"a": "', b"a: ", b"\xff\xfe"]), st.binary(max_size=300)),
+    st.builds(
+        lambda suffix, prefix, data: (suffix, prefix + data),
+        st.sampled_from([".json", ".yaml"]),
+        st.sampled_from([b"\xef\xbb\xbf", b'{"a": "', b"a: ", b"\xff\xfe"]),
+        st.binary(max_size=300),
+    ),
 )
 inputs = st.one_of(documents(), whole_files)
 
@@ -126,7 +135,9 @@ def project(tmp_path_factory) -> Path:
     config = folder / "optctl.toml"
     config.write_text('[environments.dev]\nurl = "sqlite:///optctl.db"\n')
     documents_file = folder / "services.json"
-    documents_file.write_text(json.dumps([json.loads(p.read_text()) for p in sorted((paths.EXAMPLES / "services").glob("*.json"))]))
+    documents_file.write_text(
+        json.dumps([json.loads(p.read_text()) for p in sorted((paths.EXAMPLES / "services").glob("*.json"))])
+    )
     assert _run(["import", str(documents_file), "--env", "dev", "--yes", "--config", str(config)])[0] == 0
     return config
 
@@ -196,11 +207,13 @@ def test_a_command_reading_a_hostile_file_ends_in_0_1_or_2_within_seconds(comman
 
 
 @fuzz
-@given(st.one_of(
-    st.builds(lambda value: PROJECT_FILE.replace(SENTINEL, value).encode(), values),
-    st.builds(lambda value: PROJECT_FILE.replace(SENTINEL, value).encode("utf-16"), st.just("1")),
-    st.binary(max_size=2000),
-))
+@given(
+    st.one_of(
+        st.builds(lambda value: PROJECT_FILE.replace(SENTINEL, value).encode(), values),
+        st.builds(lambda value: PROJECT_FILE.replace(SENTINEL, value).encode("utf-16"), st.just("1")),
+        st.binary(max_size=2000),
+    )
+)
 @example(b'[environments.dev]\nurl = "sqlite:///caf\xe9.db"\n')
 def test_a_hostile_project_file_ends_in_0_1_or_2_within_seconds(tmp_path_factory, data):
     folder = tmp_path_factory.mktemp("config")

@@ -18,10 +18,33 @@ COMMANDS = list(_commands(typer.main.get_command(app)))
 
 def test_the_expected_commands_exist():
     names = {" ".join(path) for path, _ in COMMANDS}
-    expected = {"validate", "schema", "status", "show", "enable", "disable", "set", "apply", "import",
-                "export", "diff", "history", "rollback", "init", "dry-run", "models",
-                "rollout plan", "rollout start", "rollout advance", "rollout status", "rollout approve",
-                "rollout pause", "rollout resume", "rollout list", "rollout abort"}
+    expected = {
+        "validate",
+        "schema",
+        "status",
+        "show",
+        "enable",
+        "disable",
+        "set",
+        "apply",
+        "import",
+        "export",
+        "diff",
+        "history",
+        "rollback",
+        "init",
+        "dry-run",
+        "models",
+        "rollout plan",
+        "rollout start",
+        "rollout advance",
+        "rollout status",
+        "rollout approve",
+        "rollout pause",
+        "rollout resume",
+        "rollout list",
+        "rollout abort",
+    }
     assert expected <= names
 
 

@@ -26,7 +26,12 @@ def test_all_as_json_is_one_entry_a_line_oldest_first_every_environment(changed,
     assert code == 0 and len(lines) == 6 * 3 + 6  # examples imported in 3 environments, 6 changes in dev
     assert {line["schema_version"] for line in lines} == {1}
     assert [line["at"] for line in lines] == sorted(line["at"] for line in lines)
-    assert [line["action"] for line in lines if line["service"] == "indexing" and line["env"] == "dev"] == ["import", "enable", "disable", "enable"]
+    assert [line["action"] for line in lines if line["service"] == "indexing" and line["env"] == "dev"] == [
+        "import",
+        "enable",
+        "disable",
+        "enable",
+    ]
     assert SECRET_FREE not in out
 
 

@@ -31,7 +31,9 @@ def run(capsys, *argv: str) -> tuple[int, str, str, float]:
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-@pytest.mark.parametrize("options", [[], ["--kind", "prompt-fixture"], ["--kind", "rollout-plan"], ["-o", "json"], ["-o", "github"]])
+@pytest.mark.parametrize(
+    "options", [[], ["--kind", "prompt-fixture"], ["--kind", "rollout-plan"], ["-o", "json"], ["-o", "github"]]
+)
 def test_validate_reports_a_hostile_file_as_a_problem_in_it(tmp_path, capsys, name, options):
     path = tmp_path / name
     path.write_text(HOSTILE[name], encoding="utf-8")
@@ -44,8 +46,13 @@ def test_validate_reports_a_hostile_file_as_a_problem_in_it(tmp_path, capsys, na
 def test_apply_and_dry_run_refuse_a_hostile_file_with_one_line(tmp_path, capsys, name):
     path = tmp_path / name
     path.write_text(HOSTILE[name], encoding="utf-8")
-    for argv in (["apply", str(path), "-s", "indexing", "--env", "dev", "--yes"], ["dry-run", str(path)],
-                 ["dry-run", "--optimization", str(path), str(path)], ["rollout", "start", str(path)], ["import", str(path), "--env", "dev", "--yes"]):
+    for argv in (
+        ["apply", str(path), "-s", "indexing", "--env", "dev", "--yes"],
+        ["dry-run", str(path)],
+        ["dry-run", "--optimization", str(path), str(path)],
+        ["rollout", "start", str(path)],
+        ["import", str(path), "--env", "dev", "--yes"],
+    ):
         code, out, err, seconds = run(capsys, *argv)
         assert code in (1, 2) and seconds < 5, (argv, code, err)
         assert "internal error" not in err and name in out + err, (argv, err)

@@ -41,8 +41,21 @@ def _add_long_named_service(capsys, tmp_path):
 
 
 def test_piped_history_is_one_line_per_entry_and_nothing_is_cut(project, capsys):
-    assert run(capsys, "set", "query", "cache.min_tokens_to_cache=4096", "cache.default_ttl_seconds=3600",
-               "--env", "dev", "-y", "--reason", LONG_REASON)[0] == 0
+    assert (
+        run(
+            capsys,
+            "set",
+            "query",
+            "cache.min_tokens_to_cache=4096",
+            "cache.default_ttl_seconds=3600",
+            "--env",
+            "dev",
+            "-y",
+            "--reason",
+            LONG_REASON,
+        )[0]
+        == 0
+    )
     code, out = run(capsys, "history", "query", "--env", "dev")
     assert code == 0
     lines = out.splitlines()
@@ -68,7 +81,23 @@ def test_piped_status_keeps_every_column_and_one_line_per_service(project, capsy
 
 def test_piped_rollout_list_keeps_the_name_column(project, capsys):
     name = "enable-prompt-caching-for-" + "every-service-of-the-platform-" * 3 + "q4"
-    assert run(capsys, "rollout", "plan", "--services", "indexing", "--soak", "0", "--no-approval", "--name", name, "--out", "plan.yaml")[0] == 0
+    assert (
+        run(
+            capsys,
+            "rollout",
+            "plan",
+            "--services",
+            "indexing",
+            "--soak",
+            "0",
+            "--no-approval",
+            "--name",
+            name,
+            "--out",
+            "plan.yaml",
+        )[0]
+        == 0
+    )
     assert run(capsys, "rollout", "start", "plan.yaml", "--yes")[0] == 0
     code, out = run(capsys, "rollout", "list")
     assert code == 0
@@ -91,7 +120,10 @@ def test_on_a_narrow_terminal_no_command_in_a_hint_is_split(project, capsys, mon
 
 def test_piped_rollout_status_is_one_line_per_stage(project, capsys):
     assert run(capsys, "enable", "query", "--env", "dev", "-y")[0] == 0
-    assert run(capsys, "rollout", "plan", "--services", "indexing,query", "--soak", "0", "--no-approval", "--out", "plan.yaml")[0] == 0
+    assert (
+        run(capsys, "rollout", "plan", "--services", "indexing,query", "--soak", "0", "--no-approval", "--out", "plan.yaml")[0]
+        == 0
+    )
     code, out = run(capsys, "rollout", "start", "plan.yaml", "--yes")
     assert code == 0
     stage_rows = [line for line in out.splitlines() if re.match(r"\s*\d+\s+(dev|staging|production)\s", line)]

@@ -34,8 +34,9 @@ def _env(**extra: str) -> dict[str, str]:
 def _stderr_on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
     """Run optctl with stderr on a pseudo-terminal; (exit code, stdout, what the terminal showed)."""
     master, slave = pty.openpty()
-    child = subprocess.Popen([sys.executable, "-m", "optctl", *args], stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=slave, env=env)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "optctl", *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave, env=env
+    )
     os.close(slave)
     shown = b""
     while True:
@@ -69,8 +70,9 @@ def test_no_bar_in_json_mode_or_ci_even_on_a_terminal(tmp_path, why):
 
 
 def test_no_bar_in_a_pipe(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "optctl", "validate", _documents(tmp_path)],
-                          capture_output=True, text=True, env=_env())
+    done = subprocess.run(
+        [sys.executable, "-m", "optctl", "validate", _documents(tmp_path)], capture_output=True, text=True, env=_env()
+    )
     assert done.returncode == 0 and done.stderr == ""
 
 
@@ -107,12 +109,26 @@ def test_short_work_shows_nothing_long_work_shows_the_bar():
 def test_enable_import_and_export_of_many_services_show_a_bar_on_a_terminal(tmp_path):
     services = [f"s{i:03d}" for i in range(50)]
     documents = tmp_path / "services.jsonl"
-    documents.write_text("".join(json.dumps({"_key": s, "provider": "anthropic", "configuration": {"model": "claude-sonnet-4-5-20250929"},
-                                             "optimization": {"cache": {"enabled": False}}}) + "\n" for s in services))
+    documents.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "_key": s,
+                    "provider": "anthropic",
+                    "configuration": {"model": "claude-sonnet-4-5-20250929"},
+                    "optimization": {"cache": {"enabled": False}},
+                }
+            )
+            + "\n"
+            for s in services
+        )
+    )
     env = _env(OPTCTL_HOME=str(tmp_path / "home"))
-    for args, words in ((["import", str(documents), "-e", "dev", "-y"], ("writing 50 change(s) to dev", "50 changes")),
-                        (["enable", *services, "-e", "dev", "-y"], ("writing 50 change(s) to dev", "50 changes")),
-                        (["export", "-e", "dev"], ("reading dev", "50 documents"))):
+    for args, words in (
+        (["import", str(documents), "-e", "dev", "-y"], ("writing 50 change(s) to dev", "50 changes")),
+        (["enable", *services, "-e", "dev", "-y"], ("writing 50 change(s) to dev", "50 changes")),
+        (["export", "-e", "dev"], ("reading dev", "50 documents")),
+    ):
         code, out, shown = _stderr_on_a_terminal(args, env)
         assert code == 0 and all(word in shown for word in words), (args[0], shown)
         assert BAR not in out and "writing" not in out  # the bar never reaches stdout

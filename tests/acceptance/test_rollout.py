@@ -36,7 +36,22 @@ def run(capsys, *args):
 
 
 def start(capsys, *plan_args):
-    assert run(capsys, "rollout", "plan", "--services", "indexing,query", "--soak", "0", "--no-approval", *plan_args, "--out", "plan.yaml")[0] == 0
+    assert (
+        run(
+            capsys,
+            "rollout",
+            "plan",
+            "--services",
+            "indexing,query",
+            "--soak",
+            "0",
+            "--no-approval",
+            *plan_args,
+            "--out",
+            "plan.yaml",
+        )[0]
+        == 0
+    )
     code, out, err = run(capsys, "rollout", "start", "--yes", "plan.yaml", "-o", "json")
     assert code == 0, err
     return json.loads(out)["rollout"]
@@ -47,7 +62,11 @@ def test_plan_writes_the_guides_default_plan_to_stdout(capsys):
     assert code == 0
     plan = yaml.safe_load(out)
     assert [(s["environment"], s["services"]) for s in plan["stages"]] == [
-        ("dev", ["indexing", "query"]), ("staging", ["indexing", "query"]), ("production", ["indexing"]), ("production", ["query"])]
+        ("dev", ["indexing", "query"]),
+        ("staging", ["indexing", "query"]),
+        ("production", ["indexing"]),
+        ("production", ["query"]),
+    ]
     assert [g["kind"] for g in plan["stages"][0]["gates"]] == ["soak"]
     assert [g["kind"] for g in plan["stages"][2]["gates"]] == ["soak", "approval"]
 
@@ -65,12 +84,14 @@ def test_plan_with_a_bad_soak_is_a_usage_error(capsys):
 
 def test_validate_reports_plan_problems_with_their_place(capsys, tmp_path):
     (tmp_path / "bad.yaml").write_text(
-        "name: p\nstages:\n- environment: production\n  services: [a, b]\n  gates: [{kind: sok, duration: 1h}]\n")
+        "name: p\nstages:\n- environment: production\n  services: [a, b]\n  gates: [{kind: sok, duration: 1h}]\n"
+    )
     code, out, _ = run(capsys, "validate", "bad.yaml")
     assert code == 1 and "bad.yaml:5:" in out and "did you mean 'soak'" in out
     (tmp_path / "bad.yaml").write_text(
         "name: p\nstages:\n- environment: production\n  services: [a, b]\n- environment: staging\n  services: [a]\n"
-        "- environment: production\n  services: [a]\n")
+        "- environment: production\n  services: [a]\n"
+    )
     code, out, _ = run(capsys, "validate", "bad.yaml")
     assert code == 1
     assert "error[duplicate-stage]" in out and "warning[production-batch]" in out and "warning[stage-order]" in out
@@ -100,12 +121,22 @@ def test_status_json_has_the_documented_shape_and_nothing_else_on_stdout(capsys)
     first = shown["stages"][0]
     assert {"environment", "services", "state", "gates"} <= first.keys()
     assert (first["environment"], first["services"], first["state"]) == ("dev", ["indexing", "query"], "soaking")
-    assert first["gates"][0] | {"at": None} == {"kind": "soak", "result": "pass", "attempts": 1, "at": None, "detail": None,
-                                                "duration": "0", "remaining_seconds": 0}
+    assert first["gates"][0] | {"at": None} == {
+        "kind": "soak",
+        "result": "pass",
+        "attempts": 1,
+        "at": None,
+        "detail": None,
+        "duration": "0",
+        "remaining_seconds": 0,
+    }
     assert [s["state"] for s in shown["stages"][1:]] == ["pending"] * 3
     assert list(payload)[-2:] == ["project", "store"] and payload["project"]["file"] is None
     assert {"dev", "staging", "production"} <= payload["store"].keys()
-    assert payload["store"]["dev"]["backend"] == "sqlite" and payload["store"]["dev"]["location"] == payload["project"]["embedded_default"]
+    assert (
+        payload["store"]["dev"]["backend"] == "sqlite"
+        and payload["store"]["dev"]["location"] == payload["project"]["embedded_default"]
+    )
 
 
 def test_advance_wait_completes_and_status_says_so(capsys):
@@ -211,11 +242,20 @@ def test_two_processes_advancing_at_once_end_with_one_advance(capsys, tmp_path):
     (tmp_path / "plan.yaml").write_text(
         "name: p\nstages:\n- {environment: dev, services: [indexing, query]}\n"
         "- environment: staging\n  services: [indexing, query]\n  gates: [{kind: soak, duration: 24h}]\n"
-        "- {environment: production, services: [indexing]}\n")
+        "- {environment: production, services: [indexing]}\n"
+    )
     rollout_id = json.loads(run(capsys, "rollout", "start", "--yes", "plan.yaml", "-o", "json")[1])["rollout"]["id"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    both = [subprocess.Popen([sys.executable, "-m", "optctl", "rollout", "advance", "--yes", "-o", "json"], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    both = [
+        subprocess.Popen(
+            [sys.executable, "-m", "optctl", "rollout", "advance", "--yes", "-o", "json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outcomes = [(p.wait(timeout=60), p.stdout.read(), p.stderr.read()) for p in both]
     # Whatever the interleaving: staging is applied once; the other process either lost the
     # compare-and-swap (exit 1, nothing done) or came second and found the 24 h soak running.
@@ -234,8 +274,9 @@ def test_a_metrics_gate_catches_a_service_whose_flag_is_on_but_which_is_not_opti
         """The guide's endpoint: indexing picked the flag up, query's wrapper did not."""
 
         def do_GET(self):
-            body = json.dumps({"indexing": {"is_optimized": True, "hit_rate": "35.0%"},
-                               "query": {"is_optimized": False, "hit_rate": "0.0%"}}).encode()
+            body = json.dumps(
+                {"indexing": {"is_optimized": True, "hit_rate": "35.0%"}, "query": {"is_optimized": False, "hit_rate": "0.0%"}}
+            ).encode()
             self.send_response(200)
             self.end_headers()
             self.wfile.write(body)
@@ -249,7 +290,8 @@ def test_a_metrics_gate_catches_a_service_whose_flag_is_on_but_which_is_not_opti
     (tmp_path / "plan.yaml").write_text(
         f"name: p\nstages:\n- environment: dev\n  services: [indexing, query]\n"
         f"  gates: [{{kind: metrics, url: '{url}', conditions: ['is_optimized == true', 'hit_rate >= 0.2']}}]\n"
-        "- {environment: staging, services: [indexing, query]}\n")
+        "- {environment: staging, services: [indexing, query]}\n"
+    )
     try:
         assert run(capsys, "rollout", "start", "--yes", "plan.yaml")[0] == 0
         code, out, _ = run(capsys, "rollout", "advance", "--yes", "-o", "json")

@@ -49,9 +49,11 @@ def project_file(request, tmp_path, monkeypatch):
         tables = []
         for env in ("dev", "staging", "production"):
             harness.open(env).close()  # its collections
-            tables.append(f'[environments.{env}]\nurl = "{harness.url}"\ncollection = "{env}_ai_configs"\n'
-                          f'history_collection = "{env}_optctl_history"\nusername_env = "{USER_VARIABLE}"\n'
-                          f'password_env = "{PASSWORD_VARIABLE}"\n')
+            tables.append(
+                f'[environments.{env}]\nurl = "{harness.url}"\ncollection = "{env}_ai_configs"\n'
+                f'history_collection = "{env}_optctl_history"\nusername_env = "{USER_VARIABLE}"\n'
+                f'password_env = "{PASSWORD_VARIABLE}"\n'
+            )
         where = RolloutsConfig("production")
         for name in (where.collection, where.journal_collection):
             harness.server.state.create_collection(harness.database, name)
@@ -60,8 +62,10 @@ def project_file(request, tmp_path, monkeypatch):
         store = open_store(env)
         load_examples(store, "seed")
         store.close()
-    (tmp_path / "plan.yaml").write_text("name: p\nstages:\n- {environment: dev, services: [indexing, query]}\n"
-                                        "- {environment: staging, services: [indexing, query]}\n")
+    (tmp_path / "plan.yaml").write_text(
+        "name: p\nstages:\n- {environment: dev, services: [indexing, query]}\n"
+        "- {environment: staging, services: [indexing, query]}\n"
+    )
     monkeypatch.chdir(tmp_path)
     return config
 
@@ -76,7 +80,9 @@ def cli(capsys, home, *args):
 
 def killed(home, step, verb, config):
     env = {**os.environ, "OPTCTL_HOME": str(home), "PYTHONPATH": os.pathsep.join(sys.path)}
-    done = subprocess.run([sys.executable, "-c", KILLER, step, verb, str(config)], env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", KILLER, step, verb, str(config)], env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == -signal.SIGKILL, done.stderr[-2000:]
 
 
@@ -98,8 +104,13 @@ def test_an_advance_killed_at_any_step_is_finished_from_another_home(project_fil
     shown = json.loads(out)["rollout"]
     assert shown["interrupted"] is None and shown["stages"][1]["enabled"] == ["indexing", "query"]
     assert enabled(project_file, "staging") == {"indexing": True, "query": True}
-    history = json.loads(cli(capsys, tmp_path / "home-b", "history", "--env", "staging", "--config", config, "-o", "json")[1])["entries"]
-    assert sorted(e["service"] for e in history if e["rollout"] == shown["id"] and e["action"] == "enable") == ["indexing", "query"]
+    history = json.loads(cli(capsys, tmp_path / "home-b", "history", "--env", "staging", "--config", config, "-o", "json")[1])[
+        "entries"
+    ]
+    assert sorted(e["service"] for e in history if e["rollout"] == shown["id"] and e["action"] == "enable") == [
+        "indexing",
+        "query",
+    ]
 
 
 @pytest.mark.parametrize("step", ABORT_STEPS)
@@ -109,7 +120,20 @@ def test_an_abort_killed_at_any_step_is_finished_from_another_home(project_file,
     rollout_id = json.loads(out)["rollout"]["id"]
     assert cli(capsys, tmp_path / "home-b", "rollout", "advance", "--yes", "--config", config)[0] == 0
     killed(tmp_path / "home-a", step, "abort", project_file)
-    code, out, err = cli(capsys, tmp_path / "home-b", "rollout", "abort", rollout_id, "--reason", "again", "--yes", "--config", config, "-o", "json")
+    code, out, err = cli(
+        capsys,
+        tmp_path / "home-b",
+        "rollout",
+        "abort",
+        rollout_id,
+        "--reason",
+        "again",
+        "--yes",
+        "--config",
+        config,
+        "-o",
+        "json",
+    )
     assert code == 0, out + err
     assert json.loads(out)["rollout"]["state"] == "aborted"
     assert enabled(project_file, "dev") == enabled(project_file, "staging") == {"indexing": False, "query": False}

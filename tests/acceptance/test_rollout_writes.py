@@ -55,7 +55,9 @@ def test_dry_run_shows_the_change_and_writes_nothing(capsys):
     shown = json.loads(out)
     assert code == 0 and shown["dry_run"] is True and shown["written"] is False
     assert [(c["environment"], c["service"], c["before"], c["after"]) for c in shown["preview"]["changes"]] == [
-        ("dev", "indexing", False, True), ("dev", "query", False, True)]
+        ("dev", "indexing", False, True),
+        ("dev", "query", False, True),
+    ]
     assert not any(caching("dev").values())
     assert run(capsys, "rollout", "start", "plan.yaml", "--yes")[0] == 0
     code, out, _ = run(capsys, "rollout", "advance", "--dry-run")
@@ -101,8 +103,10 @@ def test_a_rollout_refuses_stores_other_than_those_it_was_started_with(capsys, t
     assert run(capsys, "rollout", "start", "plan.yaml", "--yes")[0] == 0
     embedded = embedded_project().env("dev").url.removeprefix("sqlite:///")
     other = tmp_path / "other.toml"  # same record store (production's file), another dev
-    other.write_text(f'[environments.dev]\nurl = "sqlite:///elsewhere.db"\n[environments.staging]\nurl = "sqlite:///{embedded}"\n'
-                     f'[environments.production]\nurl = "sqlite:///{embedded}"\n')
+    other.write_text(
+        f'[environments.dev]\nurl = "sqlite:///elsewhere.db"\n[environments.staging]\nurl = "sqlite:///{embedded}"\n'
+        f'[environments.production]\nurl = "sqlite:///{embedded}"\n'
+    )
     load_project(other)
     code, _, err = run(capsys, "rollout", "advance", "--yes", "--config", str(other))
     assert code == 2 and len(err.strip().splitlines()) == 1

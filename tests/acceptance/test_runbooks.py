@@ -50,8 +50,10 @@ def sections(path: Path) -> list[tuple[str, list[str]]]:
 
 def _paused_by_a_failing_gate(_):
     plan = Path("failing.yaml")
-    plan.write_text("name: stuck\non_failure: pause\nstages:\n- environment: dev\n  services: [indexing]\n"
-                    "  gates: [{kind: check, command: 'echo upstream 503 >&2; exit 1'}]\n- environment: staging\n  services: [indexing]\n")
+    plan.write_text(
+        "name: stuck\non_failure: pause\nstages:\n- environment: dev\n  services: [indexing]\n"
+        "  gates: [{kind: check, command: 'echo upstream 503 >&2; exit 1'}]\n- environment: staging\n  services: [indexing]\n"
+    )
     return [f"optctl rollout start {plan} --yes", "optctl rollout advance --yes  # exit 1: the gate failed"]
 
 
@@ -66,8 +68,11 @@ def _killed_mid_apply(clock):
 SITUATIONS = {
     ("rollback.md", "1."): lambda clock: [
         "optctl rollout plan --services indexing,query --soak 0 --no-approval --out plan.yaml",
-        "optctl rollout start plan.yaml --yes", "optctl rollout advance --yes", "optctl rollout advance --yes",
-        "optctl rollout advance --yes"],
+        "optctl rollout start plan.yaml --yes",
+        "optctl rollout advance --yes",
+        "optctl rollout advance --yes",
+        "optctl rollout advance --yes",
+    ],
     ("stuck-rollout.md", "A gate that never passes"): _paused_by_a_failing_gate,
     ("stuck-rollout.md", "A process that died"): _killed_mid_apply,
 }
@@ -98,12 +103,17 @@ def _rollout_states() -> list[str]:
 
 # What must be true once a runbook has been followed to the end.
 AFTERWARDS = {
-    "staged-rollout.md": lambda: _rollout_states() == ["paused"] and _caching("production")["indexing"]
-    and not _caching("production")["query"],
+    "staged-rollout.md": lambda: (
+        _rollout_states() == ["paused"] and _caching("production")["indexing"] and not _caching("production")["query"]
+    ),
     "enable-one-service.md": lambda: not any(_caching("staging").values()),
-    "rollback.md": lambda: _rollout_states() == ["aborted"] and not any(_caching(env)[s] for env in ("dev", "staging", "production")
-                                                                        for s in ("indexing", "query")),
-    "stuck-rollout.md": lambda: _rollout_states() == ["aborted", "running"] and all(_caching("dev")[s] for s in ("indexing", "query")),
+    "rollback.md": lambda: (
+        _rollout_states() == ["aborted"]
+        and not any(_caching(env)[s] for env in ("dev", "staging", "production") for s in ("indexing", "query"))
+    ),
+    "stuck-rollout.md": lambda: (
+        _rollout_states() == ["aborted", "running"] and all(_caching("dev")[s] for s in ("indexing", "query"))
+    ),
 }
 
 
@@ -130,7 +140,9 @@ def world(tmp_path, monkeypatch):
     clock = FakeClock()
     monkeypatch.setattr(operations, "utc_now", clock)
     # The services' usage log the savings gates read (`usage_log=usage.jsonl`): caching works everywhere.
-    usage_logs.hourly(tmp_path / "usage.jsonl", ("indexing", "query", "agent"), ("dev", "staging", "production"), clock.now, 30 * 24)
+    usage_logs.hourly(
+        tmp_path / "usage.jsonl", ("indexing", "query", "agent"), ("dev", "staging", "production"), clock.now, 30 * 24
+    )
     return clock
 
 
@@ -144,7 +156,9 @@ def test_every_runbook_has_commands():
 def test_runbook_commands_run_as_written(path, world, capsys):
     clock = world
     for heading, commands in sections(path):
-        situation = next((make for (name, prefix), make in SITUATIONS.items() if name == path.name and heading.startswith(prefix)), None)
+        situation = next(
+            (make for (name, prefix), make in SITUATIONS.items() if name == path.name and heading.startswith(prefix)), None
+        )
         if situation is not None:
             for line in situation(clock):
                 assert _run(line, clock) == _expected(line), f"situation for {heading!r}: {line}\n{capsys.readouterr()}"

@@ -72,7 +72,11 @@ def test_a_usage_log_against_the_history_shows_working_caching_and_caching_that_
     assert code == 1  # indexing never reads from its cache
     shown = services(out)
     query, indexing = shown["query"], shown["indexing"]
-    assert query["enabled_at"] == "2026-11-20T12:00:00Z" and query["enable_time_from"] == "history" and query["enabled_by"] == "test-operator"
+    assert (
+        query["enabled_at"] == "2026-11-20T12:00:00Z"
+        and query["enable_time_from"] == "history"
+        and query["enabled_by"] == "test-operator"
+    )
     assert query["before"]["calls"] == query["after"]["calls"] == 70
     assert query["before"]["cache_read_ratio"] == 0 and query["after"]["cache_read_ratio"] > 0.7
     assert query["after"]["saving"] > 0 and query["after"]["cost_billed"] < query["before"]["cost_billed"]
@@ -107,12 +111,28 @@ def report_double() -> UsageReportDouble:
         start = ENABLED + timedelta(hours=hour)
         after = hour >= 0
         rows = [
-            {"api_key_id": "apikey_query", "workspace_id": "wrkspc_default", "model": "claude-sonnet-4-5-20250929",
-             "uncached_input_tokens": 1000 if after else 7000, "cache_read_input_tokens": 6000 if after else 0, "output_tokens": 100},
-            {"api_key_id": "apikey_other", "workspace_id": "wrkspc_indexing", "model": "claude-sonnet-4-5-20250929",
-             "uncached_input_tokens": 7000, "output_tokens": 100},
-            {"api_key_id": "apikey_stranger", "workspace_id": "wrkspc_elsewhere", "model": "claude-sonnet-4-5-20250929",
-             "uncached_input_tokens": 500, "output_tokens": 5},
+            {
+                "api_key_id": "apikey_query",
+                "workspace_id": "wrkspc_default",
+                "model": "claude-sonnet-4-5-20250929",
+                "uncached_input_tokens": 1000 if after else 7000,
+                "cache_read_input_tokens": 6000 if after else 0,
+                "output_tokens": 100,
+            },
+            {
+                "api_key_id": "apikey_other",
+                "workspace_id": "wrkspc_indexing",
+                "model": "claude-sonnet-4-5-20250929",
+                "uncached_input_tokens": 7000,
+                "output_tokens": 100,
+            },
+            {
+                "api_key_id": "apikey_stranger",
+                "workspace_id": "wrkspc_elsewhere",
+                "model": "claude-sonnet-4-5-20250929",
+                "uncached_input_tokens": 500,
+                "output_tokens": 5,
+            },
         ]
         stamp = lambda t: t.isoformat().replace("+00:00", "Z")  # noqa: E731
         buckets.append({"starting_at": stamp(start), "ending_at": stamp(start + timedelta(hours=1)), "rows": rows})
@@ -144,7 +164,10 @@ def test_the_usage_report_is_paged_mapped_to_services_and_reported(capsys, admin
 
 def test_a_bucket_wider_than_the_gap_to_the_enable_is_left_out_and_flagged(capsys, admin, tmp_path):
     with sqlite3.connect(tmp_path / "optctl.db") as db:
-        db.execute("UPDATE history SET at = ? WHERE action = 'enable'", ((ENABLED + timedelta(minutes=30)).isoformat().replace("+00:00", "Z"),))
+        db.execute(
+            "UPDATE history SET at = ? WHERE action = 'enable'",
+            ((ENABLED + timedelta(minutes=30)).isoformat().replace("+00:00", "Z"),),
+        )
     code, out, _ = run(capsys, "savings", "--env", "production", "--window", "6h", "--no-predict", "-o", "json")
     query = services(out)["query"]
     assert query["left_out_input_tokens"] == 7000
@@ -169,11 +192,16 @@ def test_no_admin_key_says_which_variable_to_set(capsys, monkeypatch):
     assert code == 2 and "ANTHROPIC_ADMIN_API_KEY is not set" in err
 
 
-@pytest.mark.parametrize("args, said", [
-    (["--window", "soon"], "--window"), (["--enabled-at", "query"], "SERVICE=TIME"),
-    (["--usage-log", "absent.jsonl"], "cannot read the usage log"), (["--service", "nope", "--usage-log", "x"], "no service 'nope'"),
-    (["--usage-log", "u.jsonl", "--plot", "out.gif"], ".png or .svg"),
-])
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (["--window", "soon"], "--window"),
+        (["--enabled-at", "query"], "SERVICE=TIME"),
+        (["--usage-log", "absent.jsonl"], "cannot read the usage log"),
+        (["--service", "nope", "--usage-log", "x"], "no service 'nope'"),
+        (["--usage-log", "u.jsonl", "--plot", "out.gif"], ".png or .svg"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2_or_1(capsys, tmp_path, args, said):
     usage_logs.write(tmp_path / "u.jsonl", (("query", "works"),), "production", ENABLED)
     code, out, err = run(capsys, "savings", *args)
@@ -181,17 +209,39 @@ def test_bad_input_is_one_line_and_exit_2_or_1(capsys, tmp_path, args, said):
 
 
 def test_rollout_plan_adds_a_savings_gate_that_validate_accepts(capsys):
-    code, out, err = run(capsys, "rollout", "plan", "--services", "query", "--soak", "24h",
-                         "--savings-gate", "min_calls=200,min_cache_read_ratio=0.3,max_cost_change=-0.1", "--out", "plan.yaml")
+    code, out, err = run(
+        capsys,
+        "rollout",
+        "plan",
+        "--services",
+        "query",
+        "--soak",
+        "24h",
+        "--savings-gate",
+        "min_calls=200,min_cache_read_ratio=0.3,max_cost_change=-0.1",
+        "--out",
+        "plan.yaml",
+    )
     assert code == 0, err
     plan = yaml.safe_load(Path("plan.yaml").read_text())
-    assert plan["stages"][0]["gates"][1] == {"kind": "savings", "min_calls": 200, "min_cache_read_ratio": 0.3, "max_cost_change": -0.1}
+    assert plan["stages"][0]["gates"][1] == {
+        "kind": "savings",
+        "min_calls": 200,
+        "min_cache_read_ratio": 0.3,
+        "max_cost_change": -0.1,
+    }
     assert run(capsys, "validate", "plan.yaml")[0] == 0
 
 
 def test_validate_explains_a_savings_gate_that_judges_nothing(capsys):
-    Path("plan.yaml").write_text(yaml.safe_dump({"name": "p", "stages": [{"environment": "dev", "services": ["query"],
-                                                                           "gates": [{"kind": "savings", "min_calls": 5}]}]}))
+    Path("plan.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "name": "p",
+                "stages": [{"environment": "dev", "services": ["query"], "gates": [{"kind": "savings", "min_calls": 5}]}],
+            }
+        )
+    )
     code, out, _ = run(capsys, "validate", "plan.yaml")
     assert code == 1 and "plan.yaml" in out
 
@@ -236,9 +286,19 @@ def test_a_malformed_row_is_one_line_exit_2_and_nothing_is_reported(capsys, admi
 
 def test_validate_warns_when_the_stage_soaks_less_than_the_savings_window(capsys):
     gate = {"kind": "savings", "window": "48h", "min_calls": 5, "max_cost_change": 0}
-    Path("plan.yaml").write_text(yaml.safe_dump({"name": "p", "stages": [
-        {"environment": "dev", "services": ["query"], "gates": [{"kind": "soak", "duration": "24h"}, dict(gate)]},
-        {"environment": "staging", "services": ["query"], "gates": [{"kind": "soak", "duration": "2d"}, dict(gate)]}]}))
+    Path("plan.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "name": "p",
+                "stages": [
+                    {"environment": "dev", "services": ["query"], "gates": [{"kind": "soak", "duration": "24h"}, dict(gate)]},
+                    {"environment": "staging", "services": ["query"], "gates": [{"kind": "soak", "duration": "2d"}, dict(gate)]},
+                ],
+            }
+        )
+    )
     code, out, _ = run(capsys, "validate", "plan.yaml", "-o", "json")
     [document] = json.loads(out)["files"]
-    assert code == 0 and [(w["code"], w["pointer"]) for w in document["warnings"]] == [("savings-window-unsoaked", "/stages/0/gates/1/window")]
+    assert code == 0 and [(w["code"], w["pointer"]) for w in document["warnings"]] == [
+        ("savings-window-unsoaked", "/stages/0/gates/1/window")
+    ]

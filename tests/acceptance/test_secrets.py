@@ -37,17 +37,21 @@ def leaks(capsys, *argv: str) -> list[str]:
 
 
 @pytest.mark.parametrize("output", OUTPUTS, ids=["text", "json"])
-@pytest.mark.parametrize("argv", [
-    ["show", "indexing", "--env", "dev"],
-    ["history", "--env", "dev"],
-    ["history", "indexing", "--env", "staging"],
-    ["status"],
-    ["diff", "dev", "staging"],
-    ["enable", "indexing", "--env", "dev", "--dry-run"],
-    ["enable", "indexing", "--env", "dev", "--yes"],
-    ["disable", "indexing", "--env", "staging", "--yes", "--reason", "AKIAIOSFODNN7EXAMPLE"],
-    ["rollback", "indexing", "--env", "staging", "--yes"],
-], ids=lambda argv: " ".join(argv[:2]))
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["show", "indexing", "--env", "dev"],
+        ["history", "--env", "dev"],
+        ["history", "indexing", "--env", "staging"],
+        ["status"],
+        ["diff", "dev", "staging"],
+        ["enable", "indexing", "--env", "dev", "--dry-run"],
+        ["enable", "indexing", "--env", "dev", "--yes"],
+        ["disable", "indexing", "--env", "staging", "--yes", "--reason", "AKIAIOSFODNN7EXAMPLE"],
+        ["rollback", "indexing", "--env", "staging", "--yes"],
+    ],
+    ids=lambda argv: " ".join(argv[:2]),
+)
 def test_no_command_shows_a_planted_secret(planted, capsys, argv, output):
     assert leaks(capsys, *argv, *output) == []
 

@@ -36,7 +36,8 @@ def half_down(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "optctl.toml").write_text(
         '[environments.dev]\nurl = "sqlite:///optctl.db"\n\n[environments.staging]\nurl = "sqlite:///optctl.db"\n\n'
-        f'[environments.production]\nurl = "arangodb://127.0.0.1:{_closed_port()}/pipeshub"\n')
+        f'[environments.production]\nurl = "arangodb://127.0.0.1:{_closed_port()}/pipeshub"\n'
+    )
     assert main(["import", str(paths.EXAMPLES / "services" / "query.json"), "--env", "dev", "-y"]) == 0
     capsys.readouterr()
     return tmp_path
@@ -72,7 +73,10 @@ def test_setting_a_low_threshold_while_caching_is_off_warns_as_enable_would(tmp_
     code, out, _ = run(capsys, "set", "summarizer", "cache.min_tokens_to_cache=300", "--env", "dev", "--dry-run", "-o", "json")
     (change,) = json.loads(out)["changes"]
     assert code == 0
-    assert any("min_tokens_to_cache" in w and "minimum cacheable prefix" in w and "once caching is enabled" in w for w in change["warnings"])
+    assert any(
+        "min_tokens_to_cache" in w and "minimum cacheable prefix" in w and "once caching is enabled" in w
+        for w in change["warnings"]
+    )
     assert run(capsys, "set", "summarizer", "cache.min_tokens_to_cache=300", "--env", "dev", "-y")[0] == 0
     code, out, _ = run(capsys, "enable", "summarizer", "--env", "dev", "--dry-run", "-o", "json")
     (enabling,) = json.loads(out)["changes"]

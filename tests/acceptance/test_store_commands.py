@@ -39,7 +39,7 @@ def test_init_writes_a_commented_project_file_once(tmp_path, monkeypatch, capsys
     monkeypatch.chdir(tmp_path)
     assert run(capsys, "init")[0] == 0
     text = (tmp_path / "optctl.toml").read_text()
-    assert "[environments.production]" in text and "# url = \"arangodb+https://" in text and "password_file" in text
+    assert "[environments.production]" in text and '# url = "arangodb+https://' in text and "password_file" in text
 
     (tmp_path / "optctl.toml").write_text(text + "\n# mine\n")
     code, out, _ = run(capsys, "init")
@@ -52,9 +52,15 @@ def test_init_example_loads_every_example_into_every_environment_once(project, c
     assert code == 0 and status["schema_version"] == 1 and status["environments"] == ENVIRONMENTS
     assert [row["service"] for row in status["services"]] == sorted(doc["_key"] for doc in example_documents())
     indexing = next(row for row in status["services"] if row["service"] == "indexing")["environments"]["staging"]
-    assert indexing == {"present": True, "optimization": True, "enabled": False, "ttl_seconds": 300,
-                        "min_tokens_to_cache": 1024, "revision": "1",
-                        "last_change": {"actor": "test-operator", "at": indexing["last_change"]["at"], "action": "import", "revision": "1"}}
+    assert indexing == {
+        "present": True,
+        "optimization": True,
+        "enabled": False,
+        "ttl_seconds": 300,
+        "min_tokens_to_cache": 1024,
+        "revision": "1",
+        "last_change": {"actor": "test-operator", "at": indexing["last_change"]["at"], "action": "import", "revision": "1"},
+    }
 
     code, out, _ = run(capsys, "init", "--example")
     assert code == 0 and out.count("loaded 0 example service(s)") == 3
@@ -77,7 +83,9 @@ def test_enable_without_yes_on_a_non_tty_refuses_and_writes_nothing(project, cap
 def test_dry_run_shows_the_diff_and_writes_nothing(project, capsys):
     code, plan = run_json(capsys, "enable", "indexing", "query", "--env", "dev", "--dry-run")
     assert code == 0 and plan["dry_run"] is True and plan["written"] == []
-    assert [c["diff"] for c in plan["changes"]] == [[{"path": "cache.enabled", "kind": "changed", "before": False, "after": True}]] * 2
+    assert [c["diff"] for c in plan["changes"]] == [
+        [{"path": "cache.enabled", "kind": "changed", "before": False, "after": True}]
+    ] * 2
     assert run_json(capsys, "show", "indexing", "--env", "dev")[1]["revision"] == "1"
 
 
@@ -90,7 +98,9 @@ def test_enable_records_who_why_and_a_second_enable_is_a_no_op(project, capsys):
 
     entries = run_json(capsys, "history", "indexing", "--env", "staging")[1]["entries"]
     assert [(e["action"], e["actor"], e["reason"], e["revision"]) for e in entries] == [
-        ("import", "test-operator", "optctl init --example", "1"), ("enable", "test-operator", "dev soak passed", "2")]
+        ("import", "test-operator", "optctl init --example", "1"),
+        ("enable", "test-operator", "dev soak passed", "2"),
+    ]
     assert set(entries[1]) == {"revision", "at", "actor", "action", "service", "env", "before", "after", "reason", "rollout"}
     assert (entries[1]["before"]["cache"]["enabled"], entries[1]["after"]["cache"]["enabled"]) == (False, True)
 
@@ -124,8 +134,12 @@ def test_apply_of_ai_config_documents_writes_their_optimization(project, tmp_pat
 
 
 def test_set_is_typed_and_validated(project, capsys):
-    assert run(capsys, "set", "query", "cache.min_tokens_to_cache=4096", "cache.default_ttl_seconds=3600", "-e", "dev", "-y")[0] == 0
-    cell = next(r for r in run_json(capsys, "status", "--env", "dev")[1]["services"] if r["service"] == "query")["environments"]["dev"]
+    assert (
+        run(capsys, "set", "query", "cache.min_tokens_to_cache=4096", "cache.default_ttl_seconds=3600", "-e", "dev", "-y")[0] == 0
+    )
+    cell = next(r for r in run_json(capsys, "status", "--env", "dev")[1]["services"] if r["service"] == "query")["environments"][
+        "dev"
+    ]
     assert (cell["min_tokens_to_cache"], cell["ttl_seconds"]) == (4096, 3600)
 
     code, _, err = run(capsys, "set", "query", "cache.min_tokens_to_cache=12", "-e", "dev", "-y")
@@ -139,7 +153,10 @@ def test_rollback_undoes_the_last_change_and_is_recorded(project, capsys):
     run(capsys, "set", "agent", "cache.min_tokens_to_cache=8192", "-e", "production", "-y")
 
     code, plan = run_json(capsys, "rollback", "agent", "-e", "production", "-y", "--reason", "latency")
-    assert code == 0 and plan["written"][0]["after"]["cache"] == {**plan["written"][0]["before"]["cache"], "min_tokens_to_cache": 4096}
+    assert code == 0 and plan["written"][0]["after"]["cache"] == {
+        **plan["written"][0]["before"]["cache"],
+        "min_tokens_to_cache": 4096,
+    }
 
     code, plan = run_json(capsys, "rollback", "agent", "-e", "production", "--to", "1", "-y")
     assert code == 0 and plan["written"][0]["after"]["cache"]["enabled"] is False
@@ -199,9 +216,17 @@ def test_diff_shows_where_two_environments_differ(project, capsys):
     run(capsys, "enable", "indexing", "-e", "dev", "-y")
     code, found = run_json(capsys, "diff", "--env", "dev", "--env", "production")
     assert code == 1 and set(found.pop("store")) == {"dev", "production"} and found.pop("project")["file"].endswith("optctl.toml")
-    assert found == {"schema_version": 1, "environments": ["dev", "production"], "services": [
-        {"service": "indexing", "only_in": None, "diff": [
-            {"path": "optimization.cache.enabled", "kind": "changed", "before": True, "after": False}]}]}
+    assert found == {
+        "schema_version": 1,
+        "environments": ["dev", "production"],
+        "services": [
+            {
+                "service": "indexing",
+                "only_in": None,
+                "diff": [{"path": "optimization.cache.enabled", "kind": "changed", "before": True, "after": False}],
+            }
+        ],
+    }
     assert run(capsys, "diff", "--env", "dev")[0] == 2
 
 
@@ -238,11 +263,18 @@ def test_no_command_ever_prints_an_api_key(project, tmp_path, capsys):
     bad["optimization"]["cache"]["min_tokens_to_cache"] = bad["configuration"]["apiKey"]
     (tmp_path / "bad.json").write_text(json.dumps([bad]))
     commands = [
-        ["status"], ["show", "query", "-e", "dev"], ["history"], ["diff", "-e", "dev", "-e", "staging"],
-        ["export", "-e", "dev"], ["export", "-e", "dev", "--jsonl"],
-        ["enable", "query", "agent", "-e", "dev", "-y"], ["disable", "query", "-e", "dev", "--dry-run"],
-        ["set", "query", "cache.default_ttl_seconds=3600", "-e", "dev", "-y"], ["rollback", "query", "-e", "dev", "-y"],
-        ["import", str(tmp_path / "bad.json"), "-e", "dev", "-y"], ["apply", str(tmp_path / "bad.json"), "-e", "dev", "-y"],
+        ["status"],
+        ["show", "query", "-e", "dev"],
+        ["history"],
+        ["diff", "-e", "dev", "-e", "staging"],
+        ["export", "-e", "dev"],
+        ["export", "-e", "dev", "--jsonl"],
+        ["enable", "query", "agent", "-e", "dev", "-y"],
+        ["disable", "query", "-e", "dev", "--dry-run"],
+        ["set", "query", "cache.default_ttl_seconds=3600", "-e", "dev", "-y"],
+        ["rollback", "query", "-e", "dev", "-y"],
+        ["import", str(tmp_path / "bad.json"), "-e", "dev", "-y"],
+        ["apply", str(tmp_path / "bad.json"), "-e", "dev", "-y"],
     ]
     for argv in commands:
         for output in ("text", "json"):
@@ -275,7 +307,9 @@ def test_a_redacted_export_cannot_be_imported_over_real_keys(project, tmp_path, 
     code, _, err = run(capsys, "import", str(exported), "-e", "staging", "-y")
 
     assert code == 1 and "--include-secrets" in err and "nothing was written" in err
-    assert [e["action"] for e in run_json(capsys, "history", "-e", "staging")[1]["entries"]] == ["import"] * len(example_documents())
+    assert [e["action"] for e in run_json(capsys, "history", "-e", "staging")[1]["entries"]] == ["import"] * len(
+        example_documents()
+    )
 
 
 @pytest.mark.parametrize(("answer", "code", "enabled"), [(False, 1, False), (True, 0, True)])
@@ -310,7 +344,9 @@ def test_init_example_never_loads_examples_into_an_arangodb_environment(tmp_path
     assert "dev: loaded 6 example service(s)" in out and "production: not an embedded store" in out
 
 
-@pytest.mark.parametrize("command", ["init", "status", "show", "enable", "disable", "set", "apply", "rollback", "import", "export", "diff", "history"])
+@pytest.mark.parametrize(
+    "command", ["init", "status", "show", "enable", "disable", "set", "apply", "rollback", "import", "export", "diff", "history"]
+)
 def test_every_store_command_has_help_and_is_in_the_readme(command, capsys):
     readme = (paths.ROOT / "README.md").read_text()
     code, out, _ = run(capsys, command, "--help")

@@ -55,7 +55,12 @@ def test_a_full_disk_during_import_is_exit_2_and_nothing_is_written(project, cap
 
 def test_a_malformed_page_is_exit_2_naming_the_file(project, capsys):
     damage(project / "optctl.db")
-    for argv in (["status"], ["show", "indexing", "--env", "dev"], ["export", "--env", "dev"], ["enable", "indexing", "--env", "dev", "--yes"]):
+    for argv in (
+        ["status"],
+        ["show", "indexing", "--env", "dev"],
+        ["export", "--env", "dev"],
+        ["enable", "indexing", "--env", "dev", "--yes"],
+    ):
         code, _, err = run(capsys, *argv)
         assert code == 2 and "damaged" in err and str(project / "optctl.db") in err, (argv, err)
         assert "internal error" not in err

@@ -49,7 +49,11 @@ def test_every_problem_is_reported_with_line_column_and_hint(tmp_path, capsys):
     report = json.loads(out)
     assert report["schema_version"] == 1 and report["valid"] is False
     errors = {e["pointer"]: e for e in report["files"][0]["errors"]}
-    assert set(errors) == {"/optimization/cache/enabeld", "/optimization/cache/min_tokens_to_cache", "/optimization/cache/enabled"}
+    assert set(errors) == {
+        "/optimization/cache/enabeld",
+        "/optimization/cache/min_tokens_to_cache",
+        "/optimization/cache/enabled",
+    }
     assert errors["/optimization/cache/enabeld"]["hint"] == "did you mean 'enabled'?"
     assert errors["/optimization/cache/enabled"]["code"] == "wrong-type"
     lines = open(path).read().splitlines()
@@ -136,8 +140,11 @@ def test_folder_jsonl_array_and_yaml_are_all_read(tmp_path, capsys):
     report = json.loads(out)
     assert code == 0
     assert sorted((f["path"].rsplit("/", 1)[1], f["index"], f["kind"]) for f in report["files"]) == [
-        ("array.json", 0, "ai-config"), ("array.json", 1, "optimization"),
-        ("export.jsonl", 0, "ai-config"), ("export.jsonl", 1, "ai-config"), ("export.jsonl", 2, "ai-config"),
+        ("array.json", 0, "ai-config"),
+        ("array.json", 1, "optimization"),
+        ("export.jsonl", 0, "ai-config"),
+        ("export.jsonl", 1, "ai-config"),
+        ("export.jsonl", 2, "ai-config"),
         ("opt.yaml", None, "optimization"),
     ]
 
@@ -173,12 +180,20 @@ def test_semantic_errors_and_warnings(tmp_path, capsys):
 byte_strings = st.binary(max_size=200)
 json_docs = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["cache", "enabled", "_key", "configuration", "apiKey", "provider", "x"]), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["cache", "enabled", "_key", "configuration", "apiKey", "provider", "x"]), inner, max_size=4
+        )
+    ),
     max_leaves=10,
 )
 
 
-@given(st.one_of(byte_strings, json_docs.map(lambda d: json.dumps(d).encode())), st.sampled_from(["f.json", "f.jsonl", "f.yaml", "f"]))
+@given(
+    st.one_of(byte_strings, json_docs.map(lambda d: json.dumps(d).encode())),
+    st.sampled_from(["f.json", "f.jsonl", "f.yaml", "f"]),
+)
 def test_fuzz_never_a_traceback(tmp_path_factory, data, name):
     path = tmp_path_factory.mktemp("fuzz") / name
     path.write_bytes(data)

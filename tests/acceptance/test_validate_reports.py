@@ -63,8 +63,10 @@ def test_sarif_is_valid_sarif_2_1_0_and_what_code_scanning_needs(repo, capsys, s
         assert rules[result["ruleIndex"]] == result["ruleId"]
         (location,) = result["locations"]
         physical = location["physicalLocation"]
-        assert physical["artifactLocation"] == {"uri": f"configs/{'warn' if result['ruleId'] == 'batch-not-implemented' else 'bad'}.json",
-                                                "uriBaseId": "%SRCROOT%"}
+        assert physical["artifactLocation"] == {
+            "uri": f"configs/{'warn' if result['ruleId'] == 'batch-not-implemented' else 'bad'}.json",
+            "uriBaseId": "%SRCROOT%",
+        }
         assert physical["region"]["startLine"] >= 1 and result["message"]["text"]
     levels = {r["ruleId"]: r["level"] for r in results}
     assert levels == {"unknown-key": "error", "wrong-type": "error", "batch-not-implemented": "warning"}
@@ -80,8 +82,9 @@ def test_sarif_fingerprints_survive_a_rerun_and_strict_raises_warnings(repo, cap
     strict = json.loads(out)
     assert code == 1 and not list(sarif_schema.iter_errors(strict))
     assert [r["level"] for r in strict["runs"][0]["results"]] == ["error"]
-    assert [r["partialFingerprints"] for r in first["runs"][0]["results"]] == \
-        [r["partialFingerprints"] for r in strict["runs"][0]["results"]]
+    assert [r["partialFingerprints"] for r in first["runs"][0]["results"]] == [
+        r["partialFingerprints"] for r in strict["runs"][0]["results"]
+    ]
 
 
 def test_sarif_of_valid_documents_has_no_results_and_exits_zero(repo, capsys, sarif_schema):
@@ -100,7 +103,10 @@ def test_codequality_report_has_what_gitlab_reads(repo, capsys):
         assert issue["location"]["path"] in ("configs/bad.json", "configs/warn.json")
         assert issue["location"]["lines"]["begin"] >= 1
     assert {i["check_name"]: i["severity"] for i in issues} == {
-        "unknown-key": "major", "wrong-type": "major", "batch-not-implemented": "minor"}
+        "unknown-key": "major",
+        "wrong-type": "major",
+        "batch-not-implemented": "minor",
+    }
     assert len({i["fingerprint"] for i in issues}) == 3
 
 

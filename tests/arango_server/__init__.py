@@ -35,8 +35,14 @@ __all__ = ["ArangoStandIn", "Fault", "Seen", "State", "User"]
 class ArangoStandIn:
     """``coordinators`` endpoints over one state; ``urls`` in the order they were started."""
 
-    def __init__(self, users: dict[str, User] | None = None, *, coordinators: int = 1,
-                 tls: ssl.SSLContext | None = None, clock: Callable[[], float] | None = None):
+    def __init__(
+        self,
+        users: dict[str, User] | None = None,
+        *,
+        coordinators: int = 1,
+        tls: ssl.SSLContext | None = None,
+        clock: Callable[[], float] | None = None,
+    ):
         self.state = State(users, **({"clock": clock} if clock else {}))
         self.faults = Faults()
         self.coordinators: dict[int, Coordinator] = {}
@@ -57,17 +63,28 @@ class ArangoStandIn:
 
     # Faults, counted across all coordinators from now on (at=1: the next request).
 
-    def drop_reply(self, at: int | None = None, *, where: Callable[[Seen], bool] | None = None,
-                   processed: bool = True, times: int = 1) -> None:
+    def drop_reply(
+        self, at: int | None = None, *, where: Callable[[Seen], bool] | None = None, processed: bool = True, times: int = 1
+    ) -> None:
         """Close the connection instead of replying; ``processed``: after the server acted on it."""
         self.faults.add(Fault(self._match(at, where), "drop-after" if processed else "drop", times=times))
 
-    def answer(self, status: int, raw: bytes | str, *, at: int | None = None, where: Callable[[Seen], bool] | None = None,
-               content_type: str = "application/json", times: int = 1, processed: bool = False) -> None:
+    def answer(
+        self,
+        status: int,
+        raw: bytes | str,
+        *,
+        at: int | None = None,
+        where: Callable[[Seen], bool] | None = None,
+        content_type: str = "application/json",
+        times: int = 1,
+        processed: bool = False,
+    ) -> None:
         """Answer this instead: e.g. a 503, or a body that is not JSON; ``processed``: after acting on it."""
         body = raw.encode() if isinstance(raw, str) else raw
-        self.faults.add(Fault(self._match(at, where), "answer-after" if processed else "answer", status, body,
-                              content_type, times=times))
+        self.faults.add(
+            Fault(self._match(at, where), "answer-after" if processed else "answer", status, body, content_type, times=times)
+        )
 
     def hold(self, release: Any, *, at: int | None = None, where: Callable[[Seen], bool] | None = None) -> None:
         """Keep the reply until ``release`` (a threading.Event) is set."""

@@ -74,19 +74,31 @@ def plan(state: State, database: str, query: str, bind: Bind) -> dict[str, Any]:
         if collection is None:
             raise ArangoError(404, 1203, f"collection or view not found: {bind.get(use.bind)}")
         if use.fields is None or use.write and use.fields == ():
-            nodes.append({"type": "EnumerateCollectionNode" if use.fields is None else "InsertNode",
-                          "id": len(nodes) + 1, "collection": collection.name})
+            nodes.append(
+                {
+                    "type": "EnumerateCollectionNode" if use.fields is None else "InsertNode",
+                    "id": len(nodes) + 1,
+                    "collection": collection.name,
+                }
+            )
             continue
-        index = next((i for i in collection.indexes if tuple(i.fields[:len(use.fields)]) == use.fields), None)
+        index = next((i for i in collection.indexes if tuple(i.fields[: len(use.fields)]) == use.fields), None)
         if index is None:
             nodes.append({"type": "EnumerateCollectionNode", "id": len(nodes) + 1, "collection": collection.name})
         else:
-            nodes.append({"type": "IndexNode", "id": len(nodes) + 1, "collection": collection.name,
-                          "indexes": [index.describe(collection.name)]})
+            nodes.append(
+                {
+                    "type": "IndexNode",
+                    "id": len(nodes) + 1,
+                    "collection": collection.name,
+                    "indexes": [index.describe(collection.name)],
+                }
+            )
     return {"nodes": nodes, "rules": [], "collections": [], "variables": [], "estimatedCost": 1, "estimatedNrItems": 1}
 
 
 # The backend's queries.
+
 
 def _read_documents(st: Statement, bind: Bind) -> list[Any]:
     collection = st.collection(bind["@collection"])
@@ -118,8 +130,9 @@ def _update(merge_objects: bool, keep_null: bool, patch_of: Callable[[Bind], Doc
             if old["_rev"] != change["revision"]:
                 raise conflict(_key=old["_key"], _id=old["_id"], _rev=old["_rev"])
             new = st.put(collection, change["key"], merge_for_update(old, patch_of(change), merge_objects, keep_null))
-            rows.append({"key": new["_key"], "revision": new["_rev"], "before": old.get("optimization"),
-                         "after": new.get("optimization")})
+            rows.append(
+                {"key": new["_key"], "revision": new["_rev"], "before": old.get("optimization"), "after": new.get("optimization")}
+            )
         return rows
 
     return handler
@@ -162,8 +175,14 @@ def _put_documents(st: Statement, bind: Bind) -> list[Any]:
     for doc in bind["documents"]:
         old = st.get(collection, doc["_key"])
         new = st.put(collection, doc["_key"], copy.deepcopy(doc))
-        rows.append({"key": new["_key"], "revision": new["_rev"], "before": (old or {}).get("optimization"),
-                     "after": new.get("optimization")})
+        rows.append(
+            {
+                "key": new["_key"],
+                "revision": new["_rev"],
+                "before": (old or {}).get("optimization"),
+                "after": new.get("optimization"),
+            }
+        )
     return rows
 
 
@@ -176,16 +195,22 @@ def _insert_history(st: Statement, bind: Bind) -> list[Any]:
 
 def _window(bind: Bind) -> Callable[[Document], bool]:
     since, until, service = bind["since"], bind["until"], bind.get("service", None)
-    return lambda h: ((since is None or h.get("at") >= since) and (until is None or h.get("at") < until)
-                      and ("service" not in bind or h.get("service") == service))
+    return lambda h: (
+        (since is None or h.get("at") >= since)
+        and (until is None or h.get("at") < until)
+        and ("service" not in bind or h.get("service") == service)
+    )
 
 
 def _history(newest_first: bool, limited: bool) -> Handler:
     """FILTER on service and the window, SORT by (at, seq), LIMIT: the history queries."""
 
     def handler(st: Statement, bind: Bind) -> list[Any]:
-        entries = sorted(filter(_window(bind), st.all(st.collection(bind["@history"]))),
-                         key=lambda h: (h.get("at"), h.get("seq")), reverse=newest_first)
+        entries = sorted(
+            filter(_window(bind), st.all(st.collection(bind["@history"]))),
+            key=lambda h: (h.get("at"), h.get("seq")),
+            reverse=newest_first,
+        )
         return entries[: bind["limit"]] if limited else entries
 
     return handler

@@ -32,8 +32,7 @@ FAKE_USER, FAKE_PASSWORD = "optctl", "stand-in-password-7f3a"
 class Harness:
     """Opens ArangoStores on one server, the stand-in's or a real one."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, real_url: str | None = None, *, coordinators: int = 1,
-                 **stand_in: Any):
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, real_url: str | None = None, *, coordinators: int = 1, **stand_in: Any):
         self.real = real_url is not None
         self.server: ArangoStandIn | None = None
         if real_url is None:
@@ -56,8 +55,14 @@ class Harness:
 
     def environment(self, name: str = "dev", keys: dict[str, str] | None = None, **settings: Any) -> EnvironmentConfig:
         settings = {"collection": f"{name}_ai_configs", "history_collection": f"{name}_optctl_history", **settings}
-        return EnvironmentConfig(name, settings.pop("url", self.url), username_env=USER_VARIABLE,
-                                 password_env=PASSWORD_VARIABLE, keys=keys or {}, **settings)
+        return EnvironmentConfig(
+            name,
+            settings.pop("url", self.url),
+            username_env=USER_VARIABLE,
+            password_env=PASSWORD_VARIABLE,
+            keys=keys or {},
+            **settings,
+        )
 
     def connect(self, env: EnvironmentConfig) -> ArangoStore:
         """A store on the environment, its collections ready."""

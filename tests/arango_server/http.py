@@ -85,8 +85,9 @@ class Faults:
 class Coordinator:
     """One endpoint: a threaded HTTP server (optionally TLS) in front of the shared state."""
 
-    def __init__(self, state: State, faults: Faults, short_id: int, peers: dict[int, Coordinator],
-                 tls: ssl.SSLContext | None = None):
+    def __init__(
+        self, state: State, faults: Faults, short_id: int, peers: dict[int, Coordinator], tls: ssl.SSLContext | None = None
+    ):
         self.state, self.faults, self.short_id, self.peers = state, faults, short_id, peers
         self.running = True
         handler = type("Handler", (_Handler,), {"coordinator": self})
@@ -96,7 +97,9 @@ class Coordinator:
             self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), name=f"arango-stand-in-{short_id}", daemon=True)
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, args=(0.02,), name=f"arango-stand-in-{short_id}", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -113,8 +116,9 @@ class Coordinator:
 
     # One request, after authentication: route it here or to the coordinator that owns its id.
 
-    def serve(self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: Any,
-              user: str) -> tuple[int, Any]:
+    def serve(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: Any, user: str
+    ) -> tuple[int, Any]:
         with self.state.lock:
             self.state.collect_garbage()
             return routes.route(self.state, self.short_id, method, path, query, headers, body, user)
@@ -151,8 +155,14 @@ class _Handler(BaseHTTPRequestHandler):
             body = raw
         database, endpoint = _database_and_endpoint(unquote(url.path))
         owner = coordinator.owner_for(endpoint, headers.get("x-arango-trx-id"))
-        seen = Seen(coordinator.short_id, self.command, url.path, headers.get("x-arango-trx-id"), body,
-                    owner if owner != coordinator.short_id else None)
+        seen = Seen(
+            coordinator.short_id,
+            self.command,
+            url.path,
+            headers.get("x-arango-trx-id"),
+            body,
+            owner if owner != coordinator.short_id else None,
+        )
         fault = coordinator.faults.arrive(seen)
         if fault and fault.action == "drop":
             return self._drop()
@@ -168,8 +178,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._reply(fault.status, fault.raw, fault.content_type)
         self._reply(status, json.dumps(payload).encode(), "application/json; charset=utf-8")
 
-    def _execute(self, coordinator: Coordinator, owner: int, database: str, endpoint: str, query: str,
-                 headers: dict[str, str], body: Any) -> tuple[int, Any]:
+    def _execute(
+        self, coordinator: Coordinator, owner: int, database: str, endpoint: str, query: str, headers: dict[str, str], body: Any
+    ) -> tuple[int, Any]:
         try:
             if endpoint == "/_open/auth" and self.command == "POST":
                 return 200, {"jwt": _issue_token(coordinator.state, body)}
@@ -178,8 +189,9 @@ class _Handler(BaseHTTPRequestHandler):
             if target is None or not target.running:
                 # The owner is gone: its transactions were aborted and its ids are unknown here.
                 about_transaction = "/_api/transaction/" in endpoint or bool(headers.get("x-arango-trx-id"))
-                raise ArangoError(404, 1655 if about_transaction else 1600,
-                                  "transaction not found" if about_transaction else "cursor not found")
+                raise ArangoError(
+                    404, 1655 if about_transaction else 1600, "transaction not found" if about_transaction else "cursor not found"
+                )
             params = {k: v[-1] for k, v in parse_qs(query).items()}
             return target.serve(self.command, f"/_db/{database}{endpoint}", params, headers, body, user)
         except ArangoError as err:
@@ -250,5 +262,6 @@ def _issue_token(state: State, body: Any) -> str:
     if found is None or found.password != password:
         raise ArangoError(401, 401, "Wrong credentials")
     now = int(time.time())
-    return jwt.encode({"preferred_username": name, "iss": "arangodb", "iat": now, "exp": now + 3600},
-                      state.jwt_secret, algorithm="HS256")
+    return jwt.encode(
+        {"preferred_username": name, "iss": "arangodb", "iat": now, "exp": now + 3600}, state.jwt_secret, algorithm="HS256"
+    )

@@ -16,8 +16,9 @@ from tests.arango_server.state import ArangoError, Collection, Index, State, Sta
 Reply = tuple[int, Any]
 
 
-def route(state: State, short_id: int, method: str, path: str, query: dict[str, str], headers: dict[str, str],
-          body: Any, user: str) -> Reply:
+def route(
+    state: State, short_id: int, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: Any, user: str
+) -> Reply:
     database, endpoint = re.fullmatch(r"/_db/([^/]+)(/.*)", path).groups()  # type: ignore[union-attr]
     request = _Request(state, short_id, database, user, query, headers, body)
     for verb, pattern, handler in _ROUTES:
@@ -27,8 +28,9 @@ def route(state: State, short_id: int, method: str, path: str, query: dict[str, 
 
 
 class _Request:
-    def __init__(self, state: State, short_id: int, database: str, user: str, query: dict[str, str],
-                 headers: dict[str, str], body: Any):
+    def __init__(
+        self, state: State, short_id: int, database: str, user: str, query: dict[str, str], headers: dict[str, str], body: Any
+    ):
         self.state, self.short_id, self.database, self.user = state, short_id, database, user
         self.query, self.headers, self.body = query, headers, body if body is not None else {}
 
@@ -53,6 +55,7 @@ class _Request:
 
 
 # Server facts (develop/http-api/administration.md, databases.md).
+
 
 def _version(req: _Request) -> Reply:
     return 200, {"server": "arango", "version": req.state.version, "license": "community"}
@@ -82,10 +85,17 @@ def _permission(req: _Request, username: str, database: str, collection: str | N
 
 # Collections and indexes (develop/http-api/collections.md, indexes/persistent.md).
 
+
 def _describe(collection: Collection) -> dict[str, Any]:
     """A document collection's entry in ``GET /_api/collection`` (type 2: document, status 3: loaded)."""
-    return {"id": collection.id, "name": collection.name, "type": 2, "status": 3, "isSystem": collection.name.startswith("_"),
-            "globallyUniqueId": f"c{collection.id}"}
+    return {
+        "id": collection.id,
+        "name": collection.name,
+        "type": 2,
+        "status": 3,
+        "isSystem": collection.name.startswith("_"),
+        "globallyUniqueId": f"c{collection.id}",
+    }
 
 
 def _list_collections(req: _Request) -> Reply:
@@ -139,6 +149,7 @@ def _named_collection(req: _Request) -> Collection:
 
 # Documents (develop/http-api/documents.md).
 
+
 def _document(req: _Request, collection: str, key: str) -> Reply:
     """GET a document; ``If-Match`` with another revision is 412 with errorNum 1200 and the current _rev."""
     req.require(collection, write=False)
@@ -149,12 +160,14 @@ def _document(req: _Request, collection: str, key: str) -> Reply:
         raise ArangoError(404, 1202, "document not found")
     wanted = req.headers.get("if-match")
     if wanted is not None and wanted.strip('"') != found["_rev"]:
-        raise ArangoError(412, 1200, "conflict, _rev values do not match",
-                          _key=found["_key"], _id=found["_id"], _rev=found["_rev"])
+        raise ArangoError(
+            412, 1200, "conflict, _rev values do not match", _key=found["_key"], _id=found["_id"], _rev=found["_rev"]
+        )
     return 200, found
 
 
 # Cursors (develop/http-api/queries/aql-queries.md).
+
 
 def _cursor(req: _Request) -> Reply:
     query, bind = req.body.get("query", ""), req.body.get("bindVars") or {}
@@ -181,11 +194,17 @@ def _explain(req: _Request) -> Reply:
     """develop/http-api/queries/aql-queries.md "Explain an AQL query": the plan's nodes name the index used."""
     query, bind = req.body.get("query", ""), req.body.get("bindVars") or {}
     aql.check_bind_parameters(query, bind)
-    return 200, {"error": False, "code": 200, "plan": aql.plan(req.state, req.database, query, bind),
-                 "cacheable": False, "warnings": []}
+    return 200, {
+        "error": False,
+        "code": 200,
+        "plan": aql.plan(req.state, req.database, query, bind),
+        "cacheable": False,
+        "warnings": [],
+    }
 
 
 # Stream transactions (develop/http-api/transactions/stream-transactions.md).
+
 
 def _begin(req: _Request) -> Reply:
     declared = req.body.get("collections") or {}

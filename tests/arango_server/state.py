@@ -78,8 +78,14 @@ class Index:
     type: str = "persistent"
 
     def describe(self, collection: str) -> Payload:
-        return {"id": f"{collection}/{self.id}", "name": self.name, "type": self.type, "fields": self.fields,
-                "unique": self.unique, "sparse": self.sparse}
+        return {
+            "id": f"{collection}/{self.id}",
+            "name": self.name,
+            "type": self.type,
+            "fields": self.fields,
+            "unique": self.unique,
+            "sparse": self.sparse,
+        }
 
 
 @dataclass
@@ -199,9 +205,17 @@ class State:
             if name not in self.databases[database]:
                 raise collection_not_found(name)
         writable = names["write"] | names["exclusive"]
-        trx = Transaction(self.new_id(short_id), database, user, writable, writable | names["read"],
-                          body.get("allowImplicit", True), self._tick, self.clock() + self.idle_timeout,
-                          int(body.get("maxTransactionSize") or MAX_TRANSACTION_SIZE))
+        trx = Transaction(
+            self.new_id(short_id),
+            database,
+            user,
+            writable,
+            writable | names["read"],
+            body.get("allowImplicit", True),
+            self._tick,
+            self.clock() + self.idle_timeout,
+            int(body.get("maxTransactionSize") or MAX_TRANSACTION_SIZE),
+        )
         self.transactions[trx.id] = trx
         return trx
 
@@ -280,8 +294,14 @@ class State:
 
     def batch(self, rows: list[Any], size: int, ttl: float, code: int, short_id: int, cursor_id: str | None = None) -> Payload:
         batch, rest = rows[:size], rows[size:]
-        payload: Payload = {"error": False, "code": code, "result": batch, "hasMore": bool(rest), "cached": False,
-                            "extra": {"warnings": [], "stats": {"writesExecuted": 0}}}
+        payload: Payload = {
+            "error": False,
+            "code": code,
+            "result": batch,
+            "hasMore": bool(rest),
+            "cached": False,
+            "extra": {"warnings": [], "stats": {"writesExecuted": 0}},
+        }
         if rest:
             cursor_id = cursor_id or self.new_id(short_id)
             self.cursors[cursor_id] = Cursor(rest, size, ttl, self.clock() + ttl)
@@ -319,8 +339,9 @@ class Statement:
             raise collection_not_found(name)
         allowed = name in (self.trx.writable if write else self.trx.readable) or (not write and self.trx.allow_implicit)
         if not allowed:
-            raise ArangoError(400, 1652, f"collection '{name}' is not registered in the transaction for "
-                                         f"{'write' if write else 'read'} access")
+            raise ArangoError(
+                400, 1652, f"collection '{name}' is not registered in the transaction for {'write' if write else 'read'} access"
+            )
         return found
 
     def get(self, collection: Collection, key: str) -> Document | None:
@@ -343,14 +364,19 @@ class Statement:
         committed = collection.versions.get(key)
         if committed and committed[-1][0] > self.trx.snapshot:
             raise conflict("write-write conflict", _key=key)
-        stored = {"_key": key, "_id": f"{collection.name}/{key}", "_rev": self.state.new_revision(),
-                  **{k: v for k, v in doc.items() if k not in ("_key", "_id", "_rev")}}
+        stored = {
+            "_key": key,
+            "_id": f"{collection.name}/{key}",
+            "_rev": self.state.new_revision(),
+            **{k: v for k, v in doc.items() if k not in ("_key", "_id", "_rev")},
+        }
         self._check_unique(collection, stored)
         self.trx.size += len(json.dumps(stored))
         if self.trx.size > self.trx.max_size:
             # RocksDBTransactionState: the size limit is TRI_ERROR_RESOURCE_LIMIT
-            raise ArangoError(400, 32, f"aborting transaction because maximal transaction size limit of "
-                                       f"{self.trx.max_size} bytes is reached")
+            raise ArangoError(
+                400, 32, f"aborting transaction because maximal transaction size limit of {self.trx.max_size} bytes is reached"
+            )
         self._writes[(collection.name, key)] = stored
         return stored
 
@@ -364,8 +390,10 @@ class Statement:
         while self._locked_by_another(collection.name, key):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise conflict(f"timeout waiting to lock key - in index primary of type primary over '_key'; "
-                               f"conflicting key: {key}", _key=key)
+                raise conflict(
+                    f"timeout waiting to lock key - in index primary of type primary over '_key'; conflicting key: {key}",
+                    _key=key,
+                )
             self.state.waiting.set()
             try:
                 self.state.lock.wait(remaining)
@@ -373,8 +401,10 @@ class Statement:
                 self.state.waiting.clear()
 
     def _locked_by_another(self, collection: str, key: str) -> bool:
-        return any(other is not self.trx and other.status == "running" and (collection, key) in other.writes
-                   for other in self.state.transactions.values())
+        return any(
+            other is not self.trx and other.status == "running" and (collection, key) in other.writes
+            for other in self.state.transactions.values()
+        )
 
     def _check_unique(self, collection: Collection, doc: Document) -> None:
         """Unique persistent indexes over what this transaction sees (committed snapshot plus its own writes)."""
@@ -386,11 +416,17 @@ class Statement:
                 continue
             seen = self._unique.get((collection.name, index.id))
             if seen is None:
-                seen = {tuple(json.dumps(d.get(f), sort_keys=True) for f in index.fields): d["_key"] for d in self.all(collection)}
+                seen = {
+                    tuple(json.dumps(d.get(f), sort_keys=True) for f in index.fields): d["_key"] for d in self.all(collection)
+                }
                 self._unique[(collection.name, index.id)] = seen
             if seen.get(values, doc["_key"]) != doc["_key"]:
-                raise ArangoError(409, 1210, f"unique constraint violated - in index {index.name} of type persistent "
-                                             f"over {index.fields!r}; conflicting key: {seen[values]}")
+                raise ArangoError(
+                    409,
+                    1210,
+                    f"unique constraint violated - in index {index.name} of type persistent "
+                    f"over {index.fields!r}; conflicting key: {seen[values]}",
+                )
             seen[values] = doc["_key"]
 
 

@@ -12,6 +12,7 @@ import pytest
 from optctl.stores.base import Change
 from tests.support.samples import ai_config
 
+
 @pytest.fixture
 def bounded(store_factory):
     store = store_factory("dev")

@@ -61,8 +61,11 @@ def test_a_rollout_that_ended_frees_its_services_and_lists_keep_their_order(two_
     assert ended.version == 2 and second.get("r1").state == "completed"
     second.create(rollout("r2", ("a",)), [])
     assert [r.id for r in first.list()] == ["r1", "r2"] and [r.id for r in first.list(["running"])] == ["r2"]
-    assert [(e.actor, e.kind, e.stage) for e in second.events("r1")] == [("alice", "started", None), ("alice", "applied", 1),
-                                                                         ("cron", "completed", None)]
+    assert [(e.actor, e.kind, e.stage) for e in second.events("r1")] == [
+        ("alice", "started", None),
+        ("alice", "applied", 1),
+        ("cron", "completed", None),
+    ]
     assert [e.kind for e in second.events("r1", limit=1)] == ["completed"]
     with pytest.raises(ConflictError, match="already exists"):
         second.create(rollout("r2", ("z",)), [])

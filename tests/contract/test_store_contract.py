@@ -27,8 +27,13 @@ def test_an_empty_store_has_nothing(store):
 
 
 def test_documents_come_back_exactly_as_put_key_order_included(store):
-    odd = ai_config("indexing", purpose="Ünïcode ✓", weights=[1, 2.5, None, {"z": 1, "a": [True, False]}],
-                    nested={"zeta": 1, "alpha": {"y": "", "x": 0.1}}, isMultimodal=True)
+    odd = ai_config(
+        "indexing",
+        purpose="Ünïcode ✓",
+        weights=[1, 2.5, None, {"z": 1, "a": [True, False]}],
+        nested={"zeta": 1, "alpha": {"y": "", "x": 0.1}},
+        isMultimodal=True,
+    )
     store.put_documents([odd], actor="alice")
 
     stored = store.read("indexing")
@@ -45,7 +50,13 @@ def test_import_is_recorded_in_the_history(store):
 
     assert [e.to_json() for e in entries] == [e.to_json() for e in store.history()]
     entry = entries[0]
-    assert (entry.action, entry.actor, entry.service, entry.env, entry.reason) == ("import", "alice", "query", "dev", "first load")
+    assert (entry.action, entry.actor, entry.service, entry.env, entry.reason) == (
+        "import",
+        "alice",
+        "query",
+        "dev",
+        "first load",
+    )
     assert entry.before is None and entry.after == document["optimization"]
     assert entry.revision == store.read("query").revision
 

@@ -23,8 +23,11 @@ def _read_rollout(st: Statement, bind: Bind) -> list[Any]:
 
 
 def _list_rollouts(st: Statement, bind: Bind) -> list[Any]:
-    rows = [r for r in st.all(st.collection(bind["@rollouts"]))
-            if r.get("kind") == "rollout" and (bind["states"] is None or r.get("state") in bind["states"])]
+    rows = [
+        r
+        for r in st.all(st.collection(bind["@rollouts"]))
+        if r.get("kind") == "rollout" and (bind["states"] is None or r.get("state") in bind["states"])
+    ]
     return sorted(rows, key=lambda r: (r["started_at"], r["_key"]))
 
 
@@ -37,8 +40,11 @@ def _insert_rollout(st: Statement, bind: Bind) -> list[Any]:
     collection = st.collection(bind["@rollouts"], write=True)
     record = bind["record"]
     if st.get(collection, record["_key"]) is not None:
-        raise ArangoError(409, 1210, f"unique constraint violated - in index primary of type primary over '_key'; "
-                                     f"conflicting key: {record['_key']}")
+        raise ArangoError(
+            409,
+            1210,
+            f"unique constraint violated - in index primary of type primary over '_key'; conflicting key: {record['_key']}",
+        )
     st.put(collection, record["_key"], copy.deepcopy(record))
     return []
 

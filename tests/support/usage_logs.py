@@ -30,23 +30,39 @@ def usage(behaviour: str, enabled: bool, first_of_hour: bool) -> dict[str, int |
         written, ttl = PREFIX, "ephemeral_1h_input_tokens"
     uncached = TAIL + (PREFIX - written - read)
     return {
-        "input_tokens": uncached, "cache_creation_input_tokens": written, "cache_read_input_tokens": read,
-        "cache_creation": {"ephemeral_5m_input_tokens": written if ttl.endswith("5m_input_tokens") else 0,
-                           "ephemeral_1h_input_tokens": written if ttl.endswith("1h_input_tokens") else 0},
+        "input_tokens": uncached,
+        "cache_creation_input_tokens": written,
+        "cache_read_input_tokens": read,
+        "cache_creation": {
+            "ephemeral_5m_input_tokens": written if ttl.endswith("5m_input_tokens") else 0,
+            "ephemeral_1h_input_tokens": written if ttl.endswith("1h_input_tokens") else 0,
+        },
         "output_tokens": OUTPUT,
     }
 
 
-def lines(service: str, behaviour: str, environment: str, enabled_at: datetime, days: int = 7,
-          calls_per_hour: int = 5, hours: tuple[int, ...] = (10, 15)) -> Iterator[dict]:
+def lines(
+    service: str,
+    behaviour: str,
+    environment: str,
+    enabled_at: datetime,
+    days: int = 7,
+    calls_per_hour: int = 5,
+    hours: tuple[int, ...] = (10, 15),
+) -> Iterator[dict]:
     """``days`` before and after ``enabled_at``, ``calls_per_hour`` calls in each of ``hours`` (UTC)."""
     start = enabled_at - timedelta(days=days)
     for day in range(2 * days):
         for hour in hours:
             for call in range(calls_per_hour):
                 at = start + timedelta(days=day, hours=hour, minutes=call)
-                yield {"time": at.isoformat().replace("+00:00", "Z"), "service": service, "environment": environment,
-                       "model": MODEL, "usage": usage(behaviour, at >= enabled_at, call == 0)}
+                yield {
+                    "time": at.isoformat().replace("+00:00", "Z"),
+                    "service": service,
+                    "environment": environment,
+                    "model": MODEL,
+                    "usage": usage(behaviour, at >= enabled_at, call == 0),
+                }
 
 
 def write(path: Path, services: tuple[tuple[str, str], ...], environment: str, enabled_at: datetime, **shape) -> Path:
@@ -67,21 +83,32 @@ def burst(path: Path, services: tuple[tuple[str, str], ...], environment: str, a
         for service, behaviour in services:
             for call in range(calls):
                 moment = at + timedelta(minutes=call)
-                line = {"time": moment.isoformat().replace("+00:00", "Z"), "service": service, "environment": environment,
-                        "model": MODEL, "usage": usage(behaviour, True, call == 0)}
+                line = {
+                    "time": moment.isoformat().replace("+00:00", "Z"),
+                    "service": service,
+                    "environment": environment,
+                    "model": MODEL,
+                    "usage": usage(behaviour, True, call == 0),
+                }
                 out.write(json.dumps(line) + "\n")
     return path
 
 
-def hourly(path: Path, services: tuple[str, ...], environments: tuple[str, ...], start: datetime, hours: int,
-           behaviour: str = "works") -> Path:
+def hourly(
+    path: Path, services: tuple[str, ...], environments: tuple[str, ...], start: datetime, hours: int, behaviour: str = "works"
+) -> Path:
     """One call an hour for every service in every environment, caching on; the first call of each day writes."""
     with path.open("w", encoding="utf-8") as out:
         for hour in range(hours):
             moment = start + timedelta(hours=hour)
             for environment in environments:
                 for service in services:
-                    line = {"time": moment.isoformat().replace("+00:00", "Z"), "service": service, "environment": environment,
-                            "model": MODEL, "usage": usage(behaviour, True, hour % 24 == 0)}
+                    line = {
+                        "time": moment.isoformat().replace("+00:00", "Z"),
+                        "service": service,
+                        "environment": environment,
+                        "model": MODEL,
+                        "usage": usage(behaviour, True, hour % 24 == 0),
+                    }
                     out.write(json.dumps(line, separators=(",", ":")) + "\n")
     return path

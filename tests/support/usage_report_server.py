@@ -48,10 +48,16 @@ class UsageReportDouble:
         start, end = _time(query["starting_at"][0]), _time(query["ending_at"][0])
         chosen = [b for b in self.buckets if start <= _time(b["starting_at"]) and _time(b["ending_at"]) <= end]
         offset = int(query.get("page", ["0"])[0])
-        page = chosen[offset:offset + self.page_size]
+        page = chosen[offset : offset + self.page_size]
         more = offset + self.page_size < len(chosen)
-        data = [{"starting_at": b["starting_at"], "ending_at": b["ending_at"],
-                 "results": group(b["rows"], query.get("group_by[]", []))} for b in page]
+        data = [
+            {
+                "starting_at": b["starting_at"],
+                "ending_at": b["ending_at"],
+                "results": group(b["rows"], query.get("group_by[]", [])),
+            }
+            for b in page
+        ]
         return Canned(200, {"data": data, "has_more": more, "next_page": str(offset + self.page_size) if more else None})
 
 

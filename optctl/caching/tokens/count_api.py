@@ -32,7 +32,9 @@ class AnthropicCountTokens:
         environ = os.environ if environ is None else environ
         self._key = environ.get("ANTHROPIC_API_KEY", "")
         if not self._key:
-            raise EnvironmentProblem("--tokenizer anthropic needs ANTHROPIC_API_KEY in the environment; or use the offline estimate (the default)")
+            raise EnvironmentProblem(
+                "--tokenizer anthropic needs ANTHROPIC_API_KEY in the environment; or use the offline estimate (the default)"
+            )
         self._url = environ.get("ANTHROPIC_BASE_URL", DEFAULT_BASE_URL).rstrip("/") + "/v1/messages/count_tokens"
         self._offline = offline or Offline()
 
@@ -42,16 +44,27 @@ class AnthropicCountTokens:
 
     def total(self, request: Request) -> int:
         body = json.dumps(anthropic_body(request)).encode("utf-8")
-        call = urllib.request.Request(self._url, data=body, method="POST", headers={
-            "x-api-key": self._key, "anthropic-version": API_VERSION, "content-type": "application/json",
-        })
+        call = urllib.request.Request(
+            self._url,
+            data=body,
+            method="POST",
+            headers={
+                "x-api-key": self._key,
+                "anthropic-version": API_VERSION,
+                "content-type": "application/json",
+            },
+        )
         try:
             with urllib.request.urlopen(call, timeout=TIMEOUT_SECONDS) as response:
                 answer = json.loads(response.read())
         except urllib.error.HTTPError as err:
-            raise EnvironmentProblem(f"count_tokens at {self._url} answered HTTP {err.code} for model {request.model!r}: {_reason(err)}") from None
+            raise EnvironmentProblem(
+                f"count_tokens at {self._url} answered HTTP {err.code} for model {request.model!r}: {_reason(err)}"
+            ) from None
         except (urllib.error.URLError, OSError, ValueError) as err:
-            raise EnvironmentProblem(f"count_tokens at {self._url} could not be reached ({getattr(err, 'reason', err)}); check the network or ANTHROPIC_BASE_URL") from None
+            raise EnvironmentProblem(
+                f"count_tokens at {self._url} could not be reached ({getattr(err, 'reason', err)}); check the network or ANTHROPIC_BASE_URL"
+            ) from None
         if not isinstance(answer, dict) or not isinstance(answer.get("input_tokens"), int):
             raise EnvironmentProblem(f"count_tokens at {self._url} answered without an input_tokens number")
         return answer["input_tokens"]
@@ -77,7 +90,9 @@ def anthropic_body(request: Request) -> dict[str, Any]:
         system = _text_blocks(body.get("system")) + lifted
         single = len(system) == 1 and isinstance(system[0], dict) and set(system[0]) == {"type", "text"}
         body["system"] = system[0]["text"] if single else system
-    body["messages"] = [{"role": _role(m), "content": m.get("content")} for m in request.messages if _role(m) not in (None, "system")]
+    body["messages"] = [
+        {"role": _role(m), "content": m.get("content")} for m in request.messages if _role(m) not in (None, "system")
+    ]
     body["model"] = request.model
     return body
 

@@ -70,7 +70,9 @@ def _media_tokens(block: Block, rules: Rules) -> tuple[int, list[str]]:
 
 def _combine(text_tokens: int, how: str, block: Block, rules: Rules, exact_text: bool) -> BlockTokens:
     extra, notes = _media_tokens(block, rules)
-    return BlockTokens(text_tokens + extra, not exact_text or bool(block.media), "; ".join(filter(None, [how if block.text else "", *notes])))
+    return BlockTokens(
+        text_tokens + extra, not exact_text or bool(block.media), "; ".join(filter(None, [how if block.text else "", *notes]))
+    )
 
 
 class CharsPerFour:

@@ -31,13 +31,23 @@ LIST_ROLLOUTS = 'FOR r IN @@rollouts FILTER r.kind == "rollout" AND (@states == 
 READ_CLAIMS = "FOR c IN @@rollouts FILTER c._key IN @keys RETURN c"
 INSERT_ROLLOUT = "INSERT @record INTO @@rollouts"
 PUT_CLAIMS = 'FOR c IN @claims INSERT c INTO @@rollouts OPTIONS {overwriteMode: "replace"}'
-REPLACE_ROLLOUT = ("FOR r IN @@rollouts FILTER r._key == @id AND r.version == @version"
-                   " REPLACE r WITH @record IN @@rollouts RETURN NEW.version")
+REPLACE_ROLLOUT = (
+    "FOR r IN @@rollouts FILTER r._key == @id AND r.version == @version REPLACE r WITH @record IN @@rollouts RETURN NEW.version"
+)
 RELEASE_CLAIMS = "FOR c IN @@rollouts FILTER c._key IN @keys AND c.rollout == @id UPDATE c WITH {rollout: null} IN @@rollouts"
 INSERT_EVENTS = "FOR e IN @events INSERT e INTO @@journal"
 READ_EVENTS = "FOR e IN @@journal FILTER e.rollout == @id SORT e.version DESC, e.seq DESC LIMIT @limit RETURN e"
-ALL_QUERIES = (READ_ROLLOUT, LIST_ROLLOUTS, READ_CLAIMS, INSERT_ROLLOUT, PUT_CLAIMS, REPLACE_ROLLOUT, RELEASE_CLAIMS,
-               INSERT_EVENTS, READ_EVENTS)
+ALL_QUERIES = (
+    READ_ROLLOUT,
+    LIST_ROLLOUTS,
+    READ_CLAIMS,
+    INSERT_ROLLOUT,
+    PUT_CLAIMS,
+    REPLACE_ROLLOUT,
+    RELEASE_CLAIMS,
+    INSERT_EVENTS,
+    READ_EVENTS,
+)
 _NO_LIMIT = 2**53
 
 
@@ -46,10 +56,14 @@ def layout(where: RolloutsConfig) -> Layout:
     rollouts, journal = where.collection, where.journal_collection
     return Layout(
         (rollouts, journal),
-        (Index(rollouts, ("kind", "state"), "optctl_rollouts_by_state"),
-         Index(journal, ("rollout", "version", "seq"), "optctl_rollout_journal_by_rollout")),
-        (Query("a rollout by id", READ_ROLLOUT, {"@rollouts": rollouts, "id": "a"}, rollouts, ("_key",)),
-         Query("a rollout's events", READ_EVENTS, {"@journal": journal, "id": "a", "limit": 1}, journal, ("rollout",))),
+        (
+            Index(rollouts, ("kind", "state"), "optctl_rollouts_by_state"),
+            Index(journal, ("rollout", "version", "seq"), "optctl_rollout_journal_by_rollout"),
+        ),
+        (
+            Query("a rollout by id", READ_ROLLOUT, {"@rollouts": rollouts, "id": "a"}, rollouts, ("_key",)),
+            Query("a rollout's events", READ_EVENTS, {"@journal": journal, "id": "a", "limit": 1}, journal, ("rollout",)),
+        ),
     )
 
 
@@ -84,20 +98,36 @@ class ArangoRecords:
                 if held.get("rollout"):
                     raise claimed(held["service"], held["environment"], held["rollout"])
             trx.query(INSERT_ROLLOUT, {"@rollouts": self._rollouts, "record": self._document(saved, operation)})
-            trx.query(PUT_CLAIMS, {"@rollouts": self._rollouts, "claims": [
-                {"_key": key, "kind": "claim", "rollout": saved.id, "environment": env, "service": service, "operation": operation}
-                for key, (env, service) in zip(keys, claims)]})
+            trx.query(
+                PUT_CLAIMS,
+                {
+                    "@rollouts": self._rollouts,
+                    "claims": [
+                        {
+                            "_key": key,
+                            "kind": "claim",
+                            "rollout": saved.id,
+                            "environment": env,
+                            "service": service,
+                            "operation": operation,
+                        }
+                        for key, (env, service) in zip(keys, claims)
+                    ],
+                },
+            )
             self._append(trx, saved, events, operation)
             return saved
 
         try:
-            return self._conn.write((self._rollouts, self._journal), "start of the rollout", work,
-                                    lambda: self._confirm(saved, operation), operation)
+            return self._conn.write(
+                (self._rollouts, self._journal), "start of the rollout", work, lambda: self._confirm(saved, operation), operation
+            )
         except Rejected as rejected:
             if rejected.error_code == 1210:
                 raise duplicate(saved.id) from None
-            raise ConflictError("another rollout claiming the same services is being started at this moment; "
-                                "nothing was started; run again") from None
+            raise ConflictError(
+                "another rollout claiming the same services is being started at this moment; nothing was started; run again"
+            ) from None
 
     def save(self, rollout: Rollout, events: Sequence[Event] = ()) -> Rollout:
         saved = rollout.model_copy(update={"version": rollout.version + 1})
@@ -105,19 +135,37 @@ class ArangoRecords:
         ending = saved.state not in ACTIVE  # an ended rollout frees its services (again: harmless)
 
         def work(trx: Any) -> Rollout:
-            replaced = trx.query(REPLACE_ROLLOUT, {"@rollouts": self._rollouts, "id": saved.id, "version": rollout.version,
-                                                   "record": self._document(saved, operation)})
+            replaced = trx.query(
+                REPLACE_ROLLOUT,
+                {
+                    "@rollouts": self._rollouts,
+                    "id": saved.id,
+                    "version": rollout.version,
+                    "record": self._document(saved, operation),
+                },
+            )
             if not replaced:
                 raise _Stale()
             if ending:
-                trx.query(RELEASE_CLAIMS, {"@rollouts": self._rollouts, "id": saved.id,
-                                           "keys": [claim_key(env, service) for env, service in sorted(saved.claims())]})
+                trx.query(
+                    RELEASE_CLAIMS,
+                    {
+                        "@rollouts": self._rollouts,
+                        "id": saved.id,
+                        "keys": [claim_key(env, service) for env, service in sorted(saved.claims())],
+                    },
+                )
             self._append(trx, saved, events, operation)
             return saved
 
         try:
-            return self._conn.write((self._rollouts, self._journal), f"save of rollout {saved.id}", work,
-                                    lambda: self._confirm(saved, operation), operation)
+            return self._conn.write(
+                (self._rollouts, self._journal),
+                f"save of rollout {saved.id}",
+                work,
+                lambda: self._confirm(saved, operation),
+                operation,
+            )
         except (_Stale, Rejected):
             if isinstance(self._read(rollout.id), type(None)):
                 raise no_rollout(rollout.id, self.where) from None
@@ -131,13 +179,15 @@ class ArangoRecords:
         return Rollout.model_validate(row["record"])
 
     def list(self, states: Sequence[str] | None = None) -> list[Rollout]:
-        rows = self._conn.query(LIST_ROLLOUTS, {"@rollouts": self._rollouts, "states": list(states) if states else None},
-                                "list the rollouts")
+        rows = self._conn.query(
+            LIST_ROLLOUTS, {"@rollouts": self._rollouts, "states": list(states) if states else None}, "list the rollouts"
+        )
         return [Rollout.model_validate(row["record"]) for row in rows]
 
     def events(self, rollout_id: str, limit: int | None = None) -> list[Event]:
-        rows = self._conn.query(READ_EVENTS, {"@journal": self._journal, "id": rollout_id, "limit": limit or _NO_LIMIT},
-                                "read the rollout's events")
+        rows = self._conn.query(
+            READ_EVENTS, {"@journal": self._journal, "id": rollout_id, "limit": limit or _NO_LIMIT}, "read the rollout's events"
+        )
         return [Event(r["at"], r["actor"], r["kind"], r.get("stage"), r.get("detail")) for r in reversed(rows)]
 
     def _read(self, rollout_id: str) -> dict[str, Any] | None:
@@ -150,14 +200,28 @@ class ArangoRecords:
         return saved if row is not None and row.get("operation") == operation else None
 
     def _document(self, rollout: Rollout, operation: str) -> dict[str, Any]:
-        return {"_key": rollout.id, "kind": "rollout", "version": rollout.version, "state": rollout.state,
-                "started_at": rollout.started_at, "operation": operation, "record": rollout.model_dump(mode="json")}
+        return {
+            "_key": rollout.id,
+            "kind": "rollout",
+            "version": rollout.version,
+            "state": rollout.state,
+            "started_at": rollout.started_at,
+            "operation": operation,
+            "record": rollout.model_dump(mode="json"),
+        }
 
     def _append(self, trx: Any, rollout: Rollout, events: Sequence[Event], operation: str) -> None:
         if events:
-            trx.query(INSERT_EVENTS, {"@journal": self._journal, "events": [
-                {"rollout": rollout.id, "version": rollout.version, "seq": seq, "operation": operation, **event.to_json()}
-                for seq, event in enumerate(events)]})
+            trx.query(
+                INSERT_EVENTS,
+                {
+                    "@journal": self._journal,
+                    "events": [
+                        {"rollout": rollout.id, "version": rollout.version, "seq": seq, "operation": operation, **event.to_json()}
+                        for seq, event in enumerate(events)
+                    ],
+                },
+            )
 
 
 class _Stale(Exception):

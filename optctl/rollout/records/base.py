@@ -110,7 +110,9 @@ def duplicate(rollout_id: str) -> ConflictError:
 
 def changed(rollout_id: str, last: Event | None) -> ConflictError:
     by = f" (by {last.actor} at {last.at}: {last.kind})" if last else ""
-    return ConflictError(f"rollout {rollout_id} changed since it was read{by}; nothing was done; see `optctl rollout status {rollout_id}`")
+    return ConflictError(
+        f"rollout {rollout_id} changed since it was read{by}; nothing was done; see `optctl rollout status {rollout_id}`"
+    )
 
 
 def no_rollout(rollout_id: str, where: str) -> NotFoundError:

@@ -36,7 +36,9 @@ class SqliteRecords:
                     for statement in _SCHEMA:
                         self._conn.execute(statement)
         except (OSError, sqlite3.Error) as err:
-            raise EnvironmentProblem(f"cannot open the rollout records in {path} ({err}); check the path and its permissions") from None
+            raise EnvironmentProblem(
+                f"cannot open the rollout records in {path} ({err}); check the path and its permissions"
+            ) from None
 
     def _has_tables(self) -> bool:
         names = {row[0] for row in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -58,8 +60,10 @@ class SqliteRecords:
                     env, service = shared[0]
                     raise claimed(service, env, other.id)
             try:
-                self._conn.execute("INSERT INTO rollouts (id, version, state, started_at, record) VALUES (?, 1, ?, ?, ?)",
-                                   (saved.id, saved.state, saved.started_at, saved.model_dump_json()))
+                self._conn.execute(
+                    "INSERT INTO rollouts (id, version, state, started_at, record) VALUES (?, 1, ?, ?, ?)",
+                    (saved.id, saved.state, saved.started_at, saved.model_dump_json()),
+                )
             except sqlite3.IntegrityError:
                 raise duplicate(saved.id) from None
             self._append(saved.id, events)
@@ -92,7 +96,8 @@ class SqliteRecords:
 
     def events(self, rollout_id: str, limit: int | None = None) -> list[Event]:
         rows = self._query(
-            "SELECT at, actor, kind, stage, detail FROM rollout_events WHERE rollout = ? ORDER BY seq DESC" + (" LIMIT ?" if limit else ""),
+            "SELECT at, actor, kind, stage, detail FROM rollout_events WHERE rollout = ? ORDER BY seq DESC"
+            + (" LIMIT ?" if limit else ""),
             (rollout_id, limit) if limit else (rollout_id,),
         )
         return [Event(*row) for row in reversed(rows)]

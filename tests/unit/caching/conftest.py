@@ -30,8 +30,16 @@ def analysed(data, strategy="wrapper", client=None, model=SONNET, **cache):
     from optctl.caching.tokens.counters import Offline
 
     config = CacheSettings.of(_Config(**cache))
-    return analyse([("f", request_of(data, model, client))], cache=config, provider=None, rules=table.load(), counter=Offline(),
-                   strategies=[strategy], calls=10, emit=True)[0]
+    return analyse(
+        [("f", request_of(data, model, client))],
+        cache=config,
+        provider=None,
+        rules=table.load(),
+        counter=Offline(),
+        strategies=[strategy],
+        calls=10,
+        emit=True,
+    )[0]
 
 
 class _Config:
@@ -39,7 +47,13 @@ class _Config:
         from optctl.caching.placement import CacheSettings
 
         defaults = CacheSettings.from_schema_defaults()
-        for name in ("enabled", "min_tokens_to_cache", "auto_detect_cacheable", "default_ttl_seconds", "domain_definitions_ttl_seconds"):
+        for name in (
+            "enabled",
+            "min_tokens_to_cache",
+            "auto_detect_cacheable",
+            "default_ttl_seconds",
+            "domain_definitions_ttl_seconds",
+        ):
             setattr(self, name, overrides.get(name, getattr(defaults, name)))
         self.enabled = overrides.get("enabled", True)
 

@@ -33,22 +33,34 @@ ROLE = {"tool_use": "assistant", "thinking": "assistant", "redacted_thinking": "
 
 # (place, client) -> what becomes of a caller's marker there: sent, dropped (silently) or rejected (HTTP 400).
 EXPECTED = {
-    ("text", "langchain"): "sent", ("text", "sdk"): "sent",
-    ("image", "langchain"): "sent", ("image", "sdk"): "sent",
-    ("document", "langchain"): "sent", ("document", "sdk"): "sent",
-    ("tool_use", "langchain"): "dropped", ("tool_use", "sdk"): "sent",
-    ("tool_result", "langchain"): "sent", ("tool_result", "sdk"): "sent",
-    ("search_result", "langchain"): "sent", ("search_result", "sdk"): "sent",
-    ("thinking", "langchain"): "rejected", ("thinking", "sdk"): "rejected",
-    ("redacted_thinking", "langchain"): "rejected", ("redacted_thinking", "sdk"): "rejected",
-    ("image_url", "langchain"): "dropped", ("image_url", "sdk"): "rejected",
+    ("text", "langchain"): "sent",
+    ("text", "sdk"): "sent",
+    ("image", "langchain"): "sent",
+    ("image", "sdk"): "sent",
+    ("document", "langchain"): "sent",
+    ("document", "sdk"): "sent",
+    ("tool_use", "langchain"): "dropped",
+    ("tool_use", "sdk"): "sent",
+    ("tool_result", "langchain"): "sent",
+    ("tool_result", "sdk"): "sent",
+    ("search_result", "langchain"): "sent",
+    ("search_result", "sdk"): "sent",
+    ("thinking", "langchain"): "rejected",
+    ("thinking", "sdk"): "rejected",
+    ("redacted_thinking", "langchain"): "rejected",
+    ("redacted_thinking", "sdk"): "rejected",
+    ("image_url", "langchain"): "dropped",
+    ("image_url", "sdk"): "rejected",
 }
 
 
 def with_marked(kind):
     block = {**BLOCKS[kind], "cache_control": MARK}
-    return {"model": SONNET, "system": LONG, "messages": [
-        {"role": ROLE.get(kind, "user"), "content": [block]}, {"role": "user", "content": "next"}]}
+    return {
+        "model": SONNET,
+        "system": LONG,
+        "messages": [{"role": ROLE.get(kind, "user"), "content": [block]}, {"role": "user", "content": "next"}],
+    }
 
 
 @pytest.mark.parametrize("kind, client", sorted(EXPECTED))
@@ -65,19 +77,37 @@ def test_a_callers_marker_on_each_block_type_reaches_the_api_as_the_client_sends
 
 @pytest.mark.parametrize("client, fate", [("langchain", "dropped"), ("sdk", "sent")])
 def test_a_marker_on_a_tool_definition_is_sent_by_both_and_a_message_level_one_by_neither(client, fate):
-    tools = {"model": SONNET, "tools": [{"name": "t", "description": LONG, "cache_control": MARK}], "messages": [{"role": "user", "content": "q"}]}
+    tools = {
+        "model": SONNET,
+        "tools": [{"name": "t", "description": LONG, "cache_control": MARK}],
+        "messages": [{"role": "user", "content": "q"}],
+    }
     assert len(caller_markers(request_of(tools, client=client))) == 1
-    message = {"model": SONNET, "messages": [{"role": "user", "content": LONG, "cache_control": MARK}, {"role": "assistant", "content": "ok"},
-                                              {"role": "user", "content": "q"}]}
+    message = {
+        "model": SONNET,
+        "messages": [
+            {"role": "user", "content": LONG, "cache_control": MARK},
+            {"role": "assistant", "content": "ok"},
+            {"role": "user", "content": "q"},
+        ],
+    }
     request = request_of(message, client=client)
     assert caller_markers(request) == [] and request.rejected == (client == "sdk")
 
 
 def test_chatanthropic_drops_a_callers_tool_use_marker_so_nothing_is_cached():
     """The issue's case: optctl used to report the tool_use prefix as cached and a saving."""
-    data = [{"role": "user", "content": LONG},
-            {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "lookup", "input": {"q": "x"}, "cache_control": MARK}]},
-            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "r"}, {"type": "text", "text": "and?"}]}]
+    data = [
+        {"role": "user", "content": LONG},
+        {
+            "role": "assistant",
+            "content": [{"type": "tool_use", "id": "toolu_1", "name": "lookup", "input": {"q": "x"}, "cache_control": MARK}],
+        },
+        {
+            "role": "user",
+            "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "r"}, {"type": "text", "text": "and?"}],
+        },
+    ]
     langchain = analysed(data, "wrapper", auto_detect_cacheable=False)
     assert langchain.client == "langchain" and langchain.cached_tokens == 0 and langchain.cost.saving_over_calls == 0
     assert "marker-dropped" in [f.code for f in langchain.findings]
@@ -91,15 +121,39 @@ def test_chatanthropic_drops_a_callers_tool_use_marker_so_nothing_is_cached():
 LONG_BLOCK = {"type": "text", "text": LONG}
 
 
-@pytest.mark.parametrize("data, code", [
-    ([{"role": "system", "content": [LONG_BLOCK, "and a bare string"]}, {"role": "user", "content": "q"}], "bare-string-block"),
-    ([{"role": "system", "content": [LONG_BLOCK]},
-      {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}, {"type": "text", "text": "q"}]}],
-     "openai-block"),
-    ([{"role": "user", "content": "hello", "cache_control": MARK}, {"role": "assistant", "content": "hi"},
-      {"role": "user", "content": [LONG_BLOCK]}, {"role": "assistant", "content": "ok"}, {"role": "user", "content": "q"}], "marker-on-message"),
-    ([{"role": "developer", "content": [LONG_BLOCK]}, {"role": "user", "content": "q"}], "developer-role"),
-])
+@pytest.mark.parametrize(
+    "data, code",
+    [
+        (
+            [{"role": "system", "content": [LONG_BLOCK, "and a bare string"]}, {"role": "user", "content": "q"}],
+            "bare-string-block",
+        ),
+        (
+            [
+                {"role": "system", "content": [LONG_BLOCK]},
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+                        {"type": "text", "text": "q"},
+                    ],
+                },
+            ],
+            "openai-block",
+        ),
+        (
+            [
+                {"role": "user", "content": "hello", "cache_control": MARK},
+                {"role": "assistant", "content": "hi"},
+                {"role": "user", "content": [LONG_BLOCK]},
+                {"role": "assistant", "content": "ok"},
+                {"role": "user", "content": "q"},
+            ],
+            "marker-on-message",
+        ),
+        ([{"role": "developer", "content": [LONG_BLOCK]}, {"role": "user", "content": "q"}], "developer-role"),
+    ],
+)
 def test_an_input_finding_does_not_stop_the_wrapper_and_chatanthropic_sends_its_marker(data, code):
     report = analysed(data)
     assert code in [f.code for f in report.findings]
@@ -121,7 +175,9 @@ def test_a_list_whose_first_message_has_no_role_is_one_fixture_and_the_rest_is_m
     import json
 
     path = tmp_path / "chat.json"
-    path.write_text(json.dumps([{"content": "orphan"}, {"role": "system", "content": [LONG_BLOCK]}, {"role": "user", "content": "q"}]))
+    path.write_text(
+        json.dumps([{"content": "orphan"}, {"role": "system", "content": [LONG_BLOCK]}, {"role": "user", "content": "q"}])
+    )
     [fixture] = list(load_fixtures([str(path)]))
     report = analysed(fixture.data)
     finding = next(f for f in report.findings if f.code == "malformed-fixture")
@@ -145,6 +201,10 @@ def test_langchain_lifts_a_lone_later_system_message_and_refuses_two_apart():
 
 
 def test_langchain_drops_empty_text_blocks_and_strips_the_final_assistant_text():
-    request = request_of([{"role": "user", "content": [{"type": "text", "text": "  "}, {"type": "text", "text": "q"}]},
-                          {"role": "assistant", "content": "the start of an answer   "}])
+    request = request_of(
+        [
+            {"role": "user", "content": [{"type": "text", "text": "  "}, {"type": "text", "text": "q"}]},
+            {"role": "assistant", "content": "the start of an answer   "},
+        ]
+    )
     assert [b.text for b in request.blocks] == ["q", "the start of an answer"]

@@ -24,7 +24,11 @@ class CountTokensDouble(BaseHTTPRequestHandler):
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["content-length"])))
         type(self).seen.append((self.path, self.headers, body))
-        answer = {"input_tokens": 4321} if self.status == 200 else {"type": "error", "error": {"type": "invalid_request_error", "message": "model: not found"}}
+        answer = (
+            {"input_tokens": 4321}
+            if self.status == 200
+            else {"type": "error", "error": {"type": "invalid_request_error", "message": "model: not found"}}
+        )
         payload = json.dumps(answer).encode()
         self.send_response(self.status)
         self.send_header("content-type", "application/json")
@@ -73,12 +77,24 @@ def test_total_comes_from_the_endpoint_and_blocks_are_scaled_to_it(double, rules
 
 def test_langchain_messages_are_sent_as_chat_anthropic_would():
     request = request_of([{"role": "system", "content": "be brief"}, {"role": "human", "content": "hi"}])
-    assert anthropic_body(request) == {"system": "be brief", "messages": [{"role": "user", "content": "hi"}], "model": request.model}
+    assert anthropic_body(request) == {
+        "system": "be brief",
+        "messages": [{"role": "user", "content": "hi"}],
+        "model": request.model,
+    }
 
 
 def test_a_top_level_system_is_kept_when_system_messages_are_lifted_too():
-    request = request_of({"system": "you index documents", "messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}]})
-    assert anthropic_body(request)["system"] == [{"type": "text", "text": "you index documents"}, {"type": "text", "text": "be brief"}]
+    request = request_of(
+        {
+            "system": "you index documents",
+            "messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}],
+        }
+    )
+    assert anthropic_body(request)["system"] == [
+        {"type": "text", "text": "you index documents"},
+        {"type": "text", "text": "be brief"},
+    ]
 
 
 def test_an_http_error_is_one_line_without_the_key(double, rules):
@@ -97,4 +113,5 @@ def test_no_key_is_an_environment_problem():
 def test_unreachable_endpoint_is_an_environment_problem(rules):
     with pytest.raises(EnvironmentProblem, match="could not be reached"):
         AnthropicCountTokens({"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": "http://127.0.0.1:9"}).count(
-            [request_of([{"role": "user", "content": "hi"}])], rules)
+            [request_of([{"role": "user", "content": "hi"}])], rules
+        )

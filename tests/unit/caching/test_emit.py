@@ -47,8 +47,16 @@ def only_markers_added(original, emitted, added: list) -> None:
 def test_emitted_request_differs_from_the_fixture_only_by_markers(rules, data, strategy):
     before = json.dumps(data, sort_keys=True)
     request = request_of(data)
-    report = analyse([("f", request)], cache=CacheConfig(enabled=True), provider=None, rules=rules, counter=Offline(),
-                     strategies=[strategy], calls=10, emit=True)[0]
+    report = analyse(
+        [("f", request)],
+        cache=CacheConfig(enabled=True),
+        provider=None,
+        rules=rules,
+        counter=Offline(),
+        strategies=[strategy],
+        calls=10,
+        emit=True,
+    )[0]
     added: list = []
     only_markers_added(data, report.emitted, added)
     assert json.dumps(data, sort_keys=True) == before  # the fixture itself is untouched
@@ -60,10 +68,26 @@ def test_emitted_request_differs_from_the_fixture_only_by_markers(rules, data, s
 
 def test_optimal_turns_a_string_system_prompt_into_one_marked_block(rules):
     data = json.loads((EXAMPLES / "indexing-service.json").read_text(encoding="utf-8"))
-    report = analyse([("f", request_of(data))], cache=CacheConfig(enabled=True), provider=None, rules=rules, counter=Offline(),
-                     strategies=["optimal"], calls=10, emit=True)[0]
+    report = analyse(
+        [("f", request_of(data))],
+        cache=CacheConfig(enabled=True),
+        provider=None,
+        rules=rules,
+        counter=Offline(),
+        strategies=["optimal"],
+        calls=10,
+        emit=True,
+    )[0]
     system = report.emitted[0]["content"]
     assert system == [{"type": "text", "text": data[0]["content"], "cache_control": {"type": "ephemeral", "ttl": "1h"}}]
-    wrapper = analyse([("f", request_of(data))], cache=CacheConfig(enabled=True), provider=None, rules=rules, counter=Offline(),
-                      strategies=["wrapper"], calls=10, emit=True)[0]
+    wrapper = analyse(
+        [("f", request_of(data))],
+        cache=CacheConfig(enabled=True),
+        provider=None,
+        rules=rules,
+        counter=Offline(),
+        strategies=["wrapper"],
+        calls=10,
+        emit=True,
+    )[0]
     assert wrapper.emitted[0] == {**data[0], "cache_control": {"type": "ephemeral"}}  # exactly what the wrapper sends

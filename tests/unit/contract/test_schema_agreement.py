@@ -24,7 +24,9 @@ scalars = st.one_of(
     st.sampled_from([300.0, 1024.0, 1.5, -0.0]),
     st.sampled_from(["true", "false", "300", "time", "count", "hybrid", "hybird", "anthropic", ""]),
 )
-json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=3), inner, max_size=2), max_leaves=4)
+json_values = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=3), inner, max_size=2), max_leaves=4
+)
 
 
 def _section(name):
@@ -34,8 +36,13 @@ def _section(name):
 
 near_valid = st.fixed_dictionaries(
     {},
-    optional={"cache": _section("cache"), "batch": _section("batch"), "fallback": _section("fallback"),
-              "provider": scalars, "cahce": scalars},
+    optional={
+        "cache": _section("cache"),
+        "batch": _section("batch"),
+        "fallback": _section("fallback"),
+        "provider": scalars,
+        "cahce": scalars,
+    },
 )
 
 
@@ -61,18 +68,38 @@ def test_schema_and_models_agree_on_near_valid_documents(document):
     assert _schema_accepts("optimization", document) == _pydantic_accepts(OptimizationConfig, document), json.dumps(document)
 
 
-@given(st.fixed_dictionaries(
-    {"_key": st.sampled_from(["indexing", ""]), "provider": st.sampled_from(["anthropic", "openai", ""]),
-     "configuration": st.one_of(st.fixed_dictionaries({"model": st.sampled_from(["claude-haiku-4-5", 7])}, optional={"apiKey": scalars, "temperature": scalars}), scalars)},
-    optional={"optimization": st.one_of(near_valid, scalars), "isDefault": scalars, "_rev": scalars, "_id": scalars, "department": scalars},
-))
+@given(
+    st.fixed_dictionaries(
+        {
+            "_key": st.sampled_from(["indexing", ""]),
+            "provider": st.sampled_from(["anthropic", "openai", ""]),
+            "configuration": st.one_of(
+                st.fixed_dictionaries(
+                    {"model": st.sampled_from(["claude-haiku-4-5", 7])}, optional={"apiKey": scalars, "temperature": scalars}
+                ),
+                scalars,
+            ),
+        },
+        optional={
+            "optimization": st.one_of(near_valid, scalars),
+            "isDefault": scalars,
+            "_rev": scalars,
+            "_id": scalars,
+            "department": scalars,
+        },
+    )
+)
 def test_schema_and_models_agree_on_ai_config_documents(document):
     assert _schema_accepts("ai-config", document) == _pydantic_accepts(AIConfigDocument, document), json.dumps(document)
 
 
 def test_strictness_examples():
-    for bad in ({"cache": {"enabled": "true"}}, {"cache": {"min_tokens_to_cache": 1.5}},
-                {"cache": {"min_tokens_to_cache": True}}, {"cache": {"enabeld": True}}):
+    for bad in (
+        {"cache": {"enabled": "true"}},
+        {"cache": {"min_tokens_to_cache": 1.5}},
+        {"cache": {"min_tokens_to_cache": True}},
+        {"cache": {"enabeld": True}},
+    ):
         assert not _schema_accepts("optimization", bad)
         assert not _pydantic_accepts(OptimizationConfig, bad)
     assert _schema_accepts("optimization", {"cache": {"min_tokens_to_cache": 2048.0}})

@@ -45,7 +45,9 @@ def write_array(tmp_path, documents: list) -> tuple:
 
 @pytest.mark.parametrize("count", [10, 1000])
 def test_positions_of_every_element_cost_one_pass_over_the_file(tmp_path, counters, count):
-    path, starts = write_array(tmp_path, [{"_key": f"s{i}", "optimization": {"cache": {"enabled": i % 2 == 0}}} for i in range(count)])
+    path, starts = write_array(
+        tmp_path, [{"_key": f"s{i}", "optimization": {"cache": {"enabled": i % 2 == 0}}} for i in range(count)]
+    )
     text = path.read_text()
     docs = list(read_documents(str(path)))
     assert sum(c.scanned for c in counters) <= len(text)

@@ -51,11 +51,14 @@ def test_anchors_without_aliases_and_stars_inside_strings_are_read(tmp_path):
     assert isinstance(doc, SourceDocument) and doc.data["b"] == "*x is fine in a string"
 
 
-@pytest.mark.parametrize("name, text, column", [
-    ("big.json", '{"a": ' + "9" * 5000 + "}", 7),
-    ("big.jsonl", '{"a": [1, -' + "9" * 4301 + "]}\n", 11),
-    ("big.yaml", "a: " + "9" * 5000 + "\n", 4),
-])
+@pytest.mark.parametrize(
+    "name, text, column",
+    [
+        ("big.json", '{"a": ' + "9" * 5000 + "}", 7),
+        ("big.jsonl", '{"a": [1, -' + "9" * 4301 + "]}\n", 11),
+        ("big.yaml", "a: " + "9" * 5000 + "\n", 4),
+    ],
+)
 def test_an_integer_longer_than_python_converts_is_a_problem_at_the_number(tmp_path, name, text, column):
     problem = only_problem(read(tmp_path, name, text))
     assert (problem.code, problem.line, problem.column) == ("number-too-long", 1, column)
@@ -67,10 +70,13 @@ def test_an_integer_at_the_limit_is_read(tmp_path):
     assert isinstance(doc, SourceDocument) and len(str(doc.data["a"])) == 4300
 
 
-@pytest.mark.parametrize("text, column", [
-    ('{"cache": {"enabled": "x\\ud800"}}', 25),
-    ('{"\\udc00": 1}', 3),
-])
+@pytest.mark.parametrize(
+    "text, column",
+    [
+        ('{"cache": {"enabled": "x\\ud800"}}', 25),
+        ('{"\\udc00": 1}', 3),
+    ],
+)
 def test_a_lone_surrogate_is_a_problem_at_its_escape(tmp_path, text, column):
     problem = only_problem(read(tmp_path, "s.json", text))
     assert (problem.code, problem.line, problem.column) == ("lone-surrogate", 1, column)
@@ -87,11 +93,14 @@ def test_a_lone_surrogate_in_one_json_line_leaves_the_others(tmp_path):
     assert (items[1].line, items[1].column, items[1].index) == (2, 8, 1)
 
 
-@pytest.mark.parametrize("name, text", [
-    ("deep.json", "[" * 1000 + "]" * 1000),
-    ("deep.yaml", "[" * 999 + "]" * 999),
-    ("block.yaml", "".join("  " * i + "a:\n" for i in range(500)) + "  " * 500 + "b: 1\n"),
-])
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("deep.json", "[" * 1000 + "]" * 1000),
+        ("deep.yaml", "[" * 999 + "]" * 999),
+        ("block.yaml", "".join("  " * i + "a:\n" for i in range(500)) + "  " * 500 + "b: 1\n"),
+    ],
+)
 def test_nesting_past_the_bound_is_a_problem(tmp_path, name, text):
     assert only_problem(read(tmp_path, name, text)).code == "too-deep"
 

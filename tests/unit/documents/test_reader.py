@@ -1,6 +1,5 @@
 """Reading documents: every format, positions in the file, problems that do not hide each other."""
 
-
 import pytest
 
 from optctl.documents.reader import ParseProblem, iter_paths, read_documents

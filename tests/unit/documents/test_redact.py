@@ -24,19 +24,51 @@ SHAPED = {  # secret by what the value looks like, under keys that say nothing
     "pem": "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n",
 }
 CONFIGURATION = {
-    "model": "claude-sonnet-4-5-20250929", "temperature": 0.2, "maxTokens": 4096,
-    "baseUrl": "https://user:Pa55-0009@api.example.com/v1", "apiKey": "sk-ant-test-0010-secret",
-    "organization": "org-plain-0011", "region": "eu-west-1", "seed": 424242, "useTls": True, "proxy": None,
+    "model": "claude-sonnet-4-5-20250929",
+    "temperature": 0.2,
+    "maxTokens": 4096,
+    "baseUrl": "https://user:Pa55-0009@api.example.com/v1",
+    "apiKey": "sk-ant-test-0010-secret",
+    "organization": "org-plain-0011",
+    "region": "eu-west-1",
+    "seed": 424242,
+    "useTls": True,
+    "proxy": None,
 }
-SECRETS = ["wJalrXUtnFEMI", "dXNlcjpodW50ZXIy", "s3ss10nc00k1e", "battery staple", "MIIEvQIBADAN", "key-0001",
-           "key-0002", "value-0003", "key-0004", "id-0005", "abcdefghijklmnop0123", "AKIAIOSFODNN7EXAMPLE",
-           "Pa55w0rd-0006", "Pa55-0007", "Pa55-0008", "eyJhbGciOiJIUzI1NiJ9", "MIIBOgIBAAJBAKj34", "Pa55-0009",
-           "0010-secret", "org-plain-0011", "424242"]
+SECRETS = [
+    "wJalrXUtnFEMI",
+    "dXNlcjpodW50ZXIy",
+    "s3ss10nc00k1e",
+    "battery staple",
+    "MIIEvQIBADAN",
+    "key-0001",
+    "key-0002",
+    "value-0003",
+    "key-0004",
+    "id-0005",
+    "abcdefghijklmnop0123",
+    "AKIAIOSFODNN7EXAMPLE",
+    "Pa55w0rd-0006",
+    "Pa55-0007",
+    "Pa55-0008",
+    "eyJhbGciOiJIUzI1NiJ9",
+    "MIIBOgIBAAJBAKj34",
+    "Pa55-0009",
+    "0010-secret",
+    "org-plain-0011",
+    "424242",
+]
 
 
 def document():
-    return {"_key": "indexing", "provider": "anthropic", **PLANTED, **SHAPED, "configuration": dict(CONFIGURATION),
-            "optimization": {"cache": {"enabled": True, "min_tokens_to_cache": 1024}}}
+    return {
+        "_key": "indexing",
+        "provider": "anthropic",
+        **PLANTED,
+        **SHAPED,
+        "configuration": dict(CONFIGURATION),
+        "optimization": {"cache": {"enabled": True, "min_tokens_to_cache": 1024}},
+    }
 
 
 def test_every_planted_secret_is_gone_and_the_rest_is_kept():
@@ -51,9 +83,18 @@ def test_every_planted_secret_is_gone_and_the_rest_is_kept():
 
 def test_configuration_shows_only_allow_listed_fields_and_base_urls_lose_their_userinfo():
     out = redact(document())["configuration"]
-    assert out == {"model": "claude-sonnet-4-5-20250929", "temperature": 0.2, "maxTokens": 4096,
-                   "baseUrl": f"https://{REDACTED}@api.example.com/v1", "apiKey": REDACTED,
-                   "organization": REDACTED, "region": "eu-west-1", "seed": REDACTED, "useTls": True, "proxy": None}
+    assert out == {
+        "model": "claude-sonnet-4-5-20250929",
+        "temperature": 0.2,
+        "maxTokens": 4096,
+        "baseUrl": f"https://{REDACTED}@api.example.com/v1",
+        "apiKey": REDACTED,
+        "organization": REDACTED,
+        "region": "eu-west-1",
+        "seed": REDACTED,
+        "useTls": True,
+        "proxy": None,
+    }
 
 
 def test_shaped_secrets_keep_their_context():
@@ -72,15 +113,50 @@ def test_the_input_is_left_untouched():
     assert original == document()
 
 
-@pytest.mark.parametrize("key", ["apiKey", "api_key", "X-Api-Key", "APIKEY", "awsSecretAccessKey", "client_secret",
-                                 "Authorization", "Set-Cookie", "passphrase", "privateKeyPem", "PRIVATE_KEY",
-                                 "apiKeys", "bearer", "credentials", "refreshToken", "id_token", "password", "db_pwd"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "apiKey",
+        "api_key",
+        "X-Api-Key",
+        "APIKEY",
+        "awsSecretAccessKey",
+        "client_secret",
+        "Authorization",
+        "Set-Cookie",
+        "passphrase",
+        "privateKeyPem",
+        "PRIVATE_KEY",
+        "apiKeys",
+        "bearer",
+        "credentials",
+        "refreshToken",
+        "id_token",
+        "password",
+        "db_pwd",
+    ],
+)
 def test_secret_key_names_in_any_style(key):
     assert is_secret_key(key)
 
 
-@pytest.mark.parametrize("key", ["_key", "min_tokens_to_cache", "max_tokens", "maxTokens", "tokenizer", "model",
-                                 "keys", "provider", "monkey", "enabled", "cache_control", "description"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "_key",
+        "min_tokens_to_cache",
+        "max_tokens",
+        "maxTokens",
+        "tokenizer",
+        "model",
+        "keys",
+        "provider",
+        "monkey",
+        "enabled",
+        "cache_control",
+        "description",
+    ],
+)
 def test_names_that_are_not_secrets(key):
     assert not is_secret_key(key)
 

@@ -6,15 +6,18 @@ from optctl.providers import rules as table
 from optctl.errors import UsageError
 
 
-@pytest.mark.parametrize("model, family", [
-    ("claude-sonnet-4-5-20250929", "claude-sonnet-4-5"),
-    ("claude-sonnet-4-5@20250929", "claude-sonnet-4-5"),
-    ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5"),
-    ("claude-opus-4-20250514", "claude-opus-4"),
-    ("claude-opus-4-1-20250805", "claude-opus-4-1"),
-    ("claude-3-5-haiku-latest", "claude-3-5-haiku"),
-    ("Claude-Haiku-4-5", "claude-haiku-4-5"),
-])
+@pytest.mark.parametrize(
+    "model, family",
+    [
+        ("claude-sonnet-4-5-20250929", "claude-sonnet-4-5"),
+        ("claude-sonnet-4-5@20250929", "claude-sonnet-4-5"),
+        ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5"),
+        ("claude-opus-4-20250514", "claude-opus-4"),
+        ("claude-opus-4-1-20250805", "claude-opus-4-1"),
+        ("claude-3-5-haiku-latest", "claude-3-5-haiku"),
+        ("Claude-Haiku-4-5", "claude-haiku-4-5"),
+    ],
+)
 def test_model_ids_people_send_find_their_family(rules, model, family):
     assert rules.model(model).family == family
 
@@ -51,11 +54,14 @@ def test_a_models_file_overrides_the_table(tmp_path, rules):
     assert table.load(path).models[0].min_cacheable_tokens == 7
 
 
-@pytest.mark.parametrize("content, fragment", [
-    ("not json", "not valid JSON"),
-    ("[]", "must be a JSON object"),
-    ('{"pricing": {}, "providers": {}, "clients": {}, "tokenizers": {}, "content": {}}', "'models'"),
-])
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        ("not json", "not valid JSON"),
+        ("[]", "must be a JSON object"),
+        ('{"pricing": {}, "providers": {}, "clients": {}, "tokenizers": {}, "content": {}}', "'models'"),
+    ],
+)
 def test_a_broken_models_file_is_one_line_naming_it(tmp_path, content, fragment):
     path = tmp_path / "models.json"
     path.write_text(content)
@@ -82,12 +88,15 @@ def test_a_tokenizer_on_an_encoding_optctl_does_not_ship_is_refused(tmp_path, ru
         table.load(path)
 
 
-@pytest.mark.parametrize("damage, fragment", [
-    (lambda raw: raw["providers"]["anthropic"].pop("max_breakpoints"), "providers.anthropic.max_breakpoints"),
-    (lambda raw: raw["providers"]["anthropic"].update(default_ttl="10m"), "default_ttl"),
-    (lambda raw: raw["pricing"]["anthropic"].pop("cache_write_1h"), "pricing.anthropic.cache_write_1h"),
-    (lambda raw: raw["pricing"].pop("anthropic"), "pricing.anthropic must be an object"),
-])
+@pytest.mark.parametrize(
+    "damage, fragment",
+    [
+        (lambda raw: raw["providers"]["anthropic"].pop("max_breakpoints"), "providers.anthropic.max_breakpoints"),
+        (lambda raw: raw["providers"]["anthropic"].update(default_ttl="10m"), "default_ttl"),
+        (lambda raw: raw["pricing"]["anthropic"].pop("cache_write_1h"), "pricing.anthropic.cache_write_1h"),
+        (lambda raw: raw["pricing"].pop("anthropic"), "pricing.anthropic must be an object"),
+    ],
+)
 def test_a_marker_provider_without_its_rules_is_refused(tmp_path, rules, damage, fragment):
     raw = json.loads(json.dumps(rules.raw))
     damage(raw)

@@ -21,10 +21,18 @@ EMBEDDED = RunContext(None, "/home/me/optctl.db")
 def a_result(context: RunContext) -> dry.DryRunResult:
     settings = dry.default_settings()
     counter = dry.make_counter("chars4")
-    reports = list(dry.run([str(FIXTURE)], settings=settings, rules=table.load(None), counter=counter,
-                           strategies=["wrapper"], calls=10))
-    return dry.result(reports, strategy="wrapper", strategies=["wrapper"], tokenizer=counter.name, calls=10,
-                      source=settings.source, context=context)
+    reports = list(
+        dry.run([str(FIXTURE)], settings=settings, rules=table.load(None), counter=counter, strategies=["wrapper"], calls=10)
+    )
+    return dry.result(
+        reports,
+        strategy="wrapper",
+        strategies=["wrapper"],
+        tokenizer=counter.name,
+        calls=10,
+        source=settings.source,
+        context=context,
+    )
 
 
 def test_report_text_ends_with_the_project_and_store_line():

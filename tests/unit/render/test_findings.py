@@ -9,9 +9,15 @@ from optctl.contract.findings import Finding
 from optctl.render import findings as reporters
 
 UNKNOWN = Finding("unknown-key", "error", "/cache/enabeld", "unknown key 'enabeld'", "did you mean 'enabled'?", None, 7, 7)
-TTL = Finding("ttl-not-offered", "warning", "/cache/default_ttl_seconds", "600 s is not a TTL the provider offers", "use 300", "600")
-RESULT = ValidationResult([DocumentReport("configs/query.json", None, "optimization", [UNKNOWN, TTL]),
-                           DocumentReport("exports/all.jsonl", 3, "ai-config", [])])
+TTL = Finding(
+    "ttl-not-offered", "warning", "/cache/default_ttl_seconds", "600 s is not a TTL the provider offers", "use 300", "600"
+)
+RESULT = ValidationResult(
+    [
+        DocumentReport("configs/query.json", None, "optimization", [UNKNOWN, TTL]),
+        DocumentReport("exports/all.jsonl", 3, "ai-config", []),
+    ]
+)
 
 
 def test_text_is_a_line_per_finding_then_the_counts(capsys):
@@ -26,7 +32,9 @@ def test_text_is_a_line_per_finding_then_the_counts(capsys):
 
 def test_strict_says_why_warnings_fail(capsys):
     reporters.text_report(ValidationResult([DocumentReport("a.json", None, "optimization", [TTL])], strict=True))
-    assert capsys.readouterr().out.splitlines()[-1] == "1 document in 1 file: 0 errors, 1 warning, invalid (--strict: warnings fail)"
+    assert (
+        capsys.readouterr().out.splitlines()[-1] == "1 document in 1 file: 0 errors, 1 warning, invalid (--strict: warnings fail)"
+    )
 
 
 def test_json_has_one_entry_per_document_without_severities(capsys):
@@ -34,7 +42,9 @@ def test_json_has_one_entry_per_document_without_severities(capsys):
     payload = json.loads(capsys.readouterr().out)
     assert payload["schema_version"] == 1 and payload["valid"] is False
     assert [(f["path"], f["index"], f["valid"], len(f["errors"]), len(f["warnings"])) for f in payload["files"]] == [
-        ("configs/query.json", None, False, 1, 1), ("exports/all.jsonl", 3, True, 0, 0)]
+        ("configs/query.json", None, False, 1, 1),
+        ("exports/all.jsonl", 3, True, 0, 0),
+    ]
     assert "severity" not in payload["files"][0]["errors"][0]
 
 

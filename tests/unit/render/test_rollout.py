@@ -16,8 +16,14 @@ from optctl.rollout.state import GateStatus, Rollout, StageRecord
 from optctl.settings.context import RunContext, StoreIdentity
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
-CONTEXT = RunContext("/srv/optctl.toml", None, (StoreIdentity("dev", "sqlite", "/srv/optctl.db"),
-                                                StoreIdentity("production", "arangodb", "https://arango:8529/db", "ai_configs")))
+CONTEXT = RunContext(
+    "/srv/optctl.toml",
+    None,
+    (
+        StoreIdentity("dev", "sqlite", "/srv/optctl.db"),
+        StoreIdentity("production", "arangodb", "https://arango:8529/db", "ai_configs"),
+    ),
+)
 
 
 def console(width: int = 100) -> Console:
@@ -25,10 +31,21 @@ def console(width: int = 100) -> Console:
 
 
 def a_view(soak_left: float | None = 5400.0) -> View:
-    stage = StageRecord(environment="dev", services=["indexing"], state="soaking", applied_at="2026-11-25T08:00:00Z",
-                        gates=[GateStatus(gate={"kind": "soak", "duration": "3h"})])
-    rollout = Rollout(id="r1", name="caching", started_by="alice", started_at="2026-11-25T08:00:00Z",
-                      updated_at="2026-11-25T08:00:00Z", stages=[stage])
+    stage = StageRecord(
+        environment="dev",
+        services=["indexing"],
+        state="soaking",
+        applied_at="2026-11-25T08:00:00Z",
+        gates=[GateStatus(gate={"kind": "soak", "duration": "3h"})],
+    )
+    rollout = Rollout(
+        id="r1",
+        name="caching",
+        started_by="alice",
+        started_at="2026-11-25T08:00:00Z",
+        updated_at="2026-11-25T08:00:00Z",
+        stages=[stage],
+    )
     return View(rollout, [], Action("wait", 0, until=NOW + timedelta(minutes=30), reason="soaking"), NOW, (), (soak_left,))
 
 
@@ -43,8 +60,10 @@ def test_outcome_text_ends_with_the_project_and_store_line():
 def test_outcome_text_of_a_dry_run_still_says_the_project_and_store():
     shown = console()
     render.outcome_text(Outcome([a_view()], dry_run=True, context=CONTEXT), shown, console())
-    assert shown.file.getvalue().strip() == "project: /srv/optctl.toml; store: dev: sqlite /srv/optctl.db; " \
-                                            "production: arangodb https://arango:8529/db collection ai_configs"
+    assert (
+        shown.file.getvalue().strip() == "project: /srv/optctl.toml; store: dev: sqlite /srv/optctl.db; "
+        "production: arangodb https://arango:8529/db collection ai_configs"
+    )
 
 
 def test_outcome_json_adds_project_and_store_after_its_own_fields():

@@ -17,8 +17,14 @@ from optctl.settings.context import RunContext, StoreIdentity
 from optctl.stores.base import HistoryEntry, StoredDocument
 from tests.support.samples import ai_config
 
-CONTEXT = RunContext("/srv/optctl.toml", None, (StoreIdentity("dev", "sqlite", "/srv/optctl.db"),
-                                                StoreIdentity("prod", "arangodb", "https://arango:8529/pipeshub", "ai_configs")))
+CONTEXT = RunContext(
+    "/srv/optctl.toml",
+    None,
+    (
+        StoreIdentity("dev", "sqlite", "/srv/optctl.db"),
+        StoreIdentity("prod", "arangodb", "https://arango:8529/pipeshub", "ai_configs"),
+    ),
+)
 EMBEDDED = RunContext(None, "/home/me/optctl.db", (StoreIdentity("production", "sqlite", "/home/me/optctl.db"),))
 
 
@@ -31,18 +37,33 @@ def out(shown: Console) -> str:
 
 
 def _entry(**extra) -> HistoryEntry:
-    fields = dict(revision="2", at="2026-12-01T10:00:00.000000Z", actor="alice", action="enable", service="indexing", env="dev",
-                  before={"cache": {"enabled": False}}, after={"cache": {"enabled": True}}, reason="a reason long enough to matter")
+    fields = dict(
+        revision="2",
+        at="2026-12-01T10:00:00.000000Z",
+        actor="alice",
+        action="enable",
+        service="indexing",
+        env="dev",
+        before={"cache": {"enabled": False}},
+        after={"cache": {"enabled": True}},
+        reason="a reason long enough to matter",
+    )
     return HistoryEntry(**{**fields, **extra})
 
 
 def test_the_preview_shows_each_difference_and_the_dry_run_line():
     planned = PlannedChange("indexing", "1", {"cache": {"enabled": False}}, {"cache": {"enabled": True}}, "enable", ("careful",))
     shown = console()
-    render.change_preview(ChangeResult(CONTEXT, ChangePlan("dev", [planned], [("query", "already enabled")]), dry_run=True), shown)
-    assert out(shown).splitlines() == ["indexing in dev (revision 1): enable", "  ~ cache.enabled: false -> true",
-                                       "  warning: careful", "query in dev: already enabled",
-                                       "dry run: 1 change(s) to dev shown, nothing written"]
+    render.change_preview(
+        ChangeResult(CONTEXT, ChangePlan("dev", [planned], [("query", "already enabled")]), dry_run=True), shown
+    )
+    assert out(shown).splitlines() == [
+        "indexing in dev (revision 1): enable",
+        "  ~ cache.enabled: false -> true",
+        "  warning: careful",
+        "query in dev: already enabled",
+        "dry run: 1 change(s) to dev shown, nothing written",
+    ]
 
 
 def test_after_a_write_the_revisions_then_the_project_and_stores():
@@ -50,7 +71,8 @@ def test_after_a_write_the_revisions_then_the_project_and_stores():
     render.change_text(ChangeResult(CONTEXT, ChangePlan("dev"), False, (_entry(),)), shown, errors)
     assert out(shown).splitlines() == [
         "wrote 1 change(s) to dev: indexing@2",
-        "project: /srv/optctl.toml; store: dev: sqlite /srv/optctl.db; prod: arangodb https://arango:8529/pipeshub collection ai_configs"]
+        "project: /srv/optctl.toml; store: dev: sqlite /srv/optctl.db; prod: arangodb https://arango:8529/pipeshub collection ai_configs",
+    ]
     render.change_text(ChangeResult(CONTEXT, ChangePlan("dev"), False, cancelled=True), console(), errors)
     assert out(errors) == "cancelled; nothing was written\n"
 
@@ -61,7 +83,11 @@ def test_json_adds_project_and_store_after_the_commands_own_keys():
     payload = json.loads(out(shown))
     assert list(payload) == ["schema_version", "env", "dry_run", "changes", "unchanged", "written", "project", "store"]
     assert payload["project"] == {"file": "/srv/optctl.toml", "embedded_default": None}
-    assert payload["store"]["prod"] == {"backend": "arangodb", "location": "https://arango:8529/pipeshub", "collection": "ai_configs"}
+    assert payload["store"]["prod"] == {
+        "backend": "arangodb",
+        "location": "https://arango:8529/pipeshub",
+        "collection": "ai_configs",
+    }
 
 
 def test_status_is_a_table_whose_rows_are_not_cut_off_a_terminal():
@@ -94,9 +120,20 @@ def test_show_and_diff_never_print_a_secret():
     document = ai_config("indexing")
     shown = console(200)
     render.document_text(ShowResult(CONTEXT, "dev", StoredDocument("indexing", "indexing", "3", document)), shown)
-    render.env_diff_text(DiffResult(CONTEXT, "dev", "prod", [
-        ServiceDifference("indexing", None, [Difference("configuration.apiKey", "changed", "sk-ant-a-secret", "sk-ant-other")]),
-        ServiceDifference("query", "dev", [])]), shown)
+    render.env_diff_text(
+        DiffResult(
+            CONTEXT,
+            "dev",
+            "prod",
+            [
+                ServiceDifference(
+                    "indexing", None, [Difference("configuration.apiKey", "changed", "sk-ant-a-secret", "sk-ant-other")]
+                ),
+                ServiceDifference("query", "dev", []),
+            ],
+        ),
+        shown,
+    )
     text = out(shown)
     assert "sk-ant-" not in text and "revision 3" in text and "query: only in dev" in text
 
@@ -104,7 +141,10 @@ def test_show_and_diff_never_print_a_secret():
 def test_without_colour_the_table_is_written_as_rich_lays_it_out():
     from optctl.commands.inspect import StatusResult as Result
 
-    cells = {"dev": Cell(True, True, True, 300, 1024, "2", _entry()), "prod": Cell(True, False, last_change=_entry(actor="a-much-longer-actor"))}
+    cells = {
+        "dev": Cell(True, True, True, 300, 1024, "2", _entry()),
+        "prod": Cell(True, False, last_change=_entry(actor="a-much-longer-actor")),
+    }
     result = Result(CONTEXT, ["dev", "prod"], [Row("indexing", cells), Row("q", {"dev": Cell(False), "prod": Cell(False)})])
     table = render._table("SERVICE", "DEV", "PROD")
     for row in result.rows:

@@ -69,8 +69,12 @@ class World:
         return {(env, s): copy.deepcopy(store.read(s).optimization) for env, store in self.stores.items() for s in SERVICES}
 
     def entries(self, rollout_id, action):
-        return sorted((e.env, e.service) for store in self.stores.values() for e in store.history()
-                      if e.rollout == rollout_id and e.action == action)
+        return sorted(
+            (e.env, e.service)
+            for store in self.stores.values()
+            for e in store.history()
+            if e.rollout == rollout_id and e.action == action
+        )
 
     def run_to_completion(self, runtime):
         rollout_id = self.rollout_id(runtime)

@@ -85,11 +85,19 @@ def test_credential_variables_are_withheld_unless_the_plan_passes_them():
 
 
 def test_a_check_sees_no_withheld_variable_and_its_output_never_stores_a_secret():
-    evaluators = Evaluators(base_environ={"PATH": os.environ["PATH"], "DB_PASSWORD": "hunter2-secret"},
-                            withheld=frozenset({"DB_PASSWORD"}), secrets=frozenset({"hunter2-secret"}))
+    evaluators = Evaluators(
+        base_environ={"PATH": os.environ["PATH"], "DB_PASSWORD": "hunter2-secret"},
+        withheld=frozenset({"DB_PASSWORD"}),
+        secrets=frozenset({"hunter2-secret"}),
+    )
     gate = {"kind": "check", "timeout": "1m", "retries": 0, "retry_interval": "1m"}
-    assert evaluators.evaluate(gate | {"command": 'test -z "$DB_PASSWORD" && echo withheld'}, CONTEXT) == ("pass", "exit 0: withheld")
-    result, detail = evaluators.evaluate(gate | {"command": 'echo "password is $DB_PASSWORD"', "pass_env": ["DB_PASSWORD"]}, CONTEXT)
+    assert evaluators.evaluate(gate | {"command": 'test -z "$DB_PASSWORD" && echo withheld'}, CONTEXT) == (
+        "pass",
+        "exit 0: withheld",
+    )
+    result, detail = evaluators.evaluate(
+        gate | {"command": 'echo "password is $DB_PASSWORD"', "pass_env": ["DB_PASSWORD"]}, CONTEXT
+    )
     assert result == "pass" and "hunter2-secret" not in detail and detail.startswith("exit 0: password is ")
 
 
@@ -99,6 +107,7 @@ def test_the_projects_credential_variables_are_what_is_withheld(tmp_path):
 
     (tmp_path / "optctl.toml").write_text(
         '[environments.production]\nurl = "arangodb://db.internal:8529/pipeshub"\n'
-        'username_env = "OPTCTL_ARANGO_USERNAME"\npassword_env = "OPTCTL_ARANGO_PASSWORD"\n')
+        'username_env = "OPTCTL_ARANGO_USERNAME"\npassword_env = "OPTCTL_ARANGO_PASSWORD"\n'
+    )
     edges = gate_edges(load_project(tmp_path / "optctl.toml"), {"OPTCTL_ARANGO_PASSWORD": "hunter2-secret", "HOME": "/root"})
     assert edges.withheld == {"OPTCTL_ARANGO_USERNAME", "OPTCTL_ARANGO_PASSWORD"} and edges.secrets == {"hunter2-secret"}

@@ -16,18 +16,24 @@ CONTEXT = GateContext("ro-1", 2, "staging", ("agent", "query"))
 
 
 def check(command, **extra):
-    return Evaluators().evaluate({"kind": "check", "command": command, "timeout": "5m", "retries": 3, "retry_interval": "1m"} | extra, CONTEXT)
+    return Evaluators().evaluate(
+        {"kind": "check", "command": command, "timeout": "5m", "retries": 3, "retry_interval": "1m"} | extra, CONTEXT
+    )
 
 
 def test_check_passes_on_exit_0_and_sees_the_rollout_in_its_environment(tmp_path):
     script = tmp_path / "check.sh"
-    script.write_text('test "$OPTCTL_ROLLOUT_ID/$OPTCTL_STAGE/$OPTCTL_ENV/$OPTCTL_SERVICES" = "ro-1/2/staging/agent,query" && echo all good\n')
+    script.write_text(
+        'test "$OPTCTL_ROLLOUT_ID/$OPTCTL_STAGE/$OPTCTL_ENV/$OPTCTL_SERVICES" = "ro-1/2/staging/agent,query" && echo all good\n'
+    )
     assert check(f"sh {script}") == ("pass", "exit 0: all good")
 
 
 def test_check_fails_on_a_non_zero_exit_with_the_last_line_it_said():
     assert check([sys.executable, "-c", "import sys; print('p99 too high', file=sys.stderr); sys.exit(3)"]) == (
-        "fail", "exit 3: p99 too high")
+        "fail",
+        "exit 3: p99 too high",
+    )
 
 
 def test_check_that_cannot_run_fails():
@@ -90,17 +96,26 @@ def stats(**services):
 
 def test_metrics_pass_when_every_service_meets_every_condition(monitoring):
     # The guide's endpoint reports hit_rate as a percent string.
-    monitoring.answer = (200, stats(agent={"is_optimized": True, "hit_rate": "25.0%"}, query={"is_optimized": True, "hit_rate": 0.4}))
+    monitoring.answer = (
+        200,
+        stats(agent={"is_optimized": True, "hit_rate": "25.0%"}, query={"is_optimized": True, "hit_rate": 0.4}),
+    )
     assert metrics(monitoring)[0] == "pass"
 
 
 def test_metrics_fail_when_a_flipped_service_does_not_report_is_optimized(monitoring):
-    monitoring.answer = (200, stats(agent={"is_optimized": True, "hit_rate": "25.0%"}, query={"is_optimized": False, "hit_rate": "0.0%"}))
-    assert metrics(monitoring) == ("fail", 'query: is_optimized == true does not hold (is false)')
+    monitoring.answer = (
+        200,
+        stats(agent={"is_optimized": True, "hit_rate": "25.0%"}, query={"is_optimized": False, "hit_rate": "0.0%"}),
+    )
+    assert metrics(monitoring) == ("fail", "query: is_optimized == true does not hold (is false)")
 
 
 def test_metrics_fail_below_the_threshold(monitoring):
-    monitoring.answer = (200, stats(agent={"is_optimized": True, "hit_rate": "12.5%"}, query={"is_optimized": True, "hit_rate": "30%"}))
+    monitoring.answer = (
+        200,
+        stats(agent={"is_optimized": True, "hit_rate": "12.5%"}, query={"is_optimized": True, "hit_rate": "30%"}),
+    )
     assert metrics(monitoring) == ("fail", 'agent: hit_rate >= 0.2 does not hold (is "12.5%")')
 
 
@@ -125,17 +140,37 @@ def test_metrics_inconclusive_when_the_endpoint_is_down():
 
 
 def _down_gate(port: int):
-    gate = {"kind": "metrics", "url": f"http://127.0.0.1:{port}/x", "conditions": ["is_optimized == true"], "timeout": "2s", "retries": 3, "retry_interval": "1m"}
+    gate = {
+        "kind": "metrics",
+        "url": f"http://127.0.0.1:{port}/x",
+        "conditions": ["is_optimized == true"],
+        "timeout": "2s",
+        "retries": 3,
+        "retry_interval": "1m",
+    }
     return Evaluators().evaluate(gate, CONTEXT)
 
 
-@pytest.mark.parametrize("condition, held", [
-    ("is_optimized == true", True), ("is_optimized != true", False), ("hit_rate > 0.25", False),
-    ("hit_rate < 0.3", True), ("cached_blocks >= 3", True), ("cached_blocks <= 2", False),
-    ("missing_field == 1", False), ("name == 'agent'", True), ("nested.depth == 2", True),
-    # A string value against a number or null: equality answers, ordering never holds.
-    ("name != 0", True), ("name == 0", False), ("name != null", True), ("name >= 0", False), ("hit_rate != 'n/a'", True),
-])
+@pytest.mark.parametrize(
+    "condition, held",
+    [
+        ("is_optimized == true", True),
+        ("is_optimized != true", False),
+        ("hit_rate > 0.25", False),
+        ("hit_rate < 0.3", True),
+        ("cached_blocks >= 3", True),
+        ("cached_blocks <= 2", False),
+        ("missing_field == 1", False),
+        ("name == 'agent'", True),
+        ("nested.depth == 2", True),
+        # A string value against a number or null: equality answers, ordering never holds.
+        ("name != 0", True),
+        ("name == 0", False),
+        ("name != null", True),
+        ("name >= 0", False),
+        ("hit_rate != 'n/a'", True),
+    ],
+)
 def test_conditions(condition, held):
     row = {"is_optimized": True, "hit_rate": "25%", "cached_blocks": 3, "name": "agent", "nested": {"depth": 2}}
     assert condition_holds(row, condition)[0] is held

@@ -16,8 +16,15 @@ T0 = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
 
 def plan(*stages_gates, on_failure="rollback") -> Plan:
     envs = ["dev", "staging", "production", "production"]
-    return Plan.model_validate({"name": "p", "on_failure": on_failure, "stages": [
-        {"environment": envs[i], "services": [f"s{i}"], "gates": list(gates)} for i, gates in enumerate(stages_gates)]})
+    return Plan.model_validate(
+        {
+            "name": "p",
+            "on_failure": on_failure,
+            "stages": [
+                {"environment": envs[i], "services": [f"s{i}"], "gates": list(gates)} for i, gates in enumerate(stages_gates)
+            ],
+        }
+    )
 
 
 def started(*stages_gates, on_failure="rollback"):

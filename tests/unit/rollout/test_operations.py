@@ -21,7 +21,9 @@ def originals(stores):
 
 
 def rollout_entries(stores, rollout_id, action):
-    return [(e.env, e.service) for store in stores.values() for e in store.history() if e.rollout == rollout_id and e.action == action]
+    return [
+        (e.env, e.service) for store in stores.values() for e in store.history() if e.rollout == rollout_id and e.action == action
+    ]
 
 
 def test_start_applies_stage_one_only_and_history_carries_the_rollout_id(runtime, stores):
@@ -77,7 +79,13 @@ def test_check_gate_runs_with_the_stage_context_and_a_failure_rolls_back(runtime
 
 def test_inconclusive_gates_are_retried_then_fail_the_stage(runtime, stores, clock):
     runtime.evaluators.script["metrics"] = ["inconclusive"]
-    gate = {"kind": "metrics", "url": "http://127.0.0.1:9/m", "conditions": ["is_optimized == true"], "retries": 2, "retry_interval": "1m"}
+    gate = {
+        "kind": "metrics",
+        "url": "http://127.0.0.1:9/m",
+        "conditions": ["is_optimized == true"],
+        "retries": 2,
+        "retry_interval": "1m",
+    }
     rollout_id = ops.start(runtime, three_stage_plan(dev=[gate])).rollout.id
     for _ in range(2):
         assert ops.advance(runtime, rollout_id).rollout.state == "running"
@@ -110,7 +118,8 @@ def test_start_refuses_unknown_services_and_services_in_another_rollout(runtime)
 def _to_state(runtime, clock, state):
     """A rollout driven into ``state``; returns its id."""
     plans = {
-        "applying": three_stage_plan(), "soaking": three_stage_plan(dev=[SOAK]),
+        "applying": three_stage_plan(),
+        "soaking": three_stage_plan(dev=[SOAK]),
         "awaiting_approval": three_stage_plan(staging=[{"kind": "approval"}]),
     }
     plans["paused_by_gate"] = three_stage_plan(staging=[CHECK]).model_copy(update={"on_failure": "pause"})
@@ -146,7 +155,9 @@ def _raise(really: bool) -> None:
         raise Crash()
 
 
-@pytest.mark.parametrize("state", ["soaking", "applying", "awaiting_approval", "paused", "paused_by_gate", "completed", "failed", "aborted"])
+@pytest.mark.parametrize(
+    "state", ["soaking", "applying", "awaiting_approval", "paused", "paused_by_gate", "completed", "failed", "aborted"]
+)
 def test_abort_from_every_state_puts_every_flag_back(runtime, stores, clock, state):
     before = originals(stores)
     rollout_id = _to_state(runtime, clock, state)
@@ -197,7 +208,10 @@ class Unreachable:
 
     def __getattr__(self, name):
         def fail(*args, **kwargs):
-            raise EnvironmentProblem(f"environment {self.env!r}: cannot reach the store (connection refused); nothing was written; run again")
+            raise EnvironmentProblem(
+                f"environment {self.env!r}: cannot reach the store (connection refused); nothing was written; run again"
+            )
+
         return fail
 
 
@@ -230,8 +244,13 @@ def test_two_concurrent_advances_end_with_one_advance(runtime, stores, request, 
     def operator(name):
         own = {env: backend(request, tmp_path, env, {}) for env in stores}  # this "process's" own handles
         records = SqliteRecords(runtime.records.path)
-        rt = replace(runtime, records=records, stores=own.__getitem__, principal=person(name),
-                     on_step=lambda step, _: both_loaded.wait() if step == "loaded" else None)
+        rt = replace(
+            runtime,
+            records=records,
+            stores=own.__getitem__,
+            principal=person(name),
+            on_step=lambda step, _: both_loaded.wait() if step == "loaded" else None,
+        )
         try:
             outcomes.append(ops.advance(rt, rollout_id).did)
         except ConflictError as err:
@@ -249,7 +268,9 @@ def test_two_concurrent_advances_end_with_one_advance(runtime, stores, request, 
     advanced = [o for o in outcomes if isinstance(o, list)]
     refused = [o for o in outcomes if isinstance(o, str)]
     assert len(advanced) == 1 and len(refused) == 1 and "changed since it was read" in refused[0]
-    assert sorted(rollout_entries(stores, rollout_id, "enable")) == sorted([("dev", s) for s in SERVICES] + [("staging", s) for s in SERVICES])
+    assert sorted(rollout_entries(stores, rollout_id, "enable")) == sorted(
+        [("dev", s) for s in SERVICES] + [("staging", s) for s in SERVICES]
+    )
     assert runtime.records.get(rollout_id).stages[1].state == "soaking"
 
 
@@ -288,5 +309,8 @@ def test_services_all_skips_a_service_without_an_optimization_field_and_says_so(
     documents = stores["dev"].read_many()
     assert result.rollout.stages[0].services == [s for s, d in documents.items() if d.optimization is not None]
     assert "agent" not in result.rollout.stages[0].services
-    assert any(line.endswith("no optimization field (add one with `optctl apply` to include it)") and "agent" in line for line in result.did)
+    assert any(
+        line.endswith("no optimization field (add one with `optctl apply` to include it)") and "agent" in line
+        for line in result.did
+    )
     assert "skipping" in runtime.records.events(result.rollout.id)[0].detail

@@ -17,8 +17,16 @@ def test_durations(text, seconds):
 
 
 def test_a_whole_number_of_seconds_is_a_duration_in_plans_and_in_the_schema():
-    data = {"name": "p", "stages": [{"environment": "dev", "services": ["a"], "gates": [{"kind": "soak", "duration": 0},
-                                                                                       {"kind": "check", "command": "true", "timeout": 90}]}]}
+    data = {
+        "name": "p",
+        "stages": [
+            {
+                "environment": "dev",
+                "services": ["a"],
+                "gates": [{"kind": "soak", "duration": 0}, {"kind": "check", "command": "true", "timeout": 90}],
+            }
+        ],
+    }
     plan = Plan.model_validate(data)
     assert duration_seconds(plan.stages[0].gates[0].duration) == 0 and duration_seconds(plan.stages[0].gates[1].timeout) == 90
     assert list(Draft202012Validator(load_schema("rollout-plan")).iter_errors(data)) == []
@@ -37,18 +45,39 @@ def test_bad_durations(text):
 def test_default_plan_is_dev_all_staging_all_then_production_one_at_a_time():
     plan = default_plan(["a", "b", "c"], soak="48h", check="./smoke.sh")
     assert [(s.environment, s.services) for s in plan.stages] == [
-        ("dev", ["a", "b", "c"]), ("staging", ["a", "b", "c"]), ("production", ["a"]), ("production", ["b"]), ("production", ["c"])]
+        ("dev", ["a", "b", "c"]),
+        ("staging", ["a", "b", "c"]),
+        ("production", ["a"]),
+        ("production", ["b"]),
+        ("production", ["c"]),
+    ]
     assert [[g.kind for g in s.gates] for s in plan.stages] == [["soak", "check"]] + [["soak", "check", "approval"]] * 4
     assert semantic_findings(plan_to_json(plan)) == []
 
 
 VALID = [
     {"name": "p", "stages": [{"environment": "dev", "services": "all"}]},
-    {"name": "p.v2", "on_failure": "pause", "stages": [{"environment": "dev", "services": ["a"], "on_failure": "rollback", "gates": [
-        {"kind": "soak", "duration": "1h30m"}, {"kind": "approval"},
-        {"kind": "check", "command": ["./smoke", "--fast"], "timeout": "30s", "retries": 0, "retry_interval": "10s"},
-        {"kind": "metrics", "url": "https://svc/api/monitoring/llm-optimization", "conditions": ["is_optimized == true", "hit_rate >= 0.2"]},
-    ]}]},
+    {
+        "name": "p.v2",
+        "on_failure": "pause",
+        "stages": [
+            {
+                "environment": "dev",
+                "services": ["a"],
+                "on_failure": "rollback",
+                "gates": [
+                    {"kind": "soak", "duration": "1h30m"},
+                    {"kind": "approval"},
+                    {"kind": "check", "command": ["./smoke", "--fast"], "timeout": "30s", "retries": 0, "retry_interval": "10s"},
+                    {
+                        "kind": "metrics",
+                        "url": "https://svc/api/monitoring/llm-optimization",
+                        "conditions": ["is_optimized == true", "hit_rate >= 0.2"],
+                    },
+                ],
+            }
+        ],
+    },
 ]
 INVALID = [
     {"stages": [{"environment": "dev", "services": "all"}]},
@@ -58,10 +87,36 @@ INVALID = [
     {"name": "p", "stages": [{"environment": "dev", "services": "all", "gates": [{"kind": "soak"}]}]},
     {"name": "p", "stages": [{"environment": "dev", "services": "all", "gates": [{"kind": "soak", "duration": "1 day"}]}]},
     {"name": "p", "stages": [{"environment": "dev", "services": "all", "gates": [{"kind": "approval", "by": "bob"}]}]},
-    {"name": "p", "stages": [{"environment": "dev", "services": "all", "gates": [{"kind": "metrics", "url": "ftp://x", "conditions": ["a == 1"]}]}]},
-    {"name": "p", "stages": [{"environment": "dev", "services": "all", "gates": [{"kind": "metrics", "url": "https://ops:s3cret@x/m", "conditions": ["a == 1"]}]}]},
-    {"name": "p", "stages": [{"environment": "dev", "services": "all", "gates": [{"kind": "metrics", "url": "http://x", "conditions": ["hit rate high"]}]}]},
-    {"name": "p", "stages": [{"environment": "dev", "services": "all", "gates": [{"kind": "check", "command": "x", "retries": -1}]}]},
+    {
+        "name": "p",
+        "stages": [
+            {"environment": "dev", "services": "all", "gates": [{"kind": "metrics", "url": "ftp://x", "conditions": ["a == 1"]}]}
+        ],
+    },
+    {
+        "name": "p",
+        "stages": [
+            {
+                "environment": "dev",
+                "services": "all",
+                "gates": [{"kind": "metrics", "url": "https://ops:s3cret@x/m", "conditions": ["a == 1"]}],
+            }
+        ],
+    },
+    {
+        "name": "p",
+        "stages": [
+            {
+                "environment": "dev",
+                "services": "all",
+                "gates": [{"kind": "metrics", "url": "http://x", "conditions": ["hit rate high"]}],
+            }
+        ],
+    },
+    {
+        "name": "p",
+        "stages": [{"environment": "dev", "services": "all", "gates": [{"kind": "check", "command": "x", "retries": -1}]}],
+    },
     {"name": "p", "stages": [{"environment": "dev", "services": "all"}], "on_failure": "ignore"},
     {"name": "has space", "stages": [{"environment": "dev", "services": "all"}]},
 ]
@@ -81,12 +136,17 @@ def test_schema_and_model_reject(document):
 
 
 def test_semantic_findings():
-    findings = semantic_findings({"name": "p", "stages": [
-        {"environment": "dev", "services": "all"},
-        {"environment": "dev", "services": ["a"]},
-        {"environment": "production", "services": ["a", "b"], "gates": [{"kind": "approval"}, {"kind": "approval"}]},
-        {"environment": "staging", "services": ["a"]},
-    ]})
+    findings = semantic_findings(
+        {
+            "name": "p",
+            "stages": [
+                {"environment": "dev", "services": "all"},
+                {"environment": "dev", "services": ["a"]},
+                {"environment": "production", "services": ["a", "b"], "gates": [{"kind": "approval"}, {"kind": "approval"}]},
+                {"environment": "staging", "services": ["a"]},
+            ],
+        }
+    )
     assert [(f.code, f.severity, f.pointer) for f in findings] == [
         ("duplicate-stage", "error", "/stages/1/services"),
         ("production-batch", "warning", "/stages/2/services"),

@@ -18,14 +18,19 @@ from tests.unit.rollout.conftest import person, three_stage_plan
 from tests.unit.rollout.test_crash_recovery import Killed, World, assert_record_is_truthful
 
 CHECK = {"kind": "check", "command": "true", "retries": 1, "retry_interval": "10m"}
-PLAN = three_stage_plan(dev=[CHECK], staging=[{"kind": "soak", "duration": "24h"}, CHECK, {"kind": "approval"}], production=[CHECK])
+PLAN = three_stage_plan(
+    dev=[CHECK], staging=[{"kind": "soak", "duration": "24h"}, CHECK, {"kind": "approval"}], production=[CHECK]
+)
 
 # Weighted so that stories often get deep (approvals, later stages, completion) and still fail,
 # stall, pause and die on the way.
 actions = st.sampled_from(
-    [("advance", "pass")] * 8 + [("advance", "fail"), ("advance", "inconclusive")]
-    + [("kill", n) for n in range(7)] + [("tick", 0.2), ("tick", 1), ("tick", 25)] * 2
-    + [("approve", None)] * 3 + [("pause", None), ("resume", None)]
+    [("advance", "pass")] * 8
+    + [("advance", "fail"), ("advance", "inconclusive")]
+    + [("kill", n) for n in range(7)]
+    + [("tick", 0.2), ("tick", 1), ("tick", 25)] * 2
+    + [("approve", None)] * 3
+    + [("pause", None), ("resume", None)]
 )
 
 
@@ -45,9 +50,11 @@ def act(world: World, rollout_id: str, kind: str, arg) -> None:
         calm.clock.tick(hours=arg)
     else:
         try:
-            {"approve": lambda: ops.approve(replace(calm, principal=person("bob")), rollout_id),
-             "pause": lambda: ops.pause(calm, rollout_id, "look"),
-             "resume": lambda: ops.resume(calm, rollout_id)}[kind]()
+            {
+                "approve": lambda: ops.approve(replace(calm, principal=person("bob")), rollout_id),
+                "pause": lambda: ops.pause(calm, rollout_id, "look"),
+                "resume": lambda: ops.resume(calm, rollout_id),
+            }[kind]()
         except UsageError:
             pass  # not allowed in this state: refused, nothing changed
 

@@ -29,7 +29,9 @@ def dev_plan(log, **conditions):
 
 
 def test_caching_that_works_in_every_service_passes_and_the_next_stage_is_applied(real_gates, stores, clock, tmp_path):
-    rollout_id = ops.start(real_gates, dev_plan(tmp_path / "u.jsonl", min_calls=10, min_cache_read_ratio=0.5, max_cost_change=-0.2)).rollout.id
+    rollout_id = ops.start(
+        real_gates, dev_plan(tmp_path / "u.jsonl", min_calls=10, min_cache_read_ratio=0.5, max_cost_change=-0.2)
+    ).rollout.id
     usage_logs.burst(tmp_path / "u.jsonl", tuple((s, "works") for s in SERVICES), "dev", clock.now, 12)
     clock.tick(hours=1)
     result = ops.advance(real_gates, rollout_id)

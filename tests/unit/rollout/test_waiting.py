@@ -49,8 +49,10 @@ def waiting(clock, timeout=None):
 
 def start(tmp_path: Path, edges, gates: str) -> str:
     plan = tmp_path / "plan.yaml"
-    plan.write_text(f"name: p\nstages:\n- environment: dev\n  services: [indexing]\n  gates: {gates}\n"
-                    "- environment: staging\n  services: [indexing]\n")
+    plan.write_text(
+        f"name: p\nstages:\n- environment: dev\n  services: [indexing]\n  gates: {gates}\n"
+        "- environment: staging\n  services: [indexing]\n"
+    )
     return commands.start(str(plan), YES, edges).views[0].rollout.id
 
 

@@ -17,17 +17,34 @@ START = datetime(2026, 11, 19, tzinfo=timezone.utc)
 
 def day(n: int, rows: list[dict]) -> dict:
     at = START + timedelta(days=n)
-    return {"starting_at": at.isoformat().replace("+00:00", "Z"), "ending_at": (at + timedelta(days=1)).isoformat().replace("+00:00", "Z"), "rows": rows}
+    return {
+        "starting_at": at.isoformat().replace("+00:00", "Z"),
+        "ending_at": (at + timedelta(days=1)).isoformat().replace("+00:00", "Z"),
+        "rows": rows,
+    }
 
 
 def row(key: str, workspace: str, model: str, uncached: int, read: int = 0, w5: int = 0, w1h: int = 0) -> dict:
-    return {"api_key_id": key, "workspace_id": workspace, "model": model, "uncached_input_tokens": uncached, "cache_read_input_tokens": read,
-            "cache_creation": {"ephemeral_5m_input_tokens": w5, "ephemeral_1h_input_tokens": w1h}, "output_tokens": 10}
+    return {
+        "api_key_id": key,
+        "workspace_id": workspace,
+        "model": model,
+        "uncached_input_tokens": uncached,
+        "cache_read_input_tokens": read,
+        "cache_creation": {"ephemeral_5m_input_tokens": w5, "ephemeral_1h_input_tokens": w1h},
+        "output_tokens": 10,
+    }
 
 
 BUCKETS = [
-    day(0, [row("apikey_a", "wrkspc_1", "claude-sonnet-4-5", 100), row("apikey_a", "wrkspc_1", "claude-haiku-4-5", 50),
-            row("apikey_b", "wrkspc_1", "claude-sonnet-4-5", 70)]),
+    day(
+        0,
+        [
+            row("apikey_a", "wrkspc_1", "claude-sonnet-4-5", 100),
+            row("apikey_a", "wrkspc_1", "claude-haiku-4-5", 50),
+            row("apikey_b", "wrkspc_1", "claude-sonnet-4-5", 70),
+        ],
+    ),
     day(1, [row("apikey_a", "wrkspc_1", "claude-sonnet-4-5", 10, read=900, w5=90)]),
     day(2, [row("apikey_c", "wrkspc_2", "claude-sonnet-4-5", 5, w1h=40)]),
 ]
@@ -62,7 +79,10 @@ def test_every_page_is_read_and_rows_come_back_grouped_by_key_workspace_and_mode
     assert first["query"]["starting_at"] == ["2026-11-19T00:00:00Z"]
     assert first["headers"]["anthropic-version"] == "2023-06-01"
     assert [(r.api_key_id, r.model, r.usage.uncached_input) for r in rows[:3]] == [
-        ("apikey_a", "claude-sonnet-4-5", 100), ("apikey_a", "claude-haiku-4-5", 50), ("apikey_b", "claude-sonnet-4-5", 70)]
+        ("apikey_a", "claude-sonnet-4-5", 100),
+        ("apikey_a", "claude-haiku-4-5", 50),
+        ("apikey_b", "claude-sonnet-4-5", 70),
+    ]
     assert rows[3].usage.cache_read == 900 and rows[3].usage.cache_write_5m == 90
     assert rows[4].usage.cache_write_1h == 40 and rows[4].workspace_id == "wrkspc_2"
     assert all(r.usage.calls is None for r in rows)  # the legacy report does not count requests
@@ -89,7 +109,10 @@ def test_an_error_message_that_echoes_the_key_is_redacted(url, double):
 
 
 def test_429_waits_as_long_as_retry_after_says_then_goes_on(url, double):
-    double.script += [Canned(429, {"error": {"message": "slow down"}}, {"retry-after": "7"}), Canned(429, {}, {"retry-after": "2"})]
+    double.script += [
+        Canned(429, {"error": {"message": "slow down"}}, {"retry-after": "7"}),
+        Canned(429, {}, {"retry-after": "2"}),
+    ]
     sleeps = Sleeps()
     rows = client(url, sleeps).rows(START, START + timedelta(days=3), "1d")
     assert sleeps == [7.0, 2.0] and len(rows) == 5
@@ -113,13 +136,27 @@ def test_a_retry_after_longer_than_optctl_waits_is_reported_not_slept(url, doubl
 
 def test_a_malformed_row_names_its_page_bucket_and_field(url, double):
     double.buckets[1]["rows"] = [{"api_key_id": "apikey_a", "uncached_input_tokens": "lots"}]
-    double.script.append(Canned(200, {"data": [{"starting_at": "2026-11-19T00:00:00Z", "ending_at": "2026-11-20T00:00:00Z",
-                                                 "results": [{"uncached_input_tokens": "lots", "cache_read_input_tokens": 0, "output_tokens": 0}]}],
-                                       "has_more": False}))
+    double.script.append(
+        Canned(
+            200,
+            {
+                "data": [
+                    {
+                        "starting_at": "2026-11-19T00:00:00Z",
+                        "ending_at": "2026-11-20T00:00:00Z",
+                        "results": [{"uncached_input_tokens": "lots", "cache_read_input_tokens": 0, "output_tokens": 0}],
+                    }
+                ],
+                "has_more": False,
+            },
+        )
+    )
     with pytest.raises(EnvironmentProblem) as caught:
         client(url).rows(START, START + timedelta(days=3), "1d")
-    assert str(caught.value) == ('usage report page 1, bucket 0 (2026-11-19T00:00:00Z), row 0: uncached_input_tokens must be a whole '
-                                 'number of tokens (got "lots"); the answer is malformed, nothing was reported')
+    assert str(caught.value) == (
+        "usage report page 1, bucket 0 (2026-11-19T00:00:00Z), row 0: uncached_input_tokens must be a whole "
+        'number of tokens (got "lots"); the answer is malformed, nothing was reported'
+    )
 
 
 def test_an_answer_that_is_not_json_is_a_clear_error(url, double):
@@ -129,9 +166,30 @@ def test_an_answer_that_is_not_json_is_a_clear_error(url, double):
 
 
 def test_flat_cache_creation_fields_are_read_too(url, double):
-    double.script.append(Canned(200, {"data": [{"starting_at": "2026-11-19T00:00:00Z", "ending_at": "2026-11-20T00:00:00Z", "results": [
-        {"uncached_input_tokens": 1, "cache_read_input_tokens": 2, "cache_creation_5m_input_tokens": 3, "cache_creation_1h_input_tokens": 4,
-         "output_tokens": 5, "requests": 6}]}], "has_more": False}))
+    double.script.append(
+        Canned(
+            200,
+            {
+                "data": [
+                    {
+                        "starting_at": "2026-11-19T00:00:00Z",
+                        "ending_at": "2026-11-20T00:00:00Z",
+                        "results": [
+                            {
+                                "uncached_input_tokens": 1,
+                                "cache_read_input_tokens": 2,
+                                "cache_creation_5m_input_tokens": 3,
+                                "cache_creation_1h_input_tokens": 4,
+                                "output_tokens": 5,
+                                "requests": 6,
+                            }
+                        ],
+                    }
+                ],
+                "has_more": False,
+            },
+        )
+    )
     [only] = client(url).rows(START, START + timedelta(days=3), "1d")
     assert (only.usage.cache_write_5m, only.usage.cache_write_1h, only.usage.calls) == (3, 4, 6)
 
@@ -155,9 +213,13 @@ def test_retry_after_reads_seconds_else_backs_off():
 
 def test_rows_are_attributed_by_key_then_workspace_and_shared_or_unclaimed_usage_is_set_aside(url):
     rows = client(url).rows(START, START + timedelta(days=3), "1d")
-    attribution = Attribution(keys={"apikey_a": [("query", "production")], "apikey_b": [("query", "production"), ("agent", "production")]},
-                              workspaces={"wrkspc_1": [("indexing", "production")]})
+    attribution = Attribution(
+        keys={"apikey_a": [("query", "production")], "apikey_b": [("query", "production"), ("agent", "production")]},
+        workspaces={"wrkspc_1": [("indexing", "production")]},
+    )
     records, aside = attribute(rows, attribution)
     assert [(r.service, r.usage.uncached_input) for r in records] == [("query", 100), ("query", 50), ("query", 10)]
     assert [(a.why, a.usage.uncached_input) for a in aside] == [
-        ("no service claims api key apikey_c or workspace wrkspc_2", 5), ("shared by query/production, agent/production", 70)]
+        ("no service claims api key apikey_c or workspace wrkspc_2", 5),
+        ("shared by query/production, agent/production", 70),
+    ]

@@ -13,7 +13,9 @@ T = datetime(2026, 11, 20, tzinfo=timezone.utc)
 
 
 def window(calls: int | None = 100, read: int = 600, uncached: int = 400, billed: float = 6.0, without: float = 10.0) -> Window:
-    return Window(T, T, usage=Usage(uncached_input=uncached, cache_read=read, calls=calls), billed=billed, without_caching=without)
+    return Window(
+        T, T, usage=Usage(uncached_input=uncached, cache_read=read, calls=calls), billed=billed, without_caching=without
+    )
 
 
 GATE = {"kind": "savings", "min_calls": 50, "min_cache_read_ratio": 0.5, "max_cost_change": -0.2}
@@ -25,7 +27,10 @@ def test_enough_traffic_reading_enough_and_saving_enough_passes():
 
 
 def test_too_few_calls_is_inconclusive_not_a_failure():
-    assert judge("query", window(calls=10), GATE) == ("inconclusive", "query: 10 call(s) since the stage was applied, the gate needs 50")
+    assert judge("query", window(calls=10), GATE) == (
+        "inconclusive",
+        "query: 10 call(s) since the stage was applied, the gate needs 50",
+    )
 
 
 def test_a_source_that_does_not_count_calls_cannot_meet_min_calls():
@@ -60,12 +65,24 @@ def test_combine_fail_beats_inconclusive_beats_pass():
 
 def test_gate_spec_becomes_a_typed_gate_with_the_default_window():
     assert parse_gate_spec("min_calls=200, min_cache_read_ratio=0.3,max_cost_change=-0.1,usage_log=u.jsonl") == {
-        "kind": "savings", "window": "24h", "min_calls": 200, "min_cache_read_ratio": 0.3, "max_cost_change": -0.1, "usage_log": "u.jsonl"}
+        "kind": "savings",
+        "window": "24h",
+        "min_calls": 200,
+        "min_cache_read_ratio": 0.3,
+        "max_cost_change": -0.1,
+        "usage_log": "u.jsonl",
+    }
 
 
-@pytest.mark.parametrize("spec, said", [
-    ("", "at least one condition"), ("min_calls", "NAME=VALUE"), ("colour=red", "NAME=VALUE"), ("min_calls=lots", "whole number"),
-])
+@pytest.mark.parametrize(
+    "spec, said",
+    [
+        ("", "at least one condition"),
+        ("min_calls", "NAME=VALUE"),
+        ("colour=red", "NAME=VALUE"),
+        ("min_calls=lots", "whole number"),
+    ],
+)
 def test_a_bad_gate_spec_is_a_usage_error(spec, said):
     with pytest.raises(UsageError, match=said):
         parse_gate_spec(spec)

@@ -65,13 +65,22 @@ def test_daily_cost_is_billed_cost_per_utc_day_on_each_side(tmp_path):
 
 
 def bucket(start: datetime, hours: int, tokens: int, read: int = 0) -> UsageRecord:
-    return UsageRecord("svc", "production", "claude-sonnet-4-5", start, start + timedelta(hours=hours),
-                       Usage(uncached_input=tokens, cache_read=read, calls=None))
+    return UsageRecord(
+        "svc",
+        "production",
+        "claude-sonnet-4-5",
+        start,
+        start + timedelta(hours=hours),
+        Usage(uncached_input=tokens, cache_read=read, calls=None),
+    )
 
 
 def test_a_time_bucket_that_covers_the_enable_time_is_in_neither_window():
-    records = [bucket(ENABLED - timedelta(days=1), 24, 1000), bucket(ENABLED - timedelta(hours=12), 24, 500),
-               bucket(ENABLED, 24, 100, read=900)]
+    records = [
+        bucket(ENABLED - timedelta(days=1), 24, 1000),
+        bucket(ENABLED - timedelta(hours=12), 24, 500),
+        bucket(ENABLED, 24, 100, read=900),
+    ]
     owners = {("svc", "production"): (Enablement(ENABLED, None, "alice", None), "history")}
     [entry] = build(records, owners, table.load(), WEEK, NOW)
     assert entry.before.usage.input_tokens == 1000 and entry.after.usage.input_tokens == 1000
@@ -89,7 +98,14 @@ def test_the_after_window_ends_when_caching_was_switched_off_again():
 
 
 def test_usage_of_a_model_the_table_does_not_price_is_counted_but_not_costed():
-    record = UsageRecord("svc", "production", "claude-unknown-9", ENABLED + timedelta(hours=1), ENABLED + timedelta(hours=1), Usage(uncached_input=10, calls=1))
+    record = UsageRecord(
+        "svc",
+        "production",
+        "claude-unknown-9",
+        ENABLED + timedelta(hours=1),
+        ENABLED + timedelta(hours=1),
+        Usage(uncached_input=10, calls=1),
+    )
     owners = {("svc", "production"): (Enablement(ENABLED, None, "alice", None), "history")}
     [entry] = build([record], owners, table.load(), WEEK, NOW)
     assert entry.after.unpriced_tokens == 10 and entry.after.billed == 0
@@ -110,9 +126,13 @@ ON, OFF = {"cache": {"enabled": True}}, {"cache": {"enabled": False}}
 
 
 def test_the_enable_time_is_the_newest_switch_on_and_a_later_switch_off_ends_it():
-    history = [entry("2026-11-01T00:00:00Z", None, OFF), entry("2026-11-02T00:00:00Z", OFF, ON),
-               entry("2026-11-03T00:00:00Z", ON, OFF), entry("2026-11-04T00:00:00.5Z", OFF, ON, "ro-1"),
-               entry("2026-11-05T00:00:00Z", ON, {"cache": {"enabled": True, "default_ttl_seconds": 3600}})]
+    history = [
+        entry("2026-11-01T00:00:00Z", None, OFF),
+        entry("2026-11-02T00:00:00Z", OFF, ON),
+        entry("2026-11-03T00:00:00Z", ON, OFF),
+        entry("2026-11-04T00:00:00.5Z", OFF, ON, "ro-1"),
+        entry("2026-11-05T00:00:00Z", ON, {"cache": {"enabled": True, "default_ttl_seconds": 3600}}),
+    ]
     found = enablement(history)
     assert found.enabled_at == datetime(2026, 11, 4, 0, 0, 0, 500000, tzinfo=timezone.utc)
     assert found.disabled_at is None and found.rollout == "ro-1"
@@ -135,8 +155,15 @@ def test_the_dry_run_prediction_is_the_steady_state_read_ratio_and_the_input_sav
     from optctl.caching.pricing import Cost
     from optctl.savings.report import predicted
 
-    caching = FixtureReport("a.json", "m", "wrapper", "offline", total_tokens=1000, cached_tokens=800,
-                            cost=Cost("USD", uncached=1.0, first_call=1.2, hit=0.3, break_even_calls=2, calls=10, saving_over_calls=5.1))
+    caching = FixtureReport(
+        "a.json",
+        "m",
+        "wrapper",
+        "offline",
+        total_tokens=1000,
+        cached_tokens=800,
+        cost=Cost("USD", uncached=1.0, first_call=1.2, hit=0.3, break_even_calls=2, calls=10, saving_over_calls=5.1),
+    )
     unreadable = FixtureReport("b.json", None, "wrapper", "offline")
     shown = predicted([caching, unreadable], 10)
     assert shown["cache_read_ratio"] == 0.72  # 800/1000 read on 9 of 10 calls

@@ -29,7 +29,9 @@ def test_enable_flips_only_cache_enabled_and_keeps_key_order():
     assert (planned.service, planned.revision, planned.action) == ("query", "7", "enable")
     assert planned.after == {"cache": {"enabled": True, "min_tokens_to_cache": 1024}, "provider": "anthropic"}
     assert list(planned.after["cache"]) == ["enabled", "min_tokens_to_cache"]
-    assert [d.to_json() for d in planned.differences] == [{"path": "cache.enabled", "kind": "changed", "before": False, "after": True}]
+    assert [d.to_json() for d in planned.differences] == [
+        {"path": "cache.enabled", "kind": "changed", "before": False, "after": True}
+    ]
     assert planned.before["cache"]["enabled"] is False  # the read document is not mutated
 
 
@@ -44,7 +46,10 @@ def test_disable_of_an_object_without_a_cache_section_is_already_disabled():
     stored = StoredDocument("query", "query", "1", {**ai_config("query"), "optimization": {"provider": "anthropic"}})
 
     assert changes.flip({"query": stored}, ["query"], False, "dev").unchanged == [("query", "already disabled, nothing written")]
-    assert changes.flip({"query": stored}, ["query"], True, "dev").changes[0].after == {"provider": "anthropic", "cache": {"enabled": True}}
+    assert changes.flip({"query": stored}, ["query"], True, "dev").changes[0].after == {
+        "provider": "anthropic",
+        "cache": {"enabled": True},
+    }
 
 
 def test_a_service_without_optimization_never_gets_defaults_implicitly():
@@ -59,24 +64,30 @@ def test_an_unknown_service_is_named():
         changes.flip({}, ["ghost"], True, "staging")
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("cache.min_tokens_to_cache=2048", (("cache", "min_tokens_to_cache"), 2048)),
-    ("cache.enabled=TRUE", (("cache", "enabled"), True)),
-    ("batch.accumulation_strategy=count", (("batch", "accumulation_strategy"), "count")),
-    ("provider=null", (("provider",), None)),
-    ("provider = anthropic", (("provider",), "anthropic")),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("cache.min_tokens_to_cache=2048", (("cache", "min_tokens_to_cache"), 2048)),
+        ("cache.enabled=TRUE", (("cache", "enabled"), True)),
+        ("batch.accumulation_strategy=count", (("batch", "accumulation_strategy"), "count")),
+        ("provider=null", (("provider",), None)),
+        ("provider = anthropic", (("provider",), "anthropic")),
+    ],
+)
 def test_assignments_are_typed_by_the_schema(text, expected):
     assert changes.parse_assignment(text) == expected
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("cache.enabeld=true", "FIELD one of"),
-    ("cache.enabled", "FIELD one of"),
-    ("cache.enabled=yes", "true or false"),
-    ("cache.min_tokens_to_cache=2k", "whole number"),
-    ("batch.accumulation_strategy=weekly", "time, count, hybrid"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("cache.enabeld=true", "FIELD one of"),
+        ("cache.enabled", "FIELD one of"),
+        ("cache.enabled=yes", "true or false"),
+        ("cache.min_tokens_to_cache=2k", "whole number"),
+        ("batch.accumulation_strategy=weekly", "time, count, hybrid"),
+    ],
+)
 def test_bad_assignments_say_what_is_expected(text, message):
     with pytest.raises(UsageError, match=message):
         changes.parse_assignment(text)
@@ -88,7 +99,9 @@ def test_set_validates_the_result_before_anything_is_written():
     assert plan.changes[0].after["cache"]["min_tokens_to_cache"] == 2048
     assert plan.changes[0].after["batch"] == {"enabled": False}
 
-    with pytest.raises(InvalidDocumentError, match=r"query in dev: optimization\.cache\.min_tokens_to_cache: must be at least 256"):
+    with pytest.raises(
+        InvalidDocumentError, match=r"query in dev: optimization\.cache\.min_tokens_to_cache: must be at least 256"
+    ):
         changes.set_fields(documents, "query", ["cache.min_tokens_to_cache=100"], "dev")
 
 
@@ -114,8 +127,11 @@ def test_apply_refuses_an_invalid_object():
 def test_rollback_restores_the_state_before_the_last_change():
     before, after = {"cache": {"enabled": False}}, {"cache": {"enabled": True}}
     stored = StoredDocument("query", "query", "3", {**ai_config("query"), "optimization": after})
-    history = [_entry("1", None, before, "import"), _entry("2", before, {"cache": {"enabled": False, "min_tokens_to_cache": 2048}}, "set"),
-               _entry("3", {"cache": {"enabled": False, "min_tokens_to_cache": 2048}}, after)]
+    history = [
+        _entry("1", None, before, "import"),
+        _entry("2", before, {"cache": {"enabled": False, "min_tokens_to_cache": 2048}}, "set"),
+        _entry("3", {"cache": {"enabled": False, "min_tokens_to_cache": 2048}}, after),
+    ]
 
     plan = changes.rollback(stored, history, "dev")
 
@@ -127,8 +143,11 @@ def test_rollback_restores_the_state_before_the_last_change():
 def test_rollback_removes_the_field_only_when_the_revision_that_added_it_is_named():
     stored = StoredDocument("query", "query", "1", ai_config("query"))
     history = [_entry("1", None, stored.optimization, "import")]
-    with pytest.raises(UsageError, match=r"would remove the whole optimization field; to turn caching off run `optctl disable query"
-                                         r" --env dev`.*--to 1`; nothing was written"):
+    with pytest.raises(
+        UsageError,
+        match=r"would remove the whole optimization field; to turn caching off run `optctl disable query"
+        r" --env dev`.*--to 1`; nothing was written",
+    ):
         changes.rollback(stored, history, "dev")
     plan = changes.rollback(stored, history, "dev", to_revision="1")
     assert plan.changes[0].after is None
@@ -176,7 +195,9 @@ def test_a_stored_object_that_is_broken_is_named_not_crashed_on():
 def test_caching_is_refused_for_a_provider_the_wrapper_cannot_cache_for():
     document = {**ai_config("chat"), "provider": "openai", "optimization": {"cache": {"enabled": False}}}
     stored = StoredDocument("chat", "chat", "2", document)
-    with pytest.raises(InvalidDocumentError, match=r"chat in dev: optimization\.cache\.enabled: caching is enabled but .* 'openai'"):
+    with pytest.raises(
+        InvalidDocumentError, match=r"chat in dev: optimization\.cache\.enabled: caching is enabled but .* 'openai'"
+    ):
         changes.flip({"chat": stored}, ["chat"], True, "dev")
 
 

@@ -36,4 +36,9 @@ def test_the_matrix_has_every_service_of_any_environment_with_its_last_change():
     )
     assert [row.service for row in rows] == ["a", "b"]
     assert rows[0].cells["dev"].last_change is last and rows[0].cells["prod"].present is False
-    assert rows[0].to_json()["environments"]["dev"]["last_change"] == {"actor": "alice", "at": "2026-11-25T10:00:00Z", "action": "enable", "revision": "3"}
+    assert rows[0].to_json()["environments"]["dev"]["last_change"] == {
+        "actor": "alice",
+        "at": "2026-11-25T10:00:00Z",
+        "action": "enable",
+        "revision": "3",
+    }

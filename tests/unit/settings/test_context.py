@@ -11,7 +11,11 @@ from optctl.settings.project import EnvironmentConfig, Project, embedded_project
 def test_an_arangodb_identity_drops_credentials_written_into_the_url():
     env = EnvironmentConfig("prod", "arangodb+https://ops:hunter2@arango.internal:8529/pipeshub", collection="models")
     identity = StoreIdentity.of(env)
-    assert identity.to_json() == {"backend": "arangodb", "location": "arangodb+https://arango.internal:8529/pipeshub", "collection": "models"}
+    assert identity.to_json() == {
+        "backend": "arangodb",
+        "location": "arangodb+https://arango.internal:8529/pipeshub",
+        "collection": "models",
+    }
     assert "hunter2" not in identity.where and "ops" not in identity.where
 
 
@@ -21,7 +25,10 @@ def test_a_project_file_is_named_and_shared_stores_are_grouped():
     project = Project(envs, Path("/srv/optctl.toml"))
     context = RunContext.of(project, list(envs.values()))
     assert not context.embedded and context.project == "/srv/optctl.toml"
-    assert context.grouped_stores() == [(["dev", "staging"], "sqlite /srv/optctl.db"), (["prod"], "arangodb arangodb://db:8529/p collection ai_configs")]
+    assert context.grouped_stores() == [
+        (["dev", "staging"], "sqlite /srv/optctl.db"),
+        (["prod"], "arangodb arangodb://db:8529/p collection ai_configs"),
+    ]
 
 
 def test_the_embedded_default_is_said_to_be_one(tmp_path):

@@ -43,7 +43,10 @@ def test_the_nearest_project_file_up_from_the_working_folder_wins(tmp_path):
     assert project.env("dev").url == config.sqlite_url(tmp_path / "data" / "dev.db")
     production = project.env("production")
     assert (production.url, production.collection, production.history_collection) == (
-        "arangodb+https://arango.internal:8529/pipeshub", "ai_configs", "optctl_history")
+        "arangodb+https://arango.internal:8529/pipeshub",
+        "ai_configs",
+        "optctl_history",
+    )
     assert production.verify_tls is True and production.key_for("indexing") == "anthropic_indexing_config"
     assert production.service_for("anthropic_indexing_config") == "indexing"
 
@@ -65,14 +68,17 @@ def test_without_a_project_file_the_embedded_default_is_used(tmp_path):
     assert {env.url for env in project.environments.values()} == {config.sqlite_url(tmp_path / "home" / "optctl.db")}
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("[environments.dev]\nurl = \"sqlite:///x.db\"\npassword = \"hunter2\"\n", "password_env"),
-    ("[environments.dev]\nurl = \"mysql://x\"\n", "neither sqlite"),
-    ("[environments.dev]\ncollection = \"x\"\n", "url = "),
-    ("[environments.dev]\nurl = \"sqlite:///x.db\"\nverify_tls = \"no\"\n", "verify_tls must be true or false"),
-    ("[environment.dev]\nurl = \"sqlite:///x.db\"\n", "unknown top-level key 'environment'"),
-    ("[environments.dev\n", "invalid TOML"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[environments.dev]\nurl = "sqlite:///x.db"\npassword = "hunter2"\n', "password_env"),
+        ('[environments.dev]\nurl = "mysql://x"\n', "neither sqlite"),
+        ('[environments.dev]\ncollection = "x"\n', "url = "),
+        ('[environments.dev]\nurl = "sqlite:///x.db"\nverify_tls = "no"\n', "verify_tls must be true or false"),
+        ('[environment.dev]\nurl = "sqlite:///x.db"\n', "unknown top-level key 'environment'"),
+        ("[environments.dev\n", "invalid TOML"),
+    ],
+)
 def test_a_bad_project_file_is_one_line_naming_the_file_and_place(tmp_path, text, message):
     path = _write(tmp_path, text)
     with pytest.raises(UsageError, match=message) as raised:
@@ -80,12 +86,15 @@ def test_a_bad_project_file_is_one_line_naming_the_file_and_place(tmp_path, text
     assert str(path) in str(raised.value) and "hunter2" not in str(raised.value)
 
 
-@pytest.mark.parametrize(("raw", "message"), [
-    (b'[environments.dev]\nurl = "sqlite:///caf\xe9.db"\n', r"optctl.toml:2: not UTF-8 text \(byte 0xe9\)"),
-    (b"a = " + b"9" * 5000 + b"\n", "an integer over 4,300 digits"),
-    (b"a = " + b"[" * 1000 + b"]" * 1000 + b"\n", "nested too deep"),
-    (b"a = " + b"{b = " * 600 + b"1" + b"}" * 600 + b"\n", "nested too deep"),
-])
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b'[environments.dev]\nurl = "sqlite:///caf\xe9.db"\n', r"optctl.toml:2: not UTF-8 text \(byte 0xe9\)"),
+        (b"a = " + b"9" * 5000 + b"\n", "an integer over 4,300 digits"),
+        (b"a = " + b"[" * 1000 + b"]" * 1000 + b"\n", "nested too deep"),
+        (b"a = " + b"{b = " * 600 + b"1" + b"}" * 600 + b"\n", "nested too deep"),
+    ],
+)
 def test_a_project_file_python_cannot_decode_is_one_line_not_a_crash(tmp_path, raw, message):
     path = tmp_path / "optctl.toml"
     path.write_bytes(raw)
@@ -96,7 +105,9 @@ def test_a_project_file_python_cannot_decode_is_one_line_not_a_crash(tmp_path, r
 
 def test_credentials_come_from_the_named_variable_or_file(tmp_path):
     (tmp_path / "password").write_text("s3cret\n")
-    env = config.EnvironmentConfig("production", "arangodb://h:8529/db", username_env="ARANGO_USER", password_file=str(tmp_path / "password"))
+    env = config.EnvironmentConfig(
+        "production", "arangodb://h:8529/db", username_env="ARANGO_USER", password_file=str(tmp_path / "password")
+    )
 
     assert env.credentials({"ARANGO_USER": "optctl"}) == ("optctl", "s3cret")
     with pytest.raises(EnvironmentProblem, match="ARANGO_USER is not set"):
@@ -132,7 +143,10 @@ def test_rollouts_are_recorded_in_the_production_environments_store_unless_the_p
     project_file.write_text('[environments.dev]\nurl = "sqlite:///dev.db"\n[environments.live]\nurl = "sqlite:///p.db"\n')
     assert load_project(project_file).rollouts_config().environment == "live"  # no production: the last one
     project_file.write_text('[environments.dev]\nurl = "sqlite:///dev.db"\n[rollouts]\nenvironment = "dev"\ncollection = "ro"\n')
-    assert (load_project(project_file).rollouts_config().environment, load_project(project_file).rollouts_config().collection) == ("dev", "ro")
+    assert (
+        load_project(project_file).rollouts_config().environment,
+        load_project(project_file).rollouts_config().collection,
+    ) == ("dev", "ro")
     project_file.write_text('[environments.dev]\nurl = "sqlite:///dev.db"\n[rollouts]\nenvironment = "qa"\n')
     with pytest.raises(UsageError, match=r"\[rollouts\]: environment 'qa' is not in \[environments\]"):
         load_project(project_file)

@@ -60,7 +60,9 @@ def block_named(first_key: str) -> set[int]:
     return next(set(block) for block in blocks(PROJECT_TEMPLATE) if lines[block[0]].startswith(f"# {first_key} ="))
 
 
-URL_BLOCK = next(i for i, block in enumerate(blocks(PROJECT_TEMPLATE)) if PROJECT_TEMPLATE.splitlines()[block[0]].startswith(ARANGO_URL))
+URL_BLOCK = next(
+    i for i, block in enumerate(blocks(PROJECT_TEMPLATE)) if PROJECT_TEMPLATE.splitlines()[block[0]].startswith(ARANGO_URL)
+)
 OTHER_BLOCKS = [i for i in range(len(blocks(PROJECT_TEMPLATE))) if i != URL_BLOCK]
 
 

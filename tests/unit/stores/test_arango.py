@@ -55,8 +55,7 @@ def test_a_stale_revision_is_a_conflict_naming_who_changed_it_last(harness):
         store.write([Change("query", stale.revision, None, "disable")], "alice")
 
     last = store.history("query", limit=1)[0]
-    assert str(caught.value) == (f"query in dev changed since it was read (by bob at {last.at}); "
-                                 "nothing was written; run again")
+    assert str(caught.value) == (f"query in dev changed since it was read (by bob at {last.at}); nothing was written; run again")
     assert _snapshot(store) == before
 
 
@@ -84,8 +83,17 @@ def test_two_writers_racing_on_one_service_lose_no_update(harness):
                 current = store.read("query")
                 enabled = not current.optimization["cache"]["enabled"]
                 try:
-                    store.write([Change("query", current.revision, {**current.optimization, "cache": {"enabled": enabled}},
-                                        "enable" if enabled else "disable")], actor)
+                    store.write(
+                        [
+                            Change(
+                                "query",
+                                current.revision,
+                                {**current.optimization, "cache": {"enabled": enabled}},
+                                "enable" if enabled else "disable",
+                            )
+                        ],
+                        actor,
+                    )
                     break
                 except ConflictError:
                     conflicts.append(actor)
@@ -110,8 +118,13 @@ def test_a_write_racing_a_running_transaction_is_a_conflict(harness):
     current = store.read("agent")
     # Another writer holds an uncommitted change of the same document (a write-write conflict).
     trx = harness.other_writer().begin_transaction(write=["dev_ai_configs"])
-    trx.aql.execute(backend.SET_OPTIMIZATION, bind_vars={
-        "@collection": "dev_ai_configs", "changes": [{"key": "agent", "revision": current.revision, "optimization": ENABLED}]})
+    trx.aql.execute(
+        backend.SET_OPTIMIZATION,
+        bind_vars={
+            "@collection": "dev_ai_configs",
+            "changes": [{"key": "agent", "revision": current.revision, "optimization": ENABLED}],
+        },
+    )
 
     assert store.read("agent") == current  # uncommitted: invisible to everyone else
     with pytest.raises(ConflictError, match="another writer is changing them right now"):
@@ -125,8 +138,13 @@ def test_a_change_made_outside_optctl_is_a_conflict_without_a_name(harness):
     store = harness.open()
     store.put_documents([ai_config("agent")], "importer")
     current = store.read("agent")
-    harness.other_writer().aql.execute(backend.SET_OPTIMIZATION, bind_vars={
-        "@collection": "dev_ai_configs", "changes": [{"key": "agent", "revision": current.revision, "optimization": ENABLED}]})
+    harness.other_writer().aql.execute(
+        backend.SET_OPTIMIZATION,
+        bind_vars={
+            "@collection": "dev_ai_configs",
+            "changes": [{"key": "agent", "revision": current.revision, "optimization": ENABLED}],
+        },
+    )
 
     with pytest.raises(ConflictError, match=r"^agent in dev changed since it was read \(by someone outside optctl\)"):
         store.write([Change("agent", current.revision, None, "disable")], "alice")
@@ -230,11 +248,13 @@ def test_wrong_credentials_are_one_line_without_the_password(fake, monkeypatch):
     with pytest.raises(EnvironmentProblem) as caught:
         wrong.list_services()
 
-    assert str(caught.value) == (f"environment 'dev': ArangoDB at {fake.url} refused the login to database 'optctl_test' "
-                                 "as user 'optctl' (HTTP 401, error 11): the password may be wrong, the user may have no "
-                                 "access to 'optctl_test', or no database 'optctl_test' may exist; check the credentials "
-                                 "named by username_env/password_env or username_file/password_file, the user's grants, "
-                                 "and the database in the url")
+    assert str(caught.value) == (
+        f"environment 'dev': ArangoDB at {fake.url} refused the login to database 'optctl_test' "
+        "as user 'optctl' (HTTP 401, error 11): the password may be wrong, the user may have no "
+        "access to 'optctl_test', or no database 'optctl_test' may exist; check the credentials "
+        "named by username_env/password_env or username_file/password_file, the user's grants, "
+        "and the database in the url"
+    )
     assert "not-the-password" not in str(caught.value)
     store.close()
 
@@ -242,7 +262,9 @@ def test_wrong_credentials_are_one_line_without_the_password(fake, monkeypatch):
 def test_a_missing_database_is_one_line(fake):
     url = fake.url.replace("/optctl_test", "/nosuchdb")
     store = ArangoStore.open(fake.environment(url=url))
-    with pytest.raises(EnvironmentProblem, match=f"^environment 'dev': ArangoDB at {url} has no database 'nosuchdb'; create it") as caught:
+    with pytest.raises(
+        EnvironmentProblem, match=f"^environment 'dev': ArangoDB at {url} has no database 'nosuchdb'; create it"
+    ) as caught:
         store.read_many()
     _one_line_without_secrets(str(caught.value))
 
@@ -256,8 +278,10 @@ def test_a_missing_history_collection_is_named_and_nothing_is_written(fake):
     with pytest.raises(EnvironmentProblem) as caught:
         broken.write([Change("svc", broken.read("svc").revision, ENABLED, "enable")], "alice")
 
-    assert str(caught.value) == (f"environment 'dev': ArangoDB at {fake.url} has no collection "
-                                 "'no_history'; run `optctl store init --env dev`, or fix collection/history_collection in optctl.toml; nothing was written")
+    assert str(caught.value) == (
+        f"environment 'dev': ArangoDB at {fake.url} has no collection "
+        "'no_history'; run `optctl store init --env dev`, or fix collection/history_collection in optctl.toml; nothing was written"
+    )
     assert _snapshot(store) == before
 
 
@@ -270,16 +294,21 @@ def test_a_refused_connection_is_one_line(harness):
     with pytest.raises(EnvironmentProblem) as caught:
         store.list_services()
 
-    assert str(caught.value) == (f"environment 'dev': ArangoDB at arangodb://127.0.0.1:{port}/optctl_test: the connection failed "
-                                 "(connection refused) while trying to list services; check the url in optctl.toml and that "
-                                 "the server is running")
+    assert str(caught.value) == (
+        f"environment 'dev': ArangoDB at arangodb://127.0.0.1:{port}/optctl_test: the connection failed "
+        "(connection refused) while trying to list services; check the url in optctl.toml and that "
+        "the server is running"
+    )
 
 
 def test_an_unknown_host_is_one_line(harness):
     store = ArangoStore.open(harness.environment(url="arangodb://no-such-host.invalid:8529/optctl_test"))  # RFC 6761
 
-    with pytest.raises(EnvironmentProblem, match=r"^environment 'dev': ArangoDB at arangodb://no-such-host.invalid:8529/optctl_test: "
-                                                 r"the connection failed \(host name not found\) while trying to list services; "):
+    with pytest.raises(
+        EnvironmentProblem,
+        match=r"^environment 'dev': ArangoDB at arangodb://no-such-host.invalid:8529/optctl_test: "
+        r"the connection failed \(host name not found\) while trying to list services; ",
+    ):
         store.list_services()
 
 
@@ -318,9 +347,11 @@ def test_a_url_that_is_not_arangodb_is_one_line(harness):
         store = ArangoStore.open(harness.environment(url=f"arangodb://127.0.0.1:{port}/optctl_test"))
         with pytest.raises(EnvironmentProblem) as caught:
             store.list_services()
-    assert str(caught.value) == (f"environment 'dev': ArangoDB at arangodb://127.0.0.1:{port}/optctl_test: HTTP 404 with a "
-                                 f"body that is not JSON (text/html) from http://127.0.0.1:{port}/_db/optctl_test/_api/cursor "
-                                 "while trying to list services; check that the url points at ArangoDB (host, port, database)")
+    assert str(caught.value) == (
+        f"environment 'dev': ArangoDB at arangodb://127.0.0.1:{port}/optctl_test: HTTP 404 with a "
+        f"body that is not JSON (text/html) from http://127.0.0.1:{port}/_db/optctl_test/_api/cursor "
+        "while trying to list services; check that the url points at ArangoDB (host, port, database)"
+    )
 
 
 def test_a_missing_ca_bundle_is_reported_before_connecting(harness, tmp_path):
@@ -328,11 +359,14 @@ def test_a_missing_ca_bundle_is_reported_before_connecting(harness, tmp_path):
         ArangoStore.open(harness.environment(ca_bundle=str(tmp_path / "missing.pem")))
 
 
-@pytest.mark.parametrize(("url", "hosts", "database"), [
-    ("arangodb://db.internal/configs", ["http://db.internal:8529"], "configs"),
-    ("arangodb+https://db.internal:8530/configs", ["https://db.internal:8530"], "configs"),
-    ("arangodb+https://c1:8529,c2:8529/configs", ["https://c1:8529", "https://c2:8529"], "configs"),
-])
+@pytest.mark.parametrize(
+    ("url", "hosts", "database"),
+    [
+        ("arangodb://db.internal/configs", ["http://db.internal:8529"], "configs"),
+        ("arangodb+https://db.internal:8530/configs", ["https://db.internal:8530"], "configs"),
+        ("arangodb+https://c1:8529,c2:8529/configs", ["https://c1:8529", "https://c2:8529"], "configs"),
+    ],
+)
 def test_urls_name_hosts_and_database(url, hosts, database):
     assert parse_url(url) == (hosts, database)
 

@@ -33,13 +33,19 @@ def test_init_creates_the_collections_and_indexes_and_a_second_run_changes_nothi
     layout = documents_layout(fresh.environment())
     first = ensure(_connection(fresh), layout)
     assert [line.what for line in first if line.changed] == [
-        "collection dev_ai_configs", "collection dev_optctl_history",
-        "index optctl_history_by_service on dev_optctl_history", "index optctl_history_by_time on dev_optctl_history",
-        "index optctl_history_by_operation on dev_optctl_history"]
+        "collection dev_ai_configs",
+        "collection dev_optctl_history",
+        "index optctl_history_by_service on dev_optctl_history",
+        "index optctl_history_by_time on dev_optctl_history",
+        "index optctl_history_by_operation on dev_optctl_history",
+    ]
     assert not [line for line in ensure(_connection(fresh), layout) if line.changed]
     history = fresh.server.state.databases[DATABASE]["dev_optctl_history"]
     assert [(i.fields, i.unique) for i in history.indexes[1:]] == [
-        (["service", "at", "seq"], False), (["at", "seq"], False), (["operation", "seq"], True)]
+        (["service", "at", "seq"], False),
+        (["at", "seq"], False),
+        (["operation", "seq"], True),
+    ]
 
 
 def test_check_fails_each_query_that_would_scan_until_init_made_its_index(fresh):
@@ -68,7 +74,9 @@ def test_every_query_the_backend_sends_is_in_the_layout():
     assert {q.text for q in layout.queries} == set(backend.ALL_QUERIES) - writes  # writes go by _key, or insert
 
 
-@pytest.mark.parametrize(("role", "sharding", "ok"), [("SINGLE", None, True), ("COORDINATOR", "single", True), ("COORDINATOR", "", False)])
+@pytest.mark.parametrize(
+    ("role", "sharding", "ok"), [("SINGLE", None, True), ("COORDINATOR", "single", True), ("COORDINATOR", "", False)]
+)
 def test_check_says_whether_documents_and_history_commit_atomically(fresh, role, sharding, ok):
     ensure(_connection(fresh), documents_layout(fresh.environment()))
     fresh.server.state.role = role
@@ -103,7 +111,8 @@ def test_check_on_an_unreachable_server_is_one_failed_line(monkeypatch):
 def test_the_store_commands_on_the_cli(fresh, tmp_path, monkeypatch, capsys):
     (tmp_path / "optctl.toml").write_text(
         f'[environments.production]\nurl = "{fresh.url}"\nusername_env = "{USER_VARIABLE}"\npassword_env = "{PASSWORD_VARIABLE}"\n'
-        '[environments.dev]\nurl = "sqlite:///optctl.db"\n')
+        '[environments.dev]\nurl = "sqlite:///optctl.db"\n'
+    )
     monkeypatch.chdir(tmp_path)
 
     assert main(["store", "check", "--env", "production"]) == 1
@@ -134,7 +143,8 @@ def _services(folder) -> object:
 
 def test_init_with_rollouts_also_makes_the_rollout_records_collections(fresh, tmp_path, monkeypatch, capsys):
     (tmp_path / "optctl.toml").write_text(
-        f'[environments.production]\nurl = "{fresh.url}"\nusername_env = "{USER_VARIABLE}"\npassword_env = "{PASSWORD_VARIABLE}"\n')
+        f'[environments.production]\nurl = "{fresh.url}"\nusername_env = "{USER_VARIABLE}"\npassword_env = "{PASSWORD_VARIABLE}"\n'
+    )
     monkeypatch.chdir(tmp_path)
     # production is where [rollouts] defaults to, so init makes the records' layout without --rollouts
     assert main(["store", "init", "--env", "production"]) == 0

@@ -63,13 +63,17 @@ def _seeded(harness: Harness, env: str = "dev") -> ArangoStore:
 def _state(harness: Harness, env: str = "dev") -> tuple[dict, list]:
     assert harness.server
     documents = harness.server.state.documents(DATABASE, f"{env}_ai_configs")
-    history = sorted(harness.server.state.documents(DATABASE, f"{env}_optctl_history").values(),
-                     key=lambda h: (h["at"], h["seq"]))
-    return ({k: d.get("optimization") for k, d in documents.items()},
-            [(h["service"], h["action"], h.get("before"), h.get("after")) for h in history])
+    history = sorted(
+        harness.server.state.documents(DATABASE, f"{env}_optctl_history").values(), key=lambda h: (h["at"], h["seq"])
+    )
+    return (
+        {k: d.get("optimization") for k, d in documents.items()},
+        [(h["service"], h["action"], h.get("before"), h.get("after")) for h in history],
+    )
 
 
 # 1. A lost reply is never resent, and never misreported.
+
 
 def test_a_lost_reply_to_the_history_insert_is_not_resent_to_the_next_coordinator(cluster):
     store = _seeded(cluster)
@@ -111,7 +115,9 @@ def test_every_write_stores_its_operation_id_with_each_entry(cluster):
     operation = entries[0].extra["operation"]
     assert {e.extra["operation"] for e in entries} == {operation}
     assert store.find_operation(operation) == entries
-    stored = [h for h in cluster.server.state.documents(DATABASE, "dev_optctl_history").values() if h.get("operation") == operation]
+    stored = [
+        h for h in cluster.server.state.documents(DATABASE, "dev_optctl_history").values() if h.get("operation") == operation
+    ]
     assert sorted(h["seq"] for h in stored) == [0, 1, 2]
 
 
@@ -123,15 +129,22 @@ def test_the_operation_index_refuses_a_second_copy_of_a_write(cluster):
     entry = store.history(limit=1)[0]
     row = dict(entry.to_json(), seq=2, operation=entry.extra["operation"])
     with pytest.raises(Exception, match="unique constraint violated"):
-        list(cluster.other_writer().aql.execute(backend.INSERT_HISTORY, bind_vars={"@history": "dev_optctl_history", "entries": [row]}))
+        list(
+            cluster.other_writer().aql.execute(
+                backend.INSERT_HISTORY, bind_vars={"@history": "dev_optctl_history", "entries": [row]}
+            )
+        )
 
 
 # 2. Commit outcomes.
 
+
 def test_a_server_error_after_the_commit_landed_is_reported_as_written(cluster):
     store = _seeded(cluster)
     current = store.read("query")
-    cluster.server.answer(500, '{"error":true,"code":500,"errorNum":4,"errorMessage":"internal error"}', where=_commit, processed=True)
+    cluster.server.answer(
+        500, '{"error":true,"code":500,"errorNum":4,"errorMessage":"internal error"}', where=_commit, processed=True
+    )
 
     entries = store.write([Change("query", current.revision, ENABLED, "enable")], "alice")
 
@@ -172,7 +185,11 @@ def test_a_commit_that_landed_only_in_part_is_reported_as_such(cluster):
 
     def lose_one_entry(seen: Seen) -> bool:
         if _query(backend.READ_OPERATION)(seen):
-            key = next(k for k, v in history.versions.items() if v[-1][1] and v[-1][1].get("operation") == seen.body["bindVars"]["operation"])
+            key = next(
+                k
+                for k, v in history.versions.items()
+                if v[-1][1] and v[-1][1].get("operation") == seen.body["bindVars"]["operation"]
+            )
             history.versions[key].append((history.versions[key][-1][0], None))
         return False
 
@@ -206,6 +223,7 @@ def test_a_transaction_whose_coordinator_went_away_is_not_written(monkeypatch):
 
 # 3. 401 says what it may be, and names the database.
 
+
 @pytest.mark.parametrize("case", ["wrong password", "no access", "no such database"])
 def test_401_names_the_database_and_what_it_may_be(monkeypatch, case):
     harness = Harness(monkeypatch)
@@ -228,12 +246,15 @@ def test_401_names_the_database_and_what_it_may_be(monkeypatch, case):
         message = str(caught.value)
         assert f"refused the login to database {database!r}" in message
         assert "the password may be wrong" in message and f"no access to {database!r}" in message
-        assert f"no database {database!r} may exist" in message and "\n" not in message and "pw" not in message.split("password")[0]
+        assert (
+            f"no database {database!r} may exist" in message and "\n" not in message and "pw" not in message.split("password")[0]
+        )
     finally:
         harness.close()
 
 
 # 4. Keys are checked before any request.
+
 
 def test_a_service_name_with_a_slash_is_one_line_before_any_request(cluster):
     store = _seeded(cluster)
@@ -255,6 +276,7 @@ def test_an_import_with_a_key_arangodb_refuses_names_the_document(cluster, key):
 
 
 # 6. Transport: TLS trust, 503, non-JSON, waiting.
+
 
 @pytest.mark.skipif(not tls.available(), reason="needs the openssl binary")
 def test_ca_bundle_is_trusted_whatever_requests_ca_bundle_says(tmp_path, monkeypatch):
@@ -289,8 +311,12 @@ def test_verify_tls_false_prints_no_warning(tmp_path, monkeypatch, capsys):
 
 def test_a_503_retried_twice_is_reported_as_a_503(cluster):
     store = _seeded(cluster)
-    cluster.server.answer(503, '{"error":true,"code":503,"errorNum":503,"errorMessage":"unavailable"}',
-                          where=lambda seen: seen.method == "GET", times=100)
+    cluster.server.answer(
+        503,
+        '{"error":true,"code":503,"errorNum":503,"errorMessage":"unavailable"}',
+        where=lambda seen: seen.method == "GET",
+        times=100,
+    )
     with pytest.raises(EnvironmentProblem) as caught:
         store.read("query")
     assert "HTTP 503 Service Unavailable, 3 tries" in str(caught.value) and "connection lost" not in str(caught.value)
@@ -298,8 +324,13 @@ def test_a_503_retried_twice_is_reported_as_a_503(cluster):
 
 def test_a_200_that_is_not_json_is_one_line_naming_the_endpoint(cluster):
     store = _seeded(cluster)
-    cluster.server.answer(200, "<html>login portal</html>", content_type="text/html", where=_query(backend.LIST_KEYS),
-                          times=len(cluster.server.urls))
+    cluster.server.answer(
+        200,
+        "<html>login portal</html>",
+        content_type="text/html",
+        where=_query(backend.LIST_KEYS),
+        times=len(cluster.server.urls),
+    )
     with pytest.raises(EnvironmentProblem) as caught:
         store.list_services()
     message = str(caught.value)
@@ -319,8 +350,10 @@ def test_a_hanging_endpoint_says_what_optctl_waits_for(cluster):
     store.connection.transport.notice_after = 0.05
     cluster.server.hold(release, where=_query(backend.LIST_KEYS))
     assert store.list_services() == sorted(SERVICES)
-    assert notices == [f"optctl: waiting for ArangoDB at {cluster.server.urls[0]}/_db/optctl_test/_api/cursor to list services "
-                       "(gives up after 30 s: request_timeout in optctl.toml, or OPTCTL_REQUEST_TIMEOUT)"]
+    assert notices == [
+        f"optctl: waiting for ArangoDB at {cluster.server.urls[0]}/_db/optctl_test/_api/cursor to list services "
+        "(gives up after 30 s: request_timeout in optctl.toml, or OPTCTL_REQUEST_TIMEOUT)"
+    ]
 
 
 def test_the_request_timeout_comes_from_the_variable_then_the_project_file(cluster, monkeypatch):
@@ -340,13 +373,18 @@ def test_the_request_timeout_comes_from_the_variable_then_the_project_file(clust
 def test_request_timeout_in_optctl_toml_is_checked(tmp_path):
     from optctl.settings.project import parse_project
 
-    parsed = parse_project({"environments": {"p": {"url": "arangodb://h:8529/db", "request_timeout": 12.5}}}, tmp_path / "optctl.toml")
+    parsed = parse_project(
+        {"environments": {"p": {"url": "arangodb://h:8529/db", "request_timeout": 12.5}}}, tmp_path / "optctl.toml"
+    )
     assert parsed.environments["p"].request_timeout == 12.5
     with pytest.raises(UsageError, match="request_timeout must be a number of seconds"):
-        parse_project({"environments": {"p": {"url": "arangodb://h:8529/db", "request_timeout": "soon"}}}, tmp_path / "optctl.toml")
+        parse_project(
+            {"environments": {"p": {"url": "arangodb://h:8529/db", "request_timeout": "soon"}}}, tmp_path / "optctl.toml"
+        )
 
 
 # The matrix: a reply dropped at each request of enable, import, rollback and a rollout step.
+
 
 def _enable(store: ArangoStore) -> list:
     return store.write([Change(s, d.revision, ENABLED, "enable") for s, d in store.read_many(list(SERVICES)).items()], "alice")
@@ -362,7 +400,9 @@ def _rollback(store: ArangoStore) -> list:
 
 def _rollout_step(store: ArangoStore) -> list:
     documents = store.read_many(["agent", "indexing"])
-    return store.write([Change(s, d.revision, ENABLED, "enable", "stage 2", "r-20261201") for s, d in documents.items()], "rollout")
+    return store.write(
+        [Change(s, d.revision, ENABLED, "enable", "stage 2", "r-20261201") for s, d in documents.items()], "rollout"
+    )
 
 
 OPERATIONS = {"enable": _enable, "import": _import, "rollback": _rollback, "rollout-step": _rollout_step}
@@ -397,13 +437,17 @@ def test_a_reply_dropped_at_any_request_leaves_the_store_old_or_new_and_the_repo
                     assert _state(harness) != old if written else _state(harness) == old
                     continue
                 except EnvironmentProblem as problem:  # a read before the write, or the write itself
-                    assert "nothing was written" in str(problem) or "while trying to read" in str(problem), (at, processed, str(problem))
+                    assert "nothing was written" in str(problem) or "while trying to read" in str(problem), (
+                        at,
+                        processed,
+                        str(problem),
+                    )
                     assert _state(harness) == old, (at, processed)
                     continue
                 documents, history = _state(harness)
                 assert len(history) == len(old[1]) + len(entries), (at, processed)  # recorded once
                 assert history[: len(old[1])] == old[1]
-                assert [(e.service, e.action, e.before, e.after) for e in entries] == history[len(old[1]):]
+                assert [(e.service, e.action, e.before, e.after) for e in entries] == history[len(old[1]) :]
                 assert all(documents[e.service] == e.after for e in entries)
             finally:
                 harness.close()

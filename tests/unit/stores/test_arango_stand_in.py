@@ -32,8 +32,12 @@ def clock() -> Clock:
 
 @pytest.fixture
 def server(clock):
-    users = {USER: User(PASSWORD, {DB: "rw"}), "reader": User("pw-reader", {DB: "ro"}),
-             "stranger": User("pw-stranger", {"other": "rw"}), "root": User("", {"*": "rw"})}
+    users = {
+        USER: User(PASSWORD, {DB: "rw"}),
+        "reader": User("pw-reader", {DB: "ro"}),
+        "stranger": User("pw-stranger", {"other": "rw"}),
+        "root": User("", {"*": "rw"}),
+    }
     stand_in = ArangoStandIn(users, coordinators=2, clock=clock)
     stand_in.state.create_database(DB)
     for name in ("docs", "log"):
@@ -52,17 +56,21 @@ def _error(call) -> tuple[int, int]:
     return caught.value.http_code, caught.value.error_code
 
 
-INSERT = "FOR d IN @documents INSERT d INTO @@collection OPTIONS {overwriteMode: \"replace\"} RETURN {key: NEW._key, revision: NEW._rev, before: OLD.optimization, after: NEW.optimization}"
+INSERT = 'FOR d IN @documents INSERT d INTO @@collection OPTIONS {overwriteMode: "replace"} RETURN {key: NEW._key, revision: NEW._rev, before: OLD.optimization, after: NEW.optimization}'
 
 
 def _insert(db, *keys: str, collection: str = "docs") -> list:
     from optctl.stores.arango import PUT_DOCUMENTS
 
-    return list(db.aql.execute(PUT_DOCUMENTS, bind_vars={"@collection": collection,
-                                                         "documents": [{"_key": k, "model": "m"} for k in keys]}))
+    return list(
+        db.aql.execute(
+            PUT_DOCUMENTS, bind_vars={"@collection": collection, "documents": [{"_key": k, "model": "m"} for k in keys]}
+        )
+    )
 
 
 # Coordinators, ids, forwarding, lost replies.
+
 
 def test_a_transaction_id_names_its_coordinator_and_another_coordinator_forwards_to_it(server):
     trx = _db(server, host=0).begin_transaction(write=["docs"])
@@ -95,12 +103,16 @@ def test_a_coordinator_that_goes_away_aborts_its_transactions(server):
 
 # Authentication and permissions, in the server's order.
 
-@pytest.mark.parametrize(("user", "password", "database", "expected"), [
-    (USER, "wrong", DB, (401, 11)),              # wrong password
-    ("stranger", "pw-stranger", DB, (401, 11)),  # valid credentials, no access to the database
-    (USER, PASSWORD, "nosuchdb", (401, 11)),     # no such database, and no access to that name
-    ("root", "", "nosuchdb", (404, 1228)),       # only a user with access to the name learns it is missing
-])
+
+@pytest.mark.parametrize(
+    ("user", "password", "database", "expected"),
+    [
+        (USER, "wrong", DB, (401, 11)),  # wrong password
+        ("stranger", "pw-stranger", DB, (401, 11)),  # valid credentials, no access to the database
+        (USER, PASSWORD, "nosuchdb", (401, 11)),  # no such database, and no access to that name
+        ("root", "", "nosuchdb", (404, 1228)),  # only a user with access to the name learns it is missing
+    ],
+)
 def test_authentication_answers(server, user, password, database, expected):
     assert _error(lambda: _db(server, user, password, database).collections()) == expected
 
@@ -121,6 +133,7 @@ def test_jwt_authentication_through_open_auth(server):
 
 
 # Stream transactions.
+
 
 def test_commit_and_abort_are_idempotent_and_exclusive(server):
     db = _db(server)
@@ -164,7 +177,10 @@ def _error_direct(call) -> tuple[int, int]:
 def test_allow_implicit_false_refuses_undeclared_reads(server):
     db = _db(server)
     strict = db.begin_transaction(write=["docs"], allow_implicit=False)
-    assert _error(lambda: list(strict.aql.execute("FOR d IN @@collection RETURN d", bind_vars={"@collection": "log"}))) == (400, 1652)
+    assert _error(lambda: list(strict.aql.execute("FOR d IN @@collection RETURN d", bind_vars={"@collection": "log"}))) == (
+        400,
+        1652,
+    )
     lenient = db.begin_transaction(write=["docs"])
     assert list(lenient.aql.execute("FOR d IN @@collection RETURN d", bind_vars={"@collection": "log"})) == []
     assert _error(lambda: _insert(lenient, "x", collection="log")) == (400, 1652)  # writes must be declared
@@ -205,6 +221,7 @@ def test_a_writer_waits_for_a_key_lock(server, holder_ends):
 
 # Validation.
 
+
 def test_illegal_keys_are_refused(server):
     assert _error(lambda: _insert(_db(server), "has space")) == (400, 1221)
     assert _error(lambda: _insert(_db(server), "x" * 255)) == (400, 1221)
@@ -236,6 +253,7 @@ def test_cursors_expire_and_can_be_deleted(server, clock):
 
 
 # TLS.
+
 
 @pytest.mark.skipif(not tls.available(), reason="needs the openssl binary")
 def test_tls_listener_is_trusted_only_through_its_ca_file(tmp_path, monkeypatch):

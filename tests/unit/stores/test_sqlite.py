@@ -95,7 +95,9 @@ def test_status_reads_one_history_entry_per_service_however_long_the_history(tmp
     short = _steps(store, store.last_changes)
     for round in range(50):
         current = store.read_many()
-        store.write([Change(s, d.revision, {"cache": {"enabled": round % 2 == 0}}, "set") for s, d in current.items()], actor="bob")
+        store.write(
+            [Change(s, d.revision, {"cache": {"enabled": round % 2 == 0}}, "set") for s, d in current.items()], actor="bob"
+        )
     assert len(store.history()) == 20 * 51
     assert _steps(store, store.last_changes) <= short + 2  # 51 times the history, the same reads
     assert {e.actor for e in store.last_changes().values()} == {"bob"}

@@ -37,7 +37,10 @@ def test_a_new_store_is_a_private_folder_of_private_files_whatever_the_umask(tmp
     store.put_documents([ai_config("indexing")], actor="test")
     assert mode(path.parent) == 0o700
     assert {name: mode(path.parent / name) for name in os.listdir(path.parent)} == {
-        "optctl.db": 0o600, "optctl.db-wal": 0o600, "optctl.db-shm": 0o600}
+        "optctl.db": 0o600,
+        "optctl.db-wal": 0o600,
+        "optctl.db-shm": 0o600,
+    }
     store.close()
 
 
@@ -65,13 +68,22 @@ def lock_holder(tmp_path):
     """Another process holding the store's write lock until the test ends."""
     path = tmp_path / "optctl.db"
     SqliteStore.open(EnvironmentConfig("dev", sqlite_url(path))).close()
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import sqlite3, sys
         conn = sqlite3.connect({str(path)!r}, isolation_level=None)
         conn.execute("BEGIN IMMEDIATE")
         print("holding", flush=True)
         sys.stdin.read()
-    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout.readline() == "holding\n"
     yield path, holder.pid
     holder.stdin.close()

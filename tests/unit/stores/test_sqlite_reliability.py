@@ -64,7 +64,10 @@ class _OtherProcessFlipsFirst:
         found = self._store.read(service)
         if self._stale:
             self._stale = False
-            other = {**found.document, "optimization": {**found.optimization, "cache": {**found.optimization["cache"], "enabled": True}}}
+            other = {
+                **found.document,
+                "optimization": {**found.optimization, "cache": {**found.optimization["cache"], "enabled": True}},
+            }
             self._store.put_documents([other], actor="other")
         return found
 
@@ -77,7 +80,10 @@ def test_a_flip_that_found_its_work_done_by_the_other_process_tries_again(tmp_pa
     store.put_documents([ai_config("indexing")], actor="seed")
     _flip_once(_OtherProcessFlipsFirst(store))
     assert [(e.actor, e.after["cache"]["enabled"]) for e in store.history("indexing")] == [
-        ("seed", False), ("other", True), ("racer", False)]
+        ("seed", False),
+        ("other", True),
+        ("racer", False),
+    ]
     store.close()
 
 
@@ -146,8 +152,9 @@ def _assert_consistent(path) -> bool:
     for service, doc in documents.items():
         last = store.history(service, limit=1)[0]
         assert last.revision == doc.revision and last.after == doc.optimization
-        assert {k: v for k, v in doc.document.items() if k != "optimization"} == \
-            {k: v for k, v in ai_config(service).items() if k != "optimization"}
+        assert {k: v for k, v in doc.document.items() if k != "optimization"} == {
+            k: v for k, v in ai_config(service).items() if k != "optimization"
+        }
     store.close()
     return states.pop()
 
@@ -194,4 +201,3 @@ def test_the_killed_runs_really_died_inside_the_transaction(tmp_path):
     assert again.returncode == 0, again.stderr
     assert _assert_consistent(path) is True
     assert int(again.stdout) > 3
-
