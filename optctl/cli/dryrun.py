@@ -6,16 +6,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from optctl.cli.options import ConfigOpt, EnvOpt, Output, OutputOpt
-
-ModelsFileOpt = Annotated[
-    Optional[Path],
-    typer.Option(
-        "--models-file",
-        envvar="OPTCTL_MODELS_FILE",
-        help="Models table to use instead of the bundled one (same shape as `optctl models -o json`).",
-    ),
-]
+from optctl.cli.options import ConfigOpt, EnvOpt, ModelsFileOpt, Output, OutputOpt
 
 
 class Strategy(str, Enum):

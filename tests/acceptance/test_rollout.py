@@ -9,9 +9,10 @@ import pytest
 import yaml
 
 from optctl.cli.app import main
+from tests.support.seeding import seed_embedded_examples
 from optctl.settings.project import embedded_project
 from optctl.stores.factory import open_store
-from optctl.services.examples import example_documents, load_examples
+from optctl.services.examples import example_documents
 from optctl.stores.base import Change
 from tests.support import paths
 
@@ -21,10 +22,7 @@ SECRETS = [doc["configuration"]["apiKey"] for doc in example_documents()]
 @pytest.fixture(autouse=True)
 def seeded(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    for env in embedded_project().environments.values():
-        store = open_store(env)
-        load_examples(store, "seed")
-        store.close()
+    seed_embedded_examples()
 
 
 def run(capsys, *args):

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from optctl.cli.app import main
-from optctl.services.examples import load_examples
+from tests.support.seeding import seed_embedded_examples
 from optctl.settings.project import embedded_project, load_project
 from optctl.stores.factory import open_store
 
@@ -16,10 +16,7 @@ from optctl.stores.factory import open_store
 @pytest.fixture(autouse=True)
 def seeded(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    for env in embedded_project().environments.values():
-        store = open_store(env)
-        load_examples(store, "seed")
-        store.close()
+    seed_embedded_examples()
 
 
 def run(capsys, *args):
