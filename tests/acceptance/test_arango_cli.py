@@ -9,9 +9,9 @@ import json
 
 import pytest
 
-from optctl.cli.app import main
 from tests.arango_server.harness import FAKE_PASSWORD, PASSWORD_VARIABLE, USER_VARIABLE, Harness, harness_for
 from tests.support.samples import ai_config
+from tests.support.cli import run
 
 SERVICES = ("agent", "indexing", "query")
 
@@ -33,12 +33,6 @@ def project(request, tmp_path, monkeypatch) -> Harness:
     (tmp_path / "services.jsonl").write_text("".join(json.dumps(ai_config(s)) + "\n" for s in SERVICES))
     monkeypatch.chdir(tmp_path)
     return harness
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_import_enable_show_history_rollback(project, capsys):

@@ -11,13 +11,7 @@ import sys
 import pytest
 
 from optctl.cli.app import main
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
+from tests.support.cli import run
 
 
 @pytest.fixture

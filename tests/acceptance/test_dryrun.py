@@ -9,17 +9,12 @@ import pytest
 
 from optctl.cli.app import main
 from tests.support import paths
+from tests.support.cli import run
 
 ROOT = paths.ROOT
 PROMPTS = ROOT / "examples" / "prompts"
 INDEXING = ROOT / "examples" / "services" / "indexing.json"
 SONNET = "claude-sonnet-4-5-20250929"
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def run_json(capsys, *argv: str) -> tuple[int, dict]:

@@ -8,13 +8,13 @@ import json
 import pytest
 import yaml
 
-from optctl.cli.app import main
 from tests.support.seeding import seed_embedded_examples
 from optctl.settings.project import embedded_project
 from optctl.stores.factory import open_store
 from optctl.services.examples import example_documents
 from optctl.stores.base import Change
 from tests.support import paths
+from tests.support.cli import run as run_cli
 
 SECRETS = [doc["configuration"]["apiKey"] for doc in example_documents()]
 
@@ -25,12 +25,8 @@ def seeded(tmp_path, monkeypatch):
     seed_embedded_examples()
 
 
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    assert not any(secret in out + err for secret in SECRETS)
-    return code, out, err
+def run(capsys, *argv):
+    return run_cli(capsys, *argv, never=SECRETS)
 
 
 def start(capsys, *plan_args):

@@ -7,23 +7,16 @@ import json
 
 import pytest
 
-from optctl.cli.app import main
 from tests.support.seeding import seed_embedded_examples
 from optctl.settings.project import embedded_project, load_project
 from optctl.stores.factory import open_store
+from tests.support.cli import run
 
 
 @pytest.fixture(autouse=True)
 def seeded(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     seed_embedded_examples()
-
-
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
 
 
 def caching(env: str) -> dict[str, bool]:

@@ -18,6 +18,7 @@ from optctl.settings.project import load_project
 from optctl.stores.factory import open_store
 from tests.support import usage_logs
 from tests.support.usage_report_server import UsageReportDouble, serve
+from tests.support.cli import run as run_cli
 
 KEY = "sk-ant-admin01-acceptance-secret-42"
 ENABLED = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
@@ -53,11 +54,8 @@ def project(tmp_path, monkeypatch):
     return tmp_path
 
 
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err and KEY not in out + err
-    return code, out, err
+def run(capsys, *argv):
+    return run_cli(capsys, *argv, never=(KEY,))
 
 
 def services(out: str) -> dict[str, dict]:

@@ -14,13 +14,7 @@ from jsonschema import Draft202012Validator
 
 from optctl.cli.app import main
 from tests.support import paths
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
+from tests.support.cli import run
 
 
 def _closed_port() -> int:

@@ -10,6 +10,7 @@ import pytest
 from optctl.cli.app import main
 from optctl.services.examples import example_documents
 from tests.support import paths
+from tests.support.cli import run
 
 EXAMPLE_OPTIMIZATION = paths.EXAMPLES / "optimization" / "caching-disabled.json"
 ENVIRONMENTS = ["dev", "staging", "production"]
@@ -22,12 +23,6 @@ def project(tmp_path, monkeypatch, capsys):
     assert main(["init", "--example"]) == 0
     capsys.readouterr()
     return tmp_path
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def run_json(capsys, *argv: str) -> tuple[int, dict]:
