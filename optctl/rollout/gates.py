@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator
 
 from optctl.documents.redact import scrub
 
-from optctl.rollout.plan import CONDITION, duration_seconds
+from optctl.rollout.plan import duration_seconds, parse_condition
 from optctl.rollout.state import GateResult
 
 Outcome = tuple[GateResult, str]
@@ -218,7 +218,7 @@ def judge_metrics(stats: Any, conditions: list[str], services: tuple[str, ...]) 
 
 def condition_holds(stats: dict[str, Any], condition: str) -> tuple[bool, str]:
     """(verdict, the value seen, as text). A missing field never holds."""
-    name, op, raw = CONDITION.match(condition).groups()  # plans are validated, so it matches
+    name, op, raw = parse_condition(condition)  # plans are validated, so it is one
     actual: Any = stats
     for part in name.split("."):
         actual = actual.get(part) if isinstance(actual, dict) else None

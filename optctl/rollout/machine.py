@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, TypeAlias
 
 from optctl.errors import UsageError
 from optctl.rollout.binding import Binding
@@ -34,12 +34,32 @@ ActionKind = Literal["apply", "evaluate", "promote", "rollback", "complete", "wa
 
 
 @dataclass(frozen=True)
-class Action:
+class _Action:
     kind: ActionKind
-    stage: int | None = None
+    stage: int | None = None  # 0-based
     gates: tuple[int, ...] = ()  # evaluate: indexes of the gates to run now
     until: datetime | None = None  # wait: when something can next change without a person
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class StageAction(_Action):
+    """An action on one stage: ``stage`` is always given, so its performers need not check."""
+
+    kind: Literal["apply", "evaluate", "promote", "wait"]
+    stage: int
+
+
+@dataclass(frozen=True)
+class RolloutAction(_Action):
+    """An action on the rollout as a whole (a rollback covers every stage with applied services)."""
+
+    kind: Literal["rollback", "complete", "idle"]
+
+
+# What the rollout waits for next; ``kind`` tells the two apart (``if action.kind == "apply"``
+# narrows to a StageAction), and both have every field for the renderers.
+Action: TypeAlias = StageAction | RolloutAction
 
 
 def start(
@@ -76,21 +96,25 @@ def start(
 
 
 def next_action(rollout: Rollout, now: datetime) -> Action:
-    if rollout.step is not None and not (rollout.step.op == "apply" and rollout.state == "paused"):
-        return Action(rollout.step.op, rollout.step.stage, reason=f"finish the interrupted {rollout.step.op}")
+    step = rollout.step
+    if step is not None and not (step.op == "apply" and rollout.state == "paused"):
+        if step.op == "rollback":
+            return RolloutAction("rollback", step.stage, reason="finish the interrupted rollback")
+        assert step.stage is not None  # begin_apply names the stage it applies
+        return StageAction("apply", step.stage, reason="finish the interrupted apply")
     if rollout.state != "running":
-        return Action("idle", reason=f"rollout is {rollout.state}" + (f": {rollout.reason}" if rollout.reason else ""))
+        return RolloutAction("idle", reason=f"rollout is {rollout.state}" + (f": {rollout.reason}" if rollout.reason else ""))
     index = rollout.current_stage()
     if index is None:
-        return Action("complete")
+        return RolloutAction("complete")
     stage = rollout.stages[index]
     if stage.state == "pending":
-        return Action("apply", index)
+        return StageAction("apply", index)
     if stage.state == "failed":
-        return Action("rollback", index, reason=rollout.reason or "a gate failed")
+        return RolloutAction("rollback", index, reason=rollout.reason or "a gate failed")
     soak_end = _soak_end(stage)
     if soak_end is not None and now < soak_end:
-        return Action("wait", index, until=soak_end, reason="soaking")
+        return StageAction("wait", index, until=soak_end, reason="soaking")
     due, retry_at = [], []
     for gate_index, gate in enumerate(stage.gates):
         if gate.kind in EXTERNAL_GATES and gate.result != "pass":
@@ -100,12 +124,12 @@ def next_action(rollout: Rollout, now: datetime) -> Action:
             else:
                 retry_at.append(next_try)
     if due:
-        return Action("evaluate", index, gates=tuple(due))
+        return StageAction("evaluate", index, gates=tuple(due))
     if retry_at:
-        return Action("wait", index, until=min(retry_at), reason="retrying inconclusive gates")
+        return StageAction("wait", index, until=min(retry_at), reason="retrying inconclusive gates")
     if _needs_approval(stage):
-        return Action("wait", index, reason=f"awaiting approval by someone other than {rollout.started_by}")
-    return Action("promote", index)
+        return StageAction("wait", index, reason=f"awaiting approval by someone other than {rollout.started_by}")
+    return StageAction("promote", index)
 
 
 def observe(rollout: Rollout, now: datetime) -> Rollout:
@@ -191,20 +215,26 @@ def complete(rollout: Rollout, now: datetime) -> Rollout:
     return new
 
 
-def approve(rollout: Rollout, actor: str, now: datetime, actor_key: str | None = None) -> Rollout:
-    """``actor_key`` is the approver's principal (default: the normalised label), compared with the starter's."""
+def stage_to_approve(rollout: Rollout) -> int:
+    """The index of the stage an approval would pass; ``UsageError`` when there is none to approve."""
     if rollout.state not in ("running", "paused"):
         raise UsageError(f"rollout {rollout.id} is {rollout.state}; there is nothing to approve")
     index = rollout.current_stage()
-    stage = rollout.stages[index] if index is not None else None
-    if stage is None or not any(g.kind == "approval" for g in stage.gates):
+    if index is None or not any(g.kind == "approval" for g in rollout.stages[index].gates):
         raise UsageError(
             f"rollout {rollout.id}: the current stage has no approval gate; see `optctl rollout status {rollout.id}`"
         )
+    stage = rollout.stages[index]
     if stage.state not in APPLIED_STATES:
         raise UsageError(
             f"rollout {rollout.id}: stage {index + 1} ({stage.environment}) is {stage.state}; approve it once it is applied and soaking"
         )
+    return index
+
+
+def approve(rollout: Rollout, actor: str, now: datetime, actor_key: str | None = None) -> Rollout:
+    """``actor_key`` is the approver's principal (default: the normalised label), compared with the starter's."""
+    index = stage_to_approve(rollout)
     if (actor_key or normalise(actor)) == (rollout.started_by_key or normalise(rollout.started_by)):
         raise UsageError(
             f"rollout {rollout.id} was started by {rollout.started_by}; the approval must come from someone else, "

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Callable, Iterator
 
 from optctl.services import changes
+from optctl.services.changes import Optimization
 from optctl.errors import ConflictError, NotFoundError, OptctlError, UsageError
 from optctl.rollout import machine
 from optctl.rollout.binding import Binding
@@ -151,7 +152,7 @@ def advance(rt: Runtime, rollout_id: str) -> Result:
         elif action.kind == "complete":
             rollout = rt.save(machine.complete(rollout, rt.clock()), "completed")
         elif action.kind == "rollback":
-            final = rollout.step.final if rollout.step is not None else "failed"
+            final = (rollout.step.final if rollout.step is not None else None) or "failed"
             rollout = _rollback(rt, rollout, final, rollout.reason or action.reason, force=False)
             did.append("rolled back after a failed gate")
         else:
@@ -207,7 +208,7 @@ def _written_by_us(
     return found
 
 
-def _evaluate(rt: Runtime, rollout: Rollout, action: machine.Action) -> Rollout:
+def _evaluate(rt: Runtime, rollout: Rollout, action: machine.StageAction) -> Rollout:
     stage = rollout.stages[action.stage]
     context = GateContext(
         rollout.id, action.stage + 1, stage.environment, tuple(stage.services), stage.applied_at, iso(rt.clock())
@@ -233,7 +234,8 @@ def abort(rt: Runtime, rollout_id: str, reason: str, force: bool = False) -> Res
 
 def _rollback(rt: Runtime, rollout: Rollout, final: RolloutState, reason: str, force: bool) -> Rollout:
     if rollout.step is not None and rollout.step.op == "apply":
-        rollout = _settle_interrupted_apply(rt, rollout)
+        assert rollout.step.stage is not None  # begin_apply names the stage it applies
+        rollout = _settle_interrupted_apply(rt, rollout, rollout.step.stage)
     if rollout.step is None or rollout.step.final != final or force:
         rollout = rt.save(
             machine.begin_rollback(
@@ -244,16 +246,16 @@ def _rollback(rt: Runtime, rollout: Rollout, final: RolloutState, reason: str, f
             reason,
         )
     rt.on_step("rollback:intent-saved", rollout)
+    force = rollout.step is not None and rollout.step.force  # the open intent's, as saved
     for index in machine.stages_to_roll_back(rollout):
-        rollout = _roll_back_stage(rt, rollout, index)
+        rollout = _roll_back_stage(rt, rollout, index, force)
     rollout = rt.save(machine.finish_rollback(rollout, rt.clock()), final, None, reason)
     rt.on_step("rollback:done", rollout)
     return rollout
 
 
-def _settle_interrupted_apply(rt: Runtime, rollout: Rollout) -> Rollout:
-    """Record what an interrupted apply already wrote, without writing anything more."""
-    index = rollout.step.stage
+def _settle_interrupted_apply(rt: Runtime, rollout: Rollout, index: int) -> Rollout:
+    """Record what an interrupted apply of stage ``index`` already wrote, without writing anything more."""
     stage = rollout.stages[index]
     store = rt.stores(stage.environment)
     documents = store.read_many(stage.services)
@@ -263,13 +265,15 @@ def _settle_interrupted_apply(rt: Runtime, rollout: Rollout) -> Rollout:
     return rt.save(settled, "applied", index, f"interrupted apply had enabled {', '.join(a.service for a in ours) or 'nothing'}")
 
 
-def _roll_back_stage(rt: Runtime, rollout: Rollout, index: int) -> Rollout:
+def _roll_back_stage(rt: Runtime, rollout: Rollout, index: int, force: bool) -> Rollout:
+    """``force``: also restore services changed by hand since this rollout wrote them."""
     stage = rollout.stages[index]
     store = rt.stores(stage.environment)
-    force = rollout.step.force
     try:
         documents = store.read_many([a.service for a in stage.applied])
-        targets, restored, left_alone = {}, [], []
+        targets: dict[str, Optimization] = {}
+        restored: list[str] = []
+        left_alone: list[str] = []
         for applied in reversed(stage.applied):  # newest first
             current = documents.get(applied.service)
             if current is not None and current.optimization == applied.before:
@@ -299,8 +303,9 @@ def _roll_back_stage(rt: Runtime, rollout: Rollout, index: int) -> Rollout:
 
 def approve(rt: Runtime, rollout_id: str) -> Result:
     rollout = rt.load(rollout_id)
-    approved = rt.save(machine.approve(rollout, rt.actor, rt.clock(), rt.principal.key), "approved", rollout.current_stage())
-    return Result.of(approved, [f"approved stage {approved.current_stage() + 1}"], rt.clock())
+    index = machine.stage_to_approve(rollout)
+    approved = rt.save(machine.approve(rollout, rt.actor, rt.clock(), rt.principal.key), "approved", index)
+    return Result.of(approved, [f"approved stage {index + 1}"], rt.clock())
 
 
 def pause(rt: Runtime, rollout_id: str, reason: str) -> Result:

@@ -20,7 +20,16 @@ _DURATION = re.compile(r"^(?:0|(?:\d+[smhd])+)$")
 _DURATION_PART = re.compile(r"(\d+)([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 NAME = r"[A-Za-z0-9][A-Za-z0-9._-]*"
-CONDITION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(==|!=|>=|<=|>|<)\s*(\S.*?)\s*$")
+_CONDITION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(==|!=|>=|<=|>|<)\s*(\S.*?)\s*$")
+
+
+def parse_condition(text: str) -> tuple[str, str, str]:
+    """``"hit_rate >= 0.2"`` -> (field path, operator, literal as written); ``ValueError`` if it is not one."""
+    match = _CONDITION.match(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a condition like 'hit_rate >= 0.2'")
+    name, op, raw = match.groups()
+    return name, op, raw
 
 
 def duration_seconds(text: str | int) -> int:
@@ -94,8 +103,7 @@ class MetricsGate(_Retried):
     @classmethod
     def _conditions(cls, value: list[str]) -> list[str]:
         for condition in value:
-            if not CONDITION.match(condition):
-                raise ValueError(f"{condition!r} is not a condition like 'hit_rate >= 0.2'")
+            parse_condition(condition)
         return value
 
 
@@ -297,6 +305,8 @@ def _order_findings(stages: list[Any]) -> list[Finding]:
     findings = []
     for index, stage in enumerate(stages):
         environment = stage.get("environment") if isinstance(stage, dict) else None
+        if not isinstance(environment, str):
+            continue  # the schema's to report
         if environment in rank and rank[environment] < highest:
             findings.append(
                 warning(

@@ -21,13 +21,19 @@ ADMIN_URL_VARIABLE = "OPTCTL_ANTHROPIC_ADMIN_URL"
 
 
 class Context(Protocol):
-    """What the rollout tells the gate (``optctl.rollout.gates.GateContext`` has these)."""
+    """What the rollout tells the gate (``optctl.rollout.gates.GateContext`` has these); read-only,
+    so a frozen dataclass fits."""
 
-    environment: str
-    services: tuple[str, ...]
-    rollout_id: str
-    applied_at: str | None
-    now: str | None
+    @property
+    def environment(self) -> str: ...
+    @property
+    def services(self) -> tuple[str, ...]: ...
+    @property
+    def rollout_id(self) -> str: ...
+    @property
+    def applied_at(self) -> str | None: ...
+    @property
+    def now(self) -> str | None: ...
 
 
 def savings_gate(

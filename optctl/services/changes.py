@@ -95,8 +95,9 @@ def set_fields(documents: Mapping[str, StoredDocument], service: str, assignment
     return _single(env, documents[service], before, after, "set", "no field changes value, nothing written")
 
 
-def apply(documents: Mapping[str, StoredDocument], targets: Mapping[str, dict[str, Any]], env: str) -> ChangePlan:
-    """Write whole optimization objects (this is how a service first gets one)."""
+def apply(documents: Mapping[str, StoredDocument], targets: Mapping[str, Optimization], env: str) -> ChangePlan:
+    """Write whole optimization objects (this is how a service first gets one); a None target removes
+    the field, as ``rollback`` does."""
     plan = ChangePlan(env)
     for service, target in targets.items():
         if service not in documents:

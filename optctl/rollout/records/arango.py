@@ -15,6 +15,7 @@ number of services.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 from typing import Any, Sequence
 
@@ -178,13 +179,13 @@ class ArangoRecords:
             raise no_rollout(rollout_id, self.where)
         return Rollout.model_validate(row["record"])
 
-    def list(self, states: Sequence[str] | None = None) -> list[Rollout]:
+    def list(self, states: Sequence[str] | None = None) -> builtins.list[Rollout]:
         rows = self._conn.query(
             LIST_ROLLOUTS, {"@rollouts": self._rollouts, "states": list(states) if states else None}, "list the rollouts"
         )
         return [Rollout.model_validate(row["record"]) for row in rows]
 
-    def events(self, rollout_id: str, limit: int | None = None) -> list[Event]:
+    def events(self, rollout_id: str, limit: int | None = None) -> builtins.list[Event]:
         rows = self._conn.query(
             READ_EVENTS, {"@journal": self._journal, "id": rollout_id, "limit": limit or _NO_LIMIT}, "read the rollout's events"
         )

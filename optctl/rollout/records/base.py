@@ -12,6 +12,7 @@ checked against that, not against a label anyone can set.
 
 from __future__ import annotations
 
+import builtins
 import getpass
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, Protocol, Sequence, runtime_checkable
@@ -90,10 +91,10 @@ class RecordStore(Protocol):
     def get(self, rollout_id: str) -> Rollout:
         """``NotFoundError`` if there is none."""
 
-    def list(self, states: Sequence[str] | None = None) -> list[Rollout]:
+    def list(self, states: Sequence[str] | None = None) -> builtins.list[Rollout]:
         """Oldest first."""
 
-    def events(self, rollout_id: str, limit: int | None = None) -> list[Event]:
+    def events(self, rollout_id: str, limit: int | None = None) -> builtins.list[Event]:
         """Oldest first; with ``limit``, the newest ``limit``."""
 
     def close(self) -> None:

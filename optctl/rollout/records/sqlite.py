@@ -7,7 +7,9 @@ write lock, and the events go in the same transaction as the record they explain
 
 from __future__ import annotations
 
+import builtins
 import sqlite3
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -88,13 +90,14 @@ class SqliteRecords:
             raise no_rollout(rollout_id, self.where)
         return Rollout.model_validate_json(rows[0][0])
 
-    def list(self, states: Sequence[str] | None = None) -> list[Rollout]:
-        sql, params = "SELECT record FROM rollouts", ()
+    def list(self, states: Sequence[str] | None = None) -> builtins.list[Rollout]:
+        sql = "SELECT record FROM rollouts"
+        params: tuple[str, ...] = ()
         if states:
             sql, params = sql + f" WHERE state IN ({', '.join('?' * len(states))})", tuple(states)
         return [Rollout.model_validate_json(row[0]) for row in self._query(sql + " ORDER BY started_at, id", params)]
 
-    def events(self, rollout_id: str, limit: int | None = None) -> list[Event]:
+    def events(self, rollout_id: str, limit: int | None = None) -> builtins.list[Event]:
         rows = self._query(
             "SELECT at, actor, kind, stage, detail FROM rollout_events WHERE rollout = ? ORDER BY seq DESC"
             + (" LIMIT ?" if limit else ""),
@@ -108,10 +111,10 @@ class SqliteRecords:
             [(rollout_id, e.at, e.actor, e.kind, e.stage, e.detail) for e in events],
         )
 
-    def _transaction(self):
+    def _transaction(self) -> AbstractContextManager[None]:
         return immediate(self._conn, self._unavailable)
 
-    def _query(self, sql: str, params: Sequence[Any]) -> list[tuple]:
+    def _query(self, sql: str, params: Sequence[Any]) -> builtins.list[tuple[Any, ...]]:
         return query(self._conn, sql, params, self._unavailable)
 
     def _unavailable(self, err: sqlite3.Error) -> EnvironmentProblem:

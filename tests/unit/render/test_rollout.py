@@ -11,7 +11,7 @@ from rich.console import Console
 
 from optctl.commands.rollout import Outcome, RolloutList, View
 from optctl.render import rollout as render
-from optctl.rollout.machine import Action
+from optctl.rollout.machine import StageAction
 from optctl.rollout.state import GateStatus, Rollout, StageRecord
 from optctl.settings.context import RunContext, StoreIdentity
 
@@ -46,7 +46,7 @@ def a_view(soak_left: float | None = 5400.0) -> View:
         updated_at="2026-11-25T08:00:00Z",
         stages=[stage],
     )
-    return View(rollout, [], Action("wait", 0, until=NOW + timedelta(minutes=30), reason="soaking"), NOW, (), (soak_left,))
+    return View(rollout, [], StageAction("wait", 0, until=NOW + timedelta(minutes=30), reason="soaking"), NOW, (), (soak_left,))
 
 
 def test_outcome_text_ends_with_the_project_and_store_line():

@@ -44,7 +44,7 @@ APPROVAL = {"kind": "approval"}
 
 def test_a_new_rollout_applies_its_first_stage():
     rollout = started([SOAK_24H], [])
-    assert machine.next_action(rollout, T0) == machine.Action("apply", 0)
+    assert machine.next_action(rollout, T0) == machine.StageAction("apply", 0)
     assert [s.state for s in rollout.stages] == ["pending", "pending"]
 
 
@@ -61,7 +61,7 @@ def test_a_24h_soak_walked_with_the_clock():
         assert action.kind == "wait" and action.until == T0 + timedelta(hours=24)
         assert machine.observe(rollout, T0 + timedelta(hours=hours)).stages[0].state == "soaking"
         assert machine.soak_left(rollout.stages[0], T0 + timedelta(hours=hours)) == pytest.approx((24 - hours) * 3600)
-    assert machine.next_action(rollout, T0 + timedelta(hours=24)) == machine.Action("promote", 0)
+    assert machine.next_action(rollout, T0 + timedelta(hours=24)) == machine.StageAction("promote", 0)
     seen = machine.observe(rollout, T0 + timedelta(hours=24))
     assert seen.stages[0].gates[0].result == "pass"
 
@@ -69,7 +69,7 @@ def test_a_24h_soak_walked_with_the_clock():
 def test_external_gates_run_only_after_the_soak():
     rollout = applied(started([SOAK_24H, CHECK], []), 0)
     assert machine.next_action(rollout, T0 + timedelta(hours=1)).kind == "wait"
-    assert machine.next_action(rollout, T0 + timedelta(hours=24)) == machine.Action("evaluate", 0, gates=(1,))
+    assert machine.next_action(rollout, T0 + timedelta(hours=24)) == machine.StageAction("evaluate", 0, gates=(1,))
 
 
 def test_passing_gates_promote_and_the_last_stage_completes_the_rollout():
@@ -109,7 +109,7 @@ def test_a_failed_gate_pauses_when_the_plan_says_so_and_resume_evaluates_afresh(
     assert machine.next_action(rollout, T0).kind == "idle"
     resumed = machine.resume(rollout, T0)
     assert resumed.state == "running" and resumed.stages[0].state == "soaking"
-    assert machine.next_action(resumed, T0) == machine.Action("evaluate", 0, gates=(0,))
+    assert machine.next_action(resumed, T0) == machine.StageAction("evaluate", 0, gates=(0,))
 
 
 def test_approval_must_come_from_someone_else_and_only_once_applied():
