@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import AbstractSet, Any, Iterator
 
 REDACTED = "***REDACTED***"
 
@@ -244,7 +244,7 @@ def _secrets(value: Any, hidden: bool, inside: bool) -> Iterator[str]:
                 yield from (m.group(0) for m in _SHAPED.finditer(current))
 
 
-def scrub(text: str, secrets: set[str] = frozenset()) -> str:  # type: ignore[assignment]
+def scrub(text: str, secrets: AbstractSet[str] = frozenset()) -> str:
     """Free text with any known secret value, and anything shaped like a secret, replaced."""
     for secret in sorted(secrets, key=len, reverse=True):
         if len(secret) >= 4 and secret != REDACTED:

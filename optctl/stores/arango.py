@@ -46,6 +46,7 @@ from optctl.stores.arango_connection import (
     OutcomeUnknown,
     Rejected,
     Transaction,
+    answered,
     new_operation_id,
     parse_url,
 )
@@ -153,7 +154,7 @@ class ArangoStore:
                 row = self.connection.db.collection(self._config.collection).get(key)
         if row is None:
             raise no_such_service(service, self.env)
-        return self._stored(row)
+        return self._stored(answered(row, dict))
 
     def read_many(self, services: Sequence[str] | None = None) -> dict[str, StoredDocument]:
         if services is None:

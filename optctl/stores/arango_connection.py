@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 
 from arango import ArangoClient
+from arango.cursor import Cursor
 from arango.exceptions import ArangoServerError
 from arango.http import HTTPClient
 from requests import RequestException
@@ -50,6 +51,15 @@ UNIQUE_CONSTRAINT = 1210
 DATABASE_NOT_FOUND = 1228
 TRANSACTION_NOT_FOUND = 1655
 REJECTIONS = (CONFLICT, DOCUMENT_NOT_FOUND, UNIQUE_CONSTRAINT)
+
+
+def answered(result: object, kind: type[T]) -> T:
+    """A python-arango call's value, as ``kind``. Its calls are typed for every executor (a job in
+    async or batch mode); optctl uses only the default and stream-transaction ones, which answer
+    at once, so anything else is a bug in optctl, not an answer from the server."""
+    if not isinstance(result, kind):
+        raise TypeError(f"python-arango answered with {type(result).__name__}, not {kind.__name__}")
+    return result
 
 
 def new_operation_id() -> str:
@@ -84,8 +94,8 @@ class Rejected(Exception):
 
     def __init__(self, error: ArangoServerError):
         super().__init__(str(error))
-        self.error_code: int = error.error_code
-        self.http_code: int = error.http_code
+        self.error_code: int | None = error.error_code
+        self.http_code: int | None = error.http_code
         self.message: str = error.error_message or ""
         self.details: dict[str, Any] = error.response.body if isinstance(error.response.body, dict) else {}
 
@@ -165,7 +175,7 @@ class ArangoConnection:
         """A read fetched batch by batch: memory stays flat however many rows."""
         with self.failures(doing):
             with self.transport.resendable():
-                cursor = self.db.aql.execute(aql, bind_vars=bind, batch_size=batch_size, stream=True)
+                cursor = answered(self.db.aql.execute(aql, bind_vars=bind, batch_size=batch_size, stream=True), Cursor)
         while True:
             with self.failures(doing):
                 if cursor.empty():
@@ -184,7 +194,7 @@ class ArangoConnection:
         inputs = max((len(v) for v in bind.values() if isinstance(v, list)), default=0)
         with self.failures(doing, writing=writing):
             with self.transport.resendable() if not writing else _nothing():
-                cursor = target.aql.execute(aql, bind_vars=bind, batch_size=max(BATCH_SIZE, inputs))
+                cursor = answered(target.aql.execute(aql, bind_vars=bind, batch_size=max(BATCH_SIZE, inputs)), Cursor)
             return list(cursor)
 
     # Writes.

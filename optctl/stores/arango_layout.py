@@ -15,6 +15,7 @@ others, so documents and history could disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable
 
 from arango.exceptions import ArangoServerError
@@ -22,7 +23,7 @@ from arango.exceptions import ArangoServerError
 from optctl.errors import EnvironmentProblem, OptctlError
 from optctl.settings.project import EnvironmentConfig
 from optctl.stores import arango as documents
-from optctl.stores.arango_connection import ArangoConnection
+from optctl.stores.arango_connection import ArangoConnection, answered
 
 OLDEST_SUPPORTED = (3, 11)
 DUPLICATE_NAME = 1207
@@ -122,7 +123,7 @@ def ensure(connection: ArangoConnection, layout: Layout) -> list[Line]:
     """Create what is missing; what exists is left as it is."""
     lines = []
     with connection.failures("list the collections"):
-        existing = {c["name"] for c in connection.db.collections()}
+        existing = _collection_names(connection)
     for name in dict.fromkeys(layout.collections):
         if name in existing:
             lines.append(Line(f"collection {name}", True, "exists"))
@@ -138,14 +139,17 @@ def ensure(connection: ArangoConnection, layout: Layout) -> list[Line]:
         lines.append(Line(f"collection {name}", True, "created", changed=True))
     for index in layout.indexes:
         with connection.failures(f"create the index {index.name!r}"):
-            made = connection.db.collection(index.collection).add_index(
-                {
-                    "type": "persistent",
-                    "fields": list(index.fields),
-                    "unique": index.unique,
-                    "sparse": index.sparse,
-                    "name": index.name,
-                }
+            made = answered(
+                connection.db.collection(index.collection).add_index(
+                    {
+                        "type": "persistent",
+                        "fields": list(index.fields),
+                        "unique": index.unique,
+                        "sparse": index.sparse,
+                        "name": index.name,
+                    }
+                ),
+                dict,
             )
         created = bool(made.get("new", made.get("isNewlyCreated", False)))
         lines.append(Line(f"index {index.name} on {index.collection}", True, "created" if created else "exists", changed=created))
@@ -159,7 +163,7 @@ def check(connection: ArangoConnection, layout: Layout) -> list[Line]:
         return lines
     lines.append(_version(connection, lines[0].detail))
     lines += _permissions(connection, layout)
-    existing = _try(connection, "list the collections", lambda: {c["name"] for c in connection.db.collections()})
+    existing = _try(connection, "list the collections", lambda: _collection_names(connection))
     for name in dict.fromkeys(layout.collections):
         present = isinstance(existing, set) and name in existing
         lines.append(
@@ -175,6 +179,10 @@ def check(connection: ArangoConnection, layout: Layout) -> list[Line]:
         lines.append(_plan(connection, query, existing))
     lines.append(_atomicity(connection))
     return lines
+
+
+def _collection_names(connection: ArangoConnection) -> set[str]:
+    return {c["name"] for c in answered(connection.db.collections(), list)}
 
 
 def _reachable(connection: ArangoConnection) -> Line:
@@ -205,7 +213,7 @@ def _permissions(connection: ArangoConnection, layout: Layout) -> list[Line]:
         )
     ]
     for name in dict.fromkeys(layout.collections):
-        grant = _try(connection, "read the user's permissions", lambda name=name: connection.db.permission(user, database, name))
+        grant = _try(connection, "read the user's permissions", partial(connection.db.permission, user, database, name))
         lines.append(
             Line(
                 f"user {user!r} on collection {name}",
