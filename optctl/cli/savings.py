@@ -1,5 +1,6 @@
 """``optctl savings``: measured cache hits and cost per service, before vs after its enable time."""
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, List, Optional
 
@@ -8,12 +9,25 @@ import typer
 from optctl.cli.options import ConfigOpt, Output, OutputOpt
 
 
+class UsageSource(str, Enum):
+    usage_report = "usage-report"
+    analytics = "analytics"
+
+
 def savings(
     usage_log: Annotated[
         Optional[Path],
         typer.Option(
             "--usage-log",
             help="JSON Lines of per-response usage objects tagged with service, environment and time (default: the Admin API usage report).",
+        ),
+    ] = None,
+    usage_source: Annotated[
+        Optional[UsageSource],
+        typer.Option(
+            "--usage-source",
+            help="Without --usage-log, which Admin API to read: usage-report (the legacy report, default) "
+            "or analytics (the Usage and Cost Analytics API beta, which also counts requests).",
         ),
     ] = None,
     admin_url: Annotated[
@@ -28,7 +42,7 @@ def savings(
         str,
         typer.Option(
             "--bucket-width",
-            help="Usage report bucket: 1m, 1h or 1d. A bucket covering an enable time is left out of both windows.",
+            help="Admin API time bucket: 1m, 1h or 1d. A bucket covering an enable time is left out of both windows.",
         ),
     ] = "1h",
     window: Annotated[
@@ -71,7 +85,7 @@ def savings(
     from optctl.savings.sources import Source
 
     request = command.SavingsRequest(
-        source=Source(usage_log, admin_url, bucket_width),
+        source=Source(usage_log, admin_url, bucket_width, usage_source.value if usage_source else None),
         window=command.parse_window(window),
         services=tuple(services or ()),
         environments=tuple(envs or ()),

@@ -118,6 +118,7 @@ class SavingsGate(_Retried):
     max_cost_change: float | None = Field(None, ge=-1)
     usage_log: StrictStr | None = Field(None, min_length=1)
     bucket_width: Literal["1m", "1h", "1d"] = "1h"
+    usage_source: Literal["usage-report", "analytics"] | None = None
     timeout: StrictStr | StrictInt = "2m"
     retry_interval: StrictStr | StrictInt = "1h"
 
@@ -127,6 +128,8 @@ class SavingsGate(_Retried):
     def _judges_something(self) -> "SavingsGate":
         if self.min_cache_read_ratio is None and self.max_cost_change is None:
             raise ValueError("a savings gate needs min_cache_read_ratio or max_cost_change (or both)")
+        if self.usage_log is not None and self.usage_source is not None:
+            raise ValueError("a savings gate reads usage_log or the Admin API's usage_source, not both")
         return self
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from optctl.errors import UsageError
-from optctl.savings.admin_api import ReportRow
+from optctl.savings.admin_http import ReportRow
 from optctl.savings.usage import Usage, UsageRecord
 
 Owner = tuple[str, str]  # (service, environment)

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from optctl.errors import OptctlError
 from optctl.savings.enablement import Enablement
 from optctl.savings.gate import Verdict, combine, judge
-from optctl.savings.admin_api import DEFAULT_BASE_URL
+from optctl.savings.admin_http import DEFAULT_BASE_URL
 from optctl.savings.sources import Source, UsageEdges, measure
 
 ADMIN_URL_VARIABLE = "OPTCTL_ANTHROPIC_ADMIN_URL"
@@ -63,6 +63,7 @@ def _evaluate(gate: dict[str, Any], context: Context, window: timedelta, edges: 
         Path(gate["usage_log"]) if gate.get("usage_log") else None,
         edges.environ.get(ADMIN_URL_VARIABLE) or DEFAULT_BASE_URL,
         gate.get("bucket_width", "1h"),
+        gate.get("usage_source"),
     )
     end = max(min(now, applied + window), applied + timedelta(minutes=1))  # the report API wants a non-empty range
     measured = measure(source, load_attribution(project.source, project.names), applied, end, edges)

@@ -23,6 +23,7 @@ SPEC_FIELDS = {
     "max_cost_change": float,
     "usage_log": str,
     "bucket_width": str,
+    "usage_source": str,
 }
 DEFAULT_WINDOW = "24h"
 

@@ -1,6 +1,6 @@
-"""`optctl savings` end to end through ``main``: enable times from the history, a usage log, the usage
-report double on 127.0.0.1 mapped through optctl.toml, the JSON shape, exit codes, and the admin key
-never in output, logs or history."""
+"""`optctl savings` end to end through ``main``: enable times from the history, a usage log, the Admin
+API double on 127.0.0.1 (the legacy usage report and the Usage and Cost Analytics API) mapped through
+optctl.toml, the JSON shape, exit codes, and the admin key never in output, logs or history."""
 
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ from optctl.services.examples import load_examples
 from optctl.settings.project import load_project
 from optctl.stores.factory import open_store
 from tests.support import usage_logs
-from tests.support.usage_report_server import UsageReportDouble, serve
+from tests.support.usage_report_server import ANALYTICS_PATH, BETA, REPORT_PATH, Canned, UsageReportDouble, serve
 from tests.support.cli import run as run_cli
 
 KEY = "sk-ant-admin01-acceptance-secret-42"
 ENABLED = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
+ADMIN_APIS = pytest.mark.parametrize("api", [[], ["--usage-source", "analytics"]], ids=["usage-report", "analytics"])
 TOML = """
 [environments.dev]
 url = "sqlite:///optctl.db"
@@ -116,6 +117,7 @@ def report_double() -> UsageReportDouble:
                 "uncached_input_tokens": 1000 if after else 7000,
                 "cache_read_input_tokens": 6000 if after else 0,
                 "output_tokens": 100,
+                "requests": 10,  # counted by the analytics API only; the legacy report's answers drop it
             },
             {
                 "api_key_id": "apikey_other",
@@ -160,6 +162,29 @@ def test_the_usage_report_is_paged_mapped_to_services_and_reported(capsys, admin
     assert "apikey_stranger" in aside["why"] and aside["input_tokens"] == 12 * 500
 
 
+def test_the_analytics_api_is_read_with_its_beta_header_paged_mapped_and_counts_calls(capsys, admin):
+    code, out, _ = run(
+        capsys, "savings", "--usage-source", "analytics", "--env", "production", "--window", "6h", "--no-predict", "-o", "json"
+    )
+    assert code == 1  # indexing's workspace never reads
+    assert {r["path"] for r in admin.requests} == {ANALYTICS_PATH} and len(admin.requests) >= 7  # 36 rows, 5 a page
+    assert all(r["headers"]["anthropic-beta"] == BETA and r["headers"]["x-api-key"] == KEY for r in admin.requests)
+    assert admin.requests[0]["query"]["time_bucket_width"] == ["1h"]
+    data = json.loads(out)
+    assert data["source"].startswith("Usage and Cost Analytics API at http://127.0.0.1:")
+    query = services(out)["query"]
+    assert query["before"]["input_tokens"] == query["after"]["input_tokens"] == 6 * 7000
+    assert query["before"]["calls"] == query["after"]["calls"] == 6 * 10  # the analytics API counts requests
+    assert query["after"]["cache_read_ratio"] == pytest.approx(6 / 7, abs=1e-4)
+    [aside] = data["unattributed"]
+    assert "apikey_stranger" in aside["why"] and aside["input_tokens"] == 12 * 500
+
+
+def test_the_legacy_report_stays_the_default_source(capsys, admin):
+    run(capsys, "savings", "--env", "production", "--window", "6h", "--no-predict", "-o", "json")
+    assert {r["path"] for r in admin.requests} == {REPORT_PATH}
+
+
 def test_a_bucket_wider_than_the_gap_to_the_enable_is_left_out_and_flagged(capsys, admin, tmp_path):
     with sqlite3.connect(tmp_path / "optctl.db") as db:
         db.execute(
@@ -172,10 +197,11 @@ def test_a_bucket_wider_than_the_gap_to_the_enable_is_left_out_and_flagged(capsy
     assert "enable-bucket-left-out" in [f["code"] for f in query["flags"]]
 
 
-def test_a_wrong_admin_key_is_one_line_exit_2_and_the_key_is_nowhere(capsys, admin, monkeypatch, tmp_path):
+@ADMIN_APIS
+def test_a_wrong_admin_key_is_one_line_exit_2_and_the_key_is_nowhere(capsys, admin, monkeypatch, tmp_path, api):
     wrong = "sk-ant-admin01-wrong-0000"
     monkeypatch.setenv("ANTHROPIC_ADMIN_API_KEY", wrong)
-    code, out, err = run(capsys, "savings", "--env", "production")
+    code, out, err = run(capsys, "savings", "--env", "production", *api)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "refused the admin key in ANTHROPIC_ADMIN_API_KEY (HTTP 401" in err and wrong not in err
     run(capsys, "history", "--env", "production")
@@ -198,6 +224,7 @@ def test_no_admin_key_says_which_variable_to_set(capsys, monkeypatch):
         (["--usage-log", "absent.jsonl"], "cannot read the usage log"),
         (["--service", "nope", "--usage-log", "x"], "no service 'nope'"),
         (["--usage-log", "u.jsonl", "--plot", "out.gif"], ".png or .svg"),
+        (["--usage-log", "u.jsonl", "--usage-source", "analytics"], "two sources; give one"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2_or_1(capsys, tmp_path, args, said):
@@ -229,6 +256,18 @@ def test_rollout_plan_adds_a_savings_gate_that_validate_accepts(capsys):
         "max_cost_change": -0.1,
     }
     assert run(capsys, "validate", "plan.yaml")[0] == 0
+
+
+def test_a_savings_gate_can_read_the_analytics_api_but_not_beside_a_usage_log(capsys):
+    gate = "usage_source=analytics,min_calls=200,min_cache_read_ratio=0.3"
+    code, _, err = run(
+        capsys, "rollout", "plan", "--services", "query", "--soak", "24h", "--savings-gate", gate, "--out", "plan.yaml"
+    )
+    assert code == 0, err
+    assert yaml.safe_load(Path("plan.yaml").read_text())["stages"][0]["gates"][1]["usage_source"] == "analytics"
+    assert run(capsys, "validate", "plan.yaml")[0] == 0
+    code, _, err = run(capsys, "rollout", "plan", "--services", "query", "--savings-gate", gate + ",usage_log=u.jsonl")
+    assert code == 2 and "usage_log or the Admin API's usage_source, not both" in err
 
 
 def test_validate_explains_a_savings_gate_that_judges_nothing(capsys):
@@ -266,18 +305,18 @@ def test_plot_without_matplotlib_says_how_to_get_it(capsys, tmp_path, monkeypatc
     assert code == 2 and "pip install 'optctl[plot]'" in err and not (tmp_path / "cost.png").exists()
 
 
-def test_a_429_from_the_usage_report_is_waited_out_and_the_report_comes(capsys, admin):
-    from tests.support.usage_report_server import Canned
-
+@ADMIN_APIS
+def test_a_429_from_the_usage_report_is_waited_out_and_the_report_comes(capsys, admin, api):
     admin.script.append(Canned(429, {"error": {"message": "rate limited"}}, {"retry-after": "0"}))
-    code, out, _ = run(capsys, "savings", "--env", "production", "--window", "6h", "--no-predict", "-o", "json")
+    code, out, _ = run(capsys, "savings", "--env", "production", "--window", "6h", "--no-predict", "-o", "json", *api)
     assert services(out)["query"]["after"]["cache_read_ratio"] > 0.8
     assert len([r for r in admin.requests if r["query"].get("page") is None]) == 2  # the first page, asked twice
 
 
-def test_a_malformed_row_is_one_line_exit_2_and_nothing_is_reported(capsys, admin):
+@ADMIN_APIS
+def test_a_malformed_row_is_one_line_exit_2_and_nothing_is_reported(capsys, admin, api):
     admin.buckets[3]["rows"][0]["cache_read_input_tokens"] = -5
-    code, out, err = run(capsys, "savings", "--env", "production", "--window", "6h", "--no-predict", "-o", "json")
+    code, out, err = run(capsys, "savings", "--env", "production", "--window", "6h", "--no-predict", "-o", "json", *api)
     assert code == 2 and "cache_read_input_tokens must be a whole number of tokens (got -5)" in err and "malformed" in err
     assert '"services"' not in out and err.count("\n") == 1
 

@@ -1,68 +1,19 @@
 """The usage report client against a local double on 127.0.0.1: paging, grouping, an empty window,
-a refused key, rate limiting with retry-after (the sleeper is injected: nothing really sleeps),
+a refused key, rate limiting with retry-after for it and the analytics client alike (the sleeper is
+injected: nothing really sleeps),
 and a malformed row. Each ends in a value or one clear error, never a traceback; the key is never echoed."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
 from optctl.errors import EnvironmentProblem
-from optctl.savings.admin_api import UsageReportClient, admin_key, retry_after
+from optctl.savings.admin_api import UsageReportClient
+from optctl.savings.admin_http import admin_key, retry_after
+from optctl.savings.analytics_api import AnalyticsUsageClient
 from optctl.savings.attribution import Attribution, attribute
-from tests.support.usage_report_server import Canned, UsageReportDouble, serve
-
-KEY = "sk-ant-admin01-test-secret-0123456789"
-START = datetime(2026, 11, 19, tzinfo=timezone.utc)
-
-
-def day(n: int, rows: list[dict]) -> dict:
-    at = START + timedelta(days=n)
-    return {
-        "starting_at": at.isoformat().replace("+00:00", "Z"),
-        "ending_at": (at + timedelta(days=1)).isoformat().replace("+00:00", "Z"),
-        "rows": rows,
-    }
-
-
-def row(key: str, workspace: str, model: str, uncached: int, read: int = 0, w5: int = 0, w1h: int = 0) -> dict:
-    return {
-        "api_key_id": key,
-        "workspace_id": workspace,
-        "model": model,
-        "uncached_input_tokens": uncached,
-        "cache_read_input_tokens": read,
-        "cache_creation": {"ephemeral_5m_input_tokens": w5, "ephemeral_1h_input_tokens": w1h},
-        "output_tokens": 10,
-    }
-
-
-BUCKETS = [
-    day(
-        0,
-        [
-            row("apikey_a", "wrkspc_1", "claude-sonnet-4-5", 100),
-            row("apikey_a", "wrkspc_1", "claude-haiku-4-5", 50),
-            row("apikey_b", "wrkspc_1", "claude-sonnet-4-5", 70),
-        ],
-    ),
-    day(1, [row("apikey_a", "wrkspc_1", "claude-sonnet-4-5", 10, read=900, w5=90)]),
-    day(2, [row("apikey_c", "wrkspc_2", "claude-sonnet-4-5", 5, w1h=40)]),
-]
-
-
-@pytest.fixture
-def double():
-    return UsageReportDouble(key=KEY, buckets=[dict(b) for b in BUCKETS], page_size=2)
-
-
-@pytest.fixture
-def url(double):
-    yield from serve(double)
-
-
-class Sleeps(list):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
+from tests.support.usage_report_server import ADMIN_KEY as KEY
+from tests.support.usage_report_server import START, Canned, Sleeps
 
 
 def client(url: str, sleeper=None, key: str = KEY) -> UsageReportClient:
@@ -79,7 +30,7 @@ def test_every_page_is_read_and_rows_come_back_grouped_by_key_workspace_and_mode
     assert first["query"]["starting_at"] == ["2026-11-19T00:00:00Z"]
     assert first["headers"]["anthropic-version"] == "2023-06-01"
     assert [(r.api_key_id, r.model, r.usage.uncached_input) for r in rows[:3]] == [
-        ("apikey_a", "claude-sonnet-4-5", 100),
+        ("apikey_a", "claude-sonnet-4-5", 120),  # two rows of one group, summed
         ("apikey_a", "claude-haiku-4-5", 50),
         ("apikey_b", "claude-sonnet-4-5", 70),
     ]
@@ -108,21 +59,28 @@ def test_an_error_message_that_echoes_the_key_is_redacted(url, double):
     assert KEY not in str(caught.value) and "[redacted]" in str(caught.value)
 
 
-def test_429_waits_as_long_as_retry_after_says_then_goes_on(url, double):
+@pytest.fixture(params=[UsageReportClient, AnalyticsUsageClient], ids=["usage-report", "analytics"])
+def either(request):
+    """Both clients: they share the transport (admin_http), so rate limiting must behave alike in each."""
+    return request.param
+
+
+def test_429_waits_as_long_as_retry_after_says_then_goes_on(url, double, either):
     double.script += [
         Canned(429, {"error": {"message": "slow down"}}, {"retry-after": "7"}),
         Canned(429, {}, {"retry-after": "2"}),
     ]
     sleeps = Sleeps()
-    rows = client(url, sleeps).rows(START, START + timedelta(days=3), "1d")
+    rows = either(KEY, url, sleeps).rows(START, START + timedelta(days=3), "1d")
     assert sleeps == [7.0, 2.0] and len(rows) == 5
+    assert [r["query"].get("page") for r in double.requests[:4]] == [None, None, None, ["2"]]
 
 
-def test_429_that_never_stops_is_a_clear_error_after_the_retries(url, double):
+def test_429_that_never_stops_is_a_clear_error_after_the_retries(url, double, either):
     double.script += [Canned(429, {}, {"retry-after": "1"}) for _ in range(6)]
     sleeps = Sleeps()
-    with pytest.raises(EnvironmentProblem, match="rate limited .* after 5 retries; try again later"):
-        client(url, sleeps).rows(START, START + timedelta(days=3), "1d")
+    with pytest.raises(EnvironmentProblem, match=r"rate limited \(HTTP 429\) after 5 retries; try again later"):
+        either(KEY, url, sleeps).rows(START, START + timedelta(days=3), "1d")
     assert sleeps == [1.0] * 5
 
 
@@ -211,14 +169,16 @@ def test_retry_after_reads_seconds_else_backs_off():
     assert retry_after("not a time", 0) == 1.0
 
 
-def test_rows_are_attributed_by_key_then_workspace_and_shared_or_unclaimed_usage_is_set_aside(url):
-    rows = client(url).rows(START, START + timedelta(days=3), "1d")
+def test_rows_are_attributed_by_key_then_workspace_and_shared_or_unclaimed_usage_is_set_aside(url, either):
+    rows = either(KEY, url, Sleeps()).rows(START, START + timedelta(days=3), "1d")
     attribution = Attribution(
         keys={"apikey_a": [("query", "production")], "apikey_b": [("query", "production"), ("agent", "production")]},
         workspaces={"wrkspc_1": [("indexing", "production")]},
     )
     records, aside = attribute(rows, attribution)
-    assert [(r.service, r.usage.uncached_input) for r in records] == [("query", 100), ("query", 50), ("query", 10)]
+    assert [(r.service, r.usage.uncached_input) for r in records] == [("query", 120), ("query", 50), ("query", 10)]
+    counted = either is AnalyticsUsageClient  # only the successor counts requests
+    assert [r.usage.calls for r in records] == ([5, 2, 9] if counted else [None, None, None])
     assert [(a.why, a.usage.uncached_input) for a in aside] == [
         ("no service claims api key apikey_c or workspace wrkspc_2", 5),
         ("shared by query/production, agent/production", 70),
