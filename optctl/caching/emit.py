@@ -16,12 +16,12 @@ from optctl.caching.placement import Placement
 from optctl.caching.request import OPTCTL_KEY, Request
 
 
-def marker(ttl: str, default_ttl: str) -> dict[str, str]:
+def marker(ttl: str, default_ttl: str | None) -> dict[str, str]:
     """The provider's default TTL is left implicit, as the wrapper and most callers write it."""
     return {"type": "ephemeral"} if ttl == default_ttl else {"type": "ephemeral", "ttl": ttl}
 
 
-def emit_request(request: Request, placement: Placement, default_ttl: str) -> Any:
+def emit_request(request: Request, placement: Placement, default_ttl: str | None) -> Any:
     data = copy.deepcopy(request.data)
     if isinstance(data, dict):
         data.pop(OPTCTL_KEY, None)

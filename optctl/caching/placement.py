@@ -150,7 +150,10 @@ def over_the_limit(request: Request, markers: list[Marker], limit: int | None) -
 # --- the deployed wrapper -------------------------------------------------------------------
 
 
-def place_wrapper(request: Request, cache: CacheSettings, provider_ok: bool, provider: str, default_ttl: str) -> Placement:
+def place_wrapper(request: Request, cache: CacheSettings, provider_ok: bool, provider: str, default_ttl: str | None) -> Placement:
+    """What the deployed wrapper does: it marks for its configured ``provider`` (``provider_ok``:
+    one it caches for); ``default_ttl`` is the TTL its marker gets on the model's API, None when
+    that API takes no markers (the models table gives every provider that does take them one)."""
     placement = Placement("wrapper")
     if not cache.enabled:
         placement.active = False
@@ -188,6 +191,17 @@ def place_wrapper(request: Request, cache: CacheSettings, provider_ok: bool, pro
         placement.reasons[index] = "wrapper's last candidate: the caller's marker is kept"
         return placement
     block = request.blocks[index]
+    if default_ttl is None:
+        placement.active = False
+        placement.findings.append(
+            warning(
+                "provider-unsupported",
+                "",
+                f"the wrapper marks {block.location} for provider {provider!r}, but the model's provider takes no "
+                "cache markers: nothing is cached",
+            )
+        )
+        return placement
     placement.markers.append(Marker(index, default_ttl, "new", on_message=block.string_content))  # {"type": "ephemeral"}
     placement.reasons[index] = "wrapper's last candidate" + (" (marker on the message dict)" if block.string_content else "")
     return placement
@@ -195,7 +209,7 @@ def place_wrapper(request: Request, cache: CacheSettings, provider_ok: bool, pro
 
 def _wrapper_candidates(request: Request, cache: CacheSettings) -> list[tuple[str, str | None, bool]]:
     """(pointer, text, already marked) for each block the wrapper would consider, in its order."""
-    found = []
+    found: list[tuple[str, str | None, bool]] = []
     base = request.messages_pointer
     for i, message in enumerate(request.messages):
         if not isinstance(message, dict) or "role" not in message or not message.get("content"):
@@ -308,17 +322,12 @@ def _ttls(
     request: Request, new: list[int], existing: list[Marker], cache: CacheSettings, offered: dict[str, int]
 ) -> dict[int, str]:
     """Configured TTLs (domain definitions for tools/system), kept non-increasing along the prefix."""
-
-    def offered_for(seconds: int) -> str:
-        fitting = [name for name, s in offered.items() if s <= seconds]
-        return max(fitting, key=offered.get) if fitting else min(offered, key=offered.get)
-
     caller = {m.block: m.ttl for m in existing}
     result: dict[int, str] = {}
     for index in new:
         section = request.blocks[index].section
-        wanted = offered_for(
-            cache.domain_definitions_ttl_seconds if section in ("tools", "system") else cache.default_ttl_seconds
+        wanted = _offered_within(
+            offered, cache.domain_definitions_ttl_seconds if section in ("tools", "system") else cache.default_ttl_seconds
         )
         earlier = [offered[t] for i, t in {**caller, **result}.items() if i < index and t in offered]
         later = [offered[t] for i, t in caller.items() if i > index and t in offered]
@@ -329,6 +338,12 @@ def _ttls(
             seconds = min(seconds, min(earlier))
         result[index] = next(name for name, s in offered.items() if s == seconds)
     return result
+
+
+def _offered_within(offered: dict[str, int], seconds: int) -> str:
+    """The longest TTL the provider offers that ``seconds`` covers, else its shortest."""
+    fitting = [name for name, s in offered.items() if s <= seconds]
+    return max(fitting, key=offered.__getitem__) if fitting else min(offered, key=offered.__getitem__)
 
 
 # --- automatic caching -----------------------------------------------------------------------
@@ -344,9 +359,7 @@ def place_auto(request: Request, cache: CacheSettings, model: Model, rules: Rule
     index = last_cacheable(request)
     if request.automatic_ttl is not None or index is None:
         return placement
-    offered = rules.ttl_seconds(model.provider)
-    fitting = [name for name, seconds in offered.items() if seconds <= cache.default_ttl_seconds]
-    placement.automatic_ttl = max(fitting, key=offered.get) if fitting else min(offered, key=offered.get)
+    placement.automatic_ttl = _offered_within(rules.ttl_seconds(model.provider), cache.default_ttl_seconds)
     placement.reasons[index] = (
         "automatic caching: the provider applies the request's top-level marker to the last cacheable block"
     )

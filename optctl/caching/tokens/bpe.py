@@ -123,7 +123,9 @@ class Engine:
         threads = min(os.cpu_count() or 1, len(texts))
         if threads <= 1 or sum(map(len, texts)) < PARALLEL_AFTER_CHARS:
             return [len(encode(t)) if t else 0 for t in texts]
-        share, runs, run, size = sum(map(len, texts)) / threads, [], [], 0
+        share, size = sum(map(len, texts)) / threads, 0
+        runs: list[list[str]] = []
+        run: list[str] = []
         for text in texts:
             run.append(text)
             size += len(text)

@@ -105,4 +105,5 @@ def _text_blocks(content: Any) -> list[Any]:
 
 
 def _role(message: Any) -> str | None:
-    return ROLES.get(message.get("role")) if isinstance(message, dict) and isinstance(message.get("role"), str) else None
+    role = message.get("role") if isinstance(message, dict) else None
+    return ROLES.get(role) if isinstance(role, str) else None

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence
+from typing import TYPE_CHECKING, Protocol, Sequence
 
 from optctl.caching import media
 from optctl.caching.request import Block, Request
 from optctl.providers.rules import Rules, Tokenizer
+
+if TYPE_CHECKING:
+    from optctl.caching.tokens import bpe
 
 _SYMBOLS = b"{}[]()<>=;:_/\\|&*#$%^~`\"'@+"
 
@@ -91,16 +94,15 @@ class Offline:
     name = "offline"
     exact_total = False
 
-    def __init__(self, engine_factory: Callable[[], object] | None = None):
-        self._factory = engine_factory
-        self._engine = None
+    def __init__(self) -> None:
+        self._engine: bpe.Engine | None = None
 
     @property
-    def engine(self):
+    def engine(self) -> bpe.Engine:
         if self._engine is None:
             from optctl.caching.tokens import bpe
 
-            self._engine = self._factory() if self._factory else bpe.Engine()
+            self._engine = bpe.Engine()
         return self._engine
 
     def count(self, requests: Sequence[Request], rules: Rules) -> list[list[BlockTokens]]:

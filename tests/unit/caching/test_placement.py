@@ -1,5 +1,8 @@
 """The wrapper reproduced exactly, the optimal placement, and the provider's verdict on both."""
 
+import copy
+import json
+
 import pytest
 
 from optctl.caching.placement import evaluate, place_optimal, place_wrapper
@@ -57,6 +60,34 @@ def test_auto_detect_off_or_disabled_marks_nothing():
     assert disabled.markers == [] and [f.code for f in disabled.findings] == ["cache-disabled"]
     unsupported = place_wrapper(request, ON, False, "bedrock", "5m")
     assert unsupported.markers == [] and [f.code for f in unsupported.findings] == ["provider-unsupported"]
+
+
+def test_a_model_whose_provider_takes_no_markers_gets_no_wrapper_marker(rules, tmp_path):
+    """The wrapper marks for its configured provider; the marker's TTL is the model's API's. A
+    --models-file model served by a provider without markers once got a marker with no TTL, and
+    pricing it crashed (KeyError: None)."""
+    from optctl.caching.analysis import analyse
+    from optctl.caching.placement import CacheSettings
+    from optctl.caching.tokens.counters import CharsPerFour
+    from optctl.providers import rules as table
+
+    raw = copy.deepcopy(rules.raw)
+    raw["models"].append({**raw["models"][0], "family": "titan-text", "match": ["titan-text"], "provider": "bedrock"})
+    (tmp_path / "models.json").write_text(json.dumps(raw), encoding="utf-8")
+    request = request_of([{"role": "user", "content": [{"type": "text", "text": LONG}]}], model="titan-text")
+    [report] = analyse(
+        [("f", request)],
+        cache=CacheSettings.of(ON),
+        provider="anthropic",
+        rules=table.load(tmp_path / "models.json"),
+        counter=CharsPerFour(),
+        strategies=["wrapper"],
+        calls=10,
+        emit=True,
+    )
+    assert report.cached_tokens == 0 and report.breakpoints == []
+    assert [f.code for f in report.findings] == ["provider-unsupported"]
+    assert "cache_control" not in json.dumps(report.emitted)
 
 
 def test_a_caller_marker_is_a_candidate_and_is_kept_not_doubled():
