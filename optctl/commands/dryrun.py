@@ -15,7 +15,7 @@ from typing import Any, Iterator, Sequence
 from optctl.caching.analysis import FixtureReport, analyse
 from optctl.caching.inputs import Fixture, load_fixtures
 from optctl.caching.placement import CacheSettings
-from optctl.caching.request import normalise
+from optctl.caching.request import Request, normalise
 from optctl.providers.rules import Rules
 from optctl.caching.tokens.counters import Counter
 from optctl.commands.edges import Edges
@@ -159,13 +159,13 @@ def run(
     ``final_repeats`` says of every fixture that its final message repeats word for word.
     """
     markers = rules.markers(settings.provider or "anthropic")
-    batch: list[tuple[str, Any]] = []
+    batch: list[tuple[str, Request]] = []
     size = 0
     for fixture in load_fixtures(paths, glob):
         if fixture.problem is not None:
             yield from _flush(batch, settings, rules, counter, strategies, calls, emit)
             batch, size = [], 0
-            yield from _unreadable(fixture, strategies, counter.name)
+            yield from _unreadable(fixture.label, fixture.problem, strategies, counter.name)
             continue
         request = normalise(fixture.data, markers, model or _fixture_model(fixture) or settings.model, client)
         request.final_repeats = request.final_repeats or final_repeats
@@ -183,7 +183,13 @@ def _fixture_model(fixture: Fixture) -> str | None:
 
 
 def _flush(
-    batch, settings: Settings, rules: Rules, counter: Counter, strategies, calls: int, emit: bool
+    batch: Sequence[tuple[str, Request]],
+    settings: Settings,
+    rules: Rules,
+    counter: Counter,
+    strategies: Sequence[str],
+    calls: int,
+    emit: bool,
 ) -> Iterator[FixtureReport]:
     if batch:
         yield from analyse(
@@ -198,9 +204,9 @@ def _flush(
         )
 
 
-def _unreadable(fixture: Fixture, strategies: Sequence[str], tokenizer: str) -> Iterator[FixtureReport]:
+def _unreadable(label: str, problem: str, strategies: Sequence[str], tokenizer: str) -> Iterator[FixtureReport]:
     for strategy in strategies:
-        yield FixtureReport(fixture.label, None, strategy, tokenizer, findings=[error("unreadable", "", fixture.problem)])
+        yield FixtureReport(label, None, strategy, tokenizer, findings=[error("unreadable", "", problem)])
 
 
 def totals(reports: Sequence[FixtureReport]) -> dict[str, Any]:
