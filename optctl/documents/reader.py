@@ -92,9 +92,15 @@ def _object_pairs(pairs: list[tuple[str, Any]]) -> dict:
     if len(obj) != len(pairs):
         _duplicate_objects_built += 1
         marked = _DuplicateKeyObject(obj)
+        # Each repeated key once, in the order of their first repeat: a 1 MB object of one key
+        # given 100,000 times is one problem, not 100,000.
         seen: set[str] = set()
-        # Each repeated key once: a 1 MB object of one key given 100,000 times is one problem, not 100,000.
-        marked.duplicates = list(dict.fromkeys(k for k, _ in pairs if k in seen or seen.add(k)))
+        repeated: dict[str, None] = {}
+        for key, _ in pairs:
+            if key in seen:
+                repeated[key] = None
+            seen.add(key)
+        marked.duplicates = list(repeated)
         return marked
     return obj
 
@@ -109,6 +115,13 @@ def _reject_constant(name: str) -> Any:
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_object_pairs, parse_constant=_reject_constant)
 _WS = re.compile(r"[ \t\n\r]*")
+
+
+def _skip_space(text: str, pos: int = 0) -> int:
+    """The offset of the first character at or after ``pos`` that is not JSON whitespace."""
+    found = _WS.match(text, pos)
+    assert found is not None  # zero or more characters: it always matches
+    return found.end()
 
 
 def iter_paths(paths: Iterable[str], glob: str | None = None) -> Iterator[str]:
@@ -185,7 +198,7 @@ def _format_of(path: str, text: str) -> str:
 
 
 def _json_documents(path: str, text: str) -> Iterator[SourceDocument | ParseProblem]:
-    start = _WS.match(text).end()
+    start = _skip_space(text)
     if text.startswith("[", start) and not _is_conversation(text, start):
         yield from _json_array(path, text, start)
         return
@@ -194,7 +207,7 @@ def _json_documents(path: str, text: str) -> Iterator[SourceDocument | ParseProb
     except _Problem as problem:
         yield problem.at(path, text)
         return
-    rest = _WS.match(text, end).end()
+    rest = _skip_space(text, end)
     if rest < len(text):
         # Several JSON values one per line, in a .json file: read it as JSON Lines.
         if text[end:rest].count("\n"):
@@ -212,16 +225,16 @@ def _is_conversation(text: str, start: int) -> bool:
     prompt: the first element has ``content``, or the second is a message.
     """
     try:
-        first, end, _ = _decode(text, _WS.match(text, start + 1).end())
+        first, end, _ = _decode(text, _skip_space(text, start + 1))
     except _Problem:
         return False
     if isinstance(first, dict) and "content" in first:
         return True
-    after = _WS.match(text, end).end()
+    after = _skip_space(text, end)
     if not (isinstance(first, dict) and text.startswith(",", after)):
         return False
     try:
-        second, _, _ = _decode(text, _WS.match(text, after + 1).end())
+        second, _, _ = _decode(text, _skip_space(text, after + 1))
     except _Problem:
         return False
     return isinstance(second, dict) and "role" in second and "content" in second
@@ -235,7 +248,7 @@ def _json_array(path: str, text: str, start: int) -> Iterator[SourceDocument | P
     element, and a 100,000-document array costs what the same documents as JSON Lines do.
     """
     lines = LineCounter(text)
-    pos = _WS.match(text, start + 1).end()
+    pos = _skip_space(text, start + 1)
     index = 0
     if text.startswith("]", pos):
         yield ParseProblem(path, *lines.at(pos), "empty", "the array holds no documents")
@@ -248,12 +261,12 @@ def _json_array(path: str, text: str, start: int) -> Iterator[SourceDocument | P
             return
         line, column = lines.at(pos)
         yield from _checked(SourceDocument(path, index, data, text[pos:end], line, column, "json"), duplicates)
-        pos = _WS.match(text, end).end()
+        pos = _skip_space(text, end)
         if text.startswith(",", pos):
-            pos = _WS.match(text, pos + 1).end()
+            pos = _skip_space(text, pos + 1)
             index += 1
             continue
-        if text.startswith("]", pos) and not text[_WS.match(text, pos + 1).end() :]:
+        if text.startswith("]", pos) and not text[_skip_space(text, pos + 1) :]:
             return
         yield ParseProblem(path, *lines.at(pos), "syntax", "expected ',' or ']' after an array element", index)
         return
