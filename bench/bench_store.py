@@ -117,8 +117,8 @@ def _in_process(home: Path, services: list[str], runs: int) -> tuple[list[float]
     from rich.console import Console
 
     from optctl.commands.edges import Edges
-    from optctl.commands.inspect import status
-    from optctl.render.services import status_text
+    from optctl.commands.status import status
+    from optctl.render.status import status_text
     from optctl.services import actions as control
 
     project = embedded_project({"OPTCTL_HOME": str(home)})

@@ -16,9 +16,10 @@ from optctl import __version__
 from optctl.cli.options import OptctlTyper
 from optctl.errors import EXIT_INTERNAL, EXIT_USAGE, OptctlError
 
-# Which module registers each command: a run builds only the one it needs (importing and
-# converting every command module costs about 25 ms a run). tests/unit/cli/test_app.py checks
-# this table against what the modules register.
+# Which module registers each command: a run imports only the module it needs and converts only
+# its command (importing and converting every command module costs about 25 ms a run, converting
+# the other four commands of its module another 3). tests/unit/cli/test_startup.py checks this
+# table against what the modules register.
 MODULES = {
     "validate": "validate",
     "schema": "schema",
@@ -56,8 +57,9 @@ def _root(
     """optctl: the control plane for LLM prompt-caching rollouts."""
 
 
-def build(modules: Sequence[str] = ALL_MODULES) -> typer.Typer:
-    """The root command with the commands of ``modules`` registered (all of them by default).
+def build(modules: Sequence[str] = ALL_MODULES, only: str | None = None) -> typer.Typer:
+    """The root command with the commands of ``modules`` registered (all of them by default), or
+    with ``only`` that one of them (typer converts every registered command's signature on a run).
 
     Each module adds its own commands; importing them must stay cheap (heavy imports happen
     inside the command functions) so that every invocation starts fast.
@@ -75,6 +77,9 @@ def build(modules: Sequence[str] = ALL_MODULES) -> typer.Typer:
     root.callback()(_root)
     for name in modules:
         _module(name).register(root)
+    if only is not None:
+        # (a module that registers a group, rollout or store, registers nothing else)
+        root.registered_commands = [command for command in root.registered_commands if command.name == only]
     return root
 
 
@@ -118,11 +123,11 @@ def _module(name: str) -> ModuleType:
         return store
 
 
-def modules_for(args: Sequence[str]) -> Sequence[str]:
-    """Only the module of the command named first; every module for help, completion or a typo."""
+def command_for(args: Sequence[str]) -> str | None:
+    """The command named first, the only one a run builds; None (all of them) for help, completion or a typo."""
     if args and args[0] in MODULES and COMPLETION_VARIABLE not in os.environ:
-        return (MODULES[args[0]],)
-    return ALL_MODULES
+        return args[0]
+    return None
 
 
 def __getattr__(name: str) -> typer.Typer:
@@ -137,8 +142,9 @@ def main(argv: list[str] | None = None) -> int:
 
     Commands end with ``raise typer.Exit(code)``; typer handles usage errors itself (exit 2).
     """
+    command = command_for(sys.argv[1:] if argv is None else argv)
     try:
-        build(modules_for(sys.argv[1:] if argv is None else argv))(args=argv, prog_name="optctl")
+        build(ALL_MODULES if command is None else (MODULES[command],), command)(args=argv, prog_name="optctl")
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else (0 if done.code is None else EXIT_USAGE)
     except OptctlError as err:

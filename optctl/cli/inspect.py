@@ -1,4 +1,5 @@
-"""``optctl status | show | history | diff | export``: parse, call ``optctl.commands.inspect``, render."""
+"""``optctl status | show | history | diff | export``: parse, call ``optctl.commands.status`` or
+``optctl.commands.inspect``, render."""
 
 from typing import Annotated, List, Optional
 
@@ -38,12 +39,11 @@ AllOpt = Annotated[
 
 def status(env: EnvsOpt = None, output: OutputOpt = Output.text, config: ConfigOpt = None) -> None:
     """Services by environments: caching on/off, TTL, min tokens, last change."""
-    from optctl.commands import inspect
-    from optctl.render import services as render
-    from optctl.render.console import stdout
+    from optctl.commands.status import status as run
+    from optctl.render import status as render
 
-    result = inspect.status(env or (), config)
-    (render.status_json if output is Output.json else render.status_text)(result, stdout())
+    result = run(env or (), config)
+    (render.status_json if output is Output.json else render.status_text)(result)  # stdout; rich only if needed
     raise typer.Exit(result.exit_code)
 
 

@@ -1,4 +1,4 @@
-"""``status | show | history | diff | export``: look at the stores, never write.
+"""``show | history | diff | export``: look at the stores, never write (``status`` is ``commands.status``).
 
 Each function reads what it needs through ``Edges`` and returns a result carrying the
 ``RunContext`` (which project, which stores), so that an empty answer from the embedded default
@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import heapq
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from optctl.commands.edges import Edges
-from optctl.errors import EXIT_OK, EXIT_PROBLEMS, EnvironmentProblem, NotFoundError, UsageError
-from optctl.services import actions, status as matrix
-from optctl.services import window
+from optctl.errors import EXIT_OK, EXIT_PROBLEMS, NotFoundError, UsageError
+from optctl.services import actions, window
 from optctl.services.diff import Difference, ServiceDifference, diff, environment_differences
 from optctl.settings.context import RunContext
 from optctl.settings.project import EnvironmentConfig, Project
@@ -25,47 +24,6 @@ from optctl.stores.base import HistoryEntry, StoredDocument
 # The history table's length when no --limit is given: a long history is hundreds of thousands
 # of rows, which no one reads in a terminal; --since/--until or --all reach the rest.
 DEFAULT_HISTORY_LIMIT = 50
-
-
-@dataclass(frozen=True)
-class StatusResult:
-    context: RunContext
-    environments: list[str]
-    rows: list[matrix.Row]  # cells only for the environments that answered
-    unreachable: dict[str, str] = field(default_factory=dict)  # environment -> why it could not be read
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_PROBLEMS if self.unreachable else EXIT_OK
-
-    @property
-    def empty_embedded(self) -> bool:
-        """Nothing found, and only because no project file pointed elsewhere."""
-        return not self.rows and self.context.embedded
-
-
-def status(envs: Sequence[str] = (), config: Path | None = None, edges: Edges = Edges()) -> StatusResult:
-    """Every service by every chosen environment (all by default).
-
-    An environment that cannot be read (server down, credentials missing) is marked and the
-    others are shown (exit 1): one bad environment must not hide where the rest stand. Only
-    when none can be read is it an environment error (exit 2).
-    """
-    project = edges.load_project(config)
-    chosen = project.select(list(envs) or None)
-    documents: dict[str, dict[str, StoredDocument]] = {}
-    last: dict[str, dict[str, HistoryEntry]] = {}
-    unreachable: dict[str, str] = {}
-    for env in chosen:
-        try:
-            with edges.opened(env) as store:
-                documents[env.name] = store.read_many()
-                last[env.name] = store.last_changes()
-        except EnvironmentProblem as err:
-            if len(chosen) == 1 or (len(unreachable) == len(chosen) - 1 and not documents):
-                raise
-            unreachable[env.name] = str(err)
-    return StatusResult(RunContext.of(project, chosen), [env.name for env in chosen], matrix.matrix(documents, last), unreachable)
 
 
 @dataclass(frozen=True)

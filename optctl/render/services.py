@@ -17,7 +17,7 @@ from rich.text import Text
 
 from optctl.documents.redact import REDACTED, is_secret_pointer, redact, scrub
 from optctl.render.console import JSON_OUTPUT_VERSION, cell_break, emit_json
-from optctl.render.context import print_context, with_context
+from optctl.render.context import emit_result, print_context
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -30,10 +30,8 @@ if TYPE_CHECKING:
         HistoryResult,
         HistoryStream,
         ShowResult,
-        StatusResult,
     )
     from optctl.services.diff import Difference
-    from optctl.services.status import Cell
 
 
 def _difference(d: Difference) -> Text:
@@ -58,7 +56,7 @@ def _print_lines(console: Console, lines: list[Text]) -> None:
         console.print(text, soft_wrap=True)
 
 
-def _table(*headers: str) -> Table:
+def aligned_table(*headers: str) -> Table:
     """Aligned columns like ``kubectl get``: no borders, so the output stays easy to grep."""
     table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 3, 0, 0), header_style="bold")
     for header in headers:
@@ -66,19 +64,19 @@ def _table(*headers: str) -> Table:
     return table
 
 
-def _print_table(console: Console, table: Table) -> None:
+def print_table(console: Console, table: Table) -> None:
     """On a terminal the table fits the window; off one nothing is cut: whole rows, for grep and for files."""
     if console.color_system is None:
         # Without colour rich would only lay out the characters, at twice the cost of reading 1,500
         # documents: the same columns, written as text.
-        console.file.write(_plain_columns(table))
+        console.file.write(plain_columns(table))
         return
     if not console.is_terminal:
         console.width = max(console.width, 1_000_000)  # the table keeps its natural width (it does not expand)
     console.print(table)
 
 
-def _plain_columns(table: Table) -> str:
+def plain_columns(table: Table) -> str:
     """The table's cells as aligned plain text, a row as tall as its tallest cell, as rich lays it out."""
 
     def lines(cell: Any) -> list[str]:
@@ -96,7 +94,7 @@ def _plain_columns(table: Table) -> str:
 
 
 def _json(console: Console, payload: dict[str, Any], result: Any) -> None:
-    emit_json(redact(with_context({"schema_version": JSON_OUTPUT_VERSION, **payload}, result.context)), console.file)
+    emit_result(payload, result.context, console.file)
 
 
 # --- changes (enable, disable, set, apply, rollback, import) ---------------------------
@@ -143,60 +141,6 @@ def change_json(result: ChangeResult, console: Console) -> None:
     )
 
 
-# --- status ----------------------------------------------------------------------------
-
-
-def status_text(result: StatusResult, console: Console) -> None:
-    if result.empty_embedded:
-        console.print(f"no services: {result.context.embedded_hint}", soft_wrap=True)
-    elif not result.rows:
-        console.print("no services yet: `optctl init --example` loads examples, `optctl import FILE --env E` loads yours")
-    else:
-        table = _table("SERVICE", *(env.upper() for env in result.environments))
-        for row in result.rows:
-            table.add_row(
-                row.service,
-                *(
-                    _cell(row.cells[env], cell_break(console)) if env in row.cells else Text("unreachable", "bold red")
-                    for env in result.environments
-                ),
-            )
-        _print_table(console, table)
-        console.print("cell: caching, TTL s, min tokens to cache / last change: who, when (UTC)", style="dim")
-    for env, why in result.unreachable.items():
-        console.print(Text.assemble((f"{env}: unreachable: ", "bold red"), why))
-    print_context(result.context, console)
-
-
-def _cell(cell: Cell, line_break: str) -> Text:
-    if not cell.present:
-        text = Text("absent", "dim")
-    elif not cell.has_optimization:
-        text = Text("no optimization", "yellow")
-    elif cell.enabled is None:
-        text = Text("invalid optimization", "bold red")
-    else:
-        text = Text.assemble(
-            ("on ", "bold green") if cell.enabled else ("off", "dim"), f" {cell.ttl_seconds}s {cell.min_tokens_to_cache}"
-        )
-    last = cell.last_change
-    if last is not None:
-        text.append(f"{line_break}{last.actor} {last.at[5:16].replace('T', ' ')}", "dim")
-    return text
-
-
-def status_json(result: StatusResult, console: Console) -> None:
-    _json(
-        console,
-        {
-            "environments": result.environments,
-            "services": [row.to_json() for row in result.rows],
-            "unreachable": result.unreachable,
-        },
-        result,
-    )
-
-
 # --- one document, and whole environments ----------------------------------------------
 
 
@@ -236,14 +180,14 @@ def history_text(result: HistoryResult, console: Console) -> None:
     elif not result.lines:
         console.print("no history yet")
     else:
-        _print_table(console, _history_table(result.lines, cell_break(console)))
+        print_table(console, _history_table(result.lines, cell_break(console)))
         if result.more:
             console.print(f"the newest {result.limit} entries; older ones: --limit N, --since 7d, or --all", style="dim")
     print_context(result.context, console)
 
 
 def _history_table(lines: Iterable[HistoryLine], line_break: str, header: bool = True) -> Table:
-    table = _table("AT (UTC)", "ENV", "SERVICE", "REV", "ACTOR", "ACTION", "CHANGE", "REASON", "ROLLOUT")
+    table = aligned_table("AT (UTC)", "ENV", "SERVICE", "REV", "ACTOR", "ACTION", "CHANGE", "REASON", "ROLLOUT")
     table.show_header = header
     for line in lines:
         entry = line.entry
@@ -273,7 +217,7 @@ def history_stream_text(stream: HistoryStream, console: Console) -> None:
     """``history --all``: the table a block of rows at a time, so memory stays flat."""
     shown = False
     for block in _blocks(stream.lines(), HISTORY_BLOCK):
-        _print_table(console, _history_table(block, cell_break(console), header=not shown))
+        print_table(console, _history_table(block, cell_break(console), header=not shown))
         shown = True
     if not shown:
         console.print("no history yet")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
@@ -149,6 +148,8 @@ def load_project(explicit: Path | None = None, environ: Mapping[str, str] | None
 
 def read_toml(path: Path) -> dict[str, Any]:
     """The parsed file, or one line naming it and what to do (exit 2): never a traceback."""
+    import tomllib  # here: the embedded default reads no file, and a run without one skips its import
+
     try:
         raw = path.read_bytes()
     except OSError as err:

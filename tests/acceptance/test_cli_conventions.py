@@ -83,14 +83,14 @@ def test_in_json_mode_an_error_is_a_json_object_on_stdout(examples, capsys, argv
 def test_in_json_mode_a_bug_is_a_json_error_too(examples, capsys, monkeypatch, tmp_path):
     import tempfile
 
-    from optctl.commands import inspect
+    from optctl.commands import status
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the crash log goes here
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(inspect, "status", broken)
+    monkeypatch.setattr(status, "status", broken)
     code, out, err = run(capsys, "status", "-o", "json")
     assert code == 3 and json.loads(out)["error"]["code"] == "internal"
     assert "optctl-crash-" not in out and "optctl-crash-" in err  # the log's path: on stderr only

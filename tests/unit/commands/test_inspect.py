@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from optctl.commands import inspect
+from optctl.commands.status import status
 from optctl.commands.edges import Edges
 from optctl.errors import EXIT_OK, EXIT_PROBLEMS, NotFoundError, UsageError
 from optctl.settings.project import embedded_project
@@ -17,7 +18,7 @@ def edges(project) -> Edges:
 
 
 def test_status_has_a_row_per_service_and_says_which_stores(edges, project):
-    result = inspect.status(edges=edges)
+    result = status(edges=edges)
     assert result.environments == ["dev", "prod"] and [row.service for row in result.rows] == ["indexing", "query"]
     assert result.rows[1].cells["dev"].enabled is True and not result.rows[1].cells["prod"].present
     assert [s.env for s in result.context.stores] == ["dev", "prod"] and not result.empty_embedded
@@ -26,7 +27,7 @@ def test_status_has_a_row_per_service_and_says_which_stores(edges, project):
 def test_an_empty_embedded_default_says_so(tmp_path):
     project = embedded_project({"OPTCTL_HOME": str(tmp_path)})
     edges = Edges(load_project=lambda _: project)
-    result = inspect.status(["production"], edges=edges)
+    result = status(["production"], edges=edges)
     assert result.rows == [] and result.empty_embedded and str(tmp_path / "optctl.db") in result.context.embedded_hint
 
     with pytest.raises(NotFoundError, match="embedded default store"):

@@ -8,8 +8,10 @@ import json
 from rich.console import Console
 
 from optctl.commands.change import ChangeResult
-from optctl.commands.inspect import DiffResult, HistoryLine, HistoryResult, ShowResult, StatusResult
+from optctl.commands.inspect import DiffResult, HistoryLine, HistoryResult, ShowResult
+from optctl.commands.status import StatusResult
 from optctl.render import services as render
+from optctl.render import status as status_render
 from optctl.services.changes import ChangePlan, PlannedChange
 from optctl.services.diff import Difference, ServiceDifference
 from optctl.services.status import Cell, Row
@@ -93,7 +95,7 @@ def test_json_adds_project_and_store_after_the_commands_own_keys():
 def test_status_is_a_table_whose_rows_are_not_cut_off_a_terminal():
     cells = {"dev": Cell(True, True, True, 300, 1024, "2", _entry()), "prod": Cell(False)}
     shown = console(width=20)
-    render.status_text(StatusResult(CONTEXT, ["dev", "prod"], [Row("a-service-with-a-long-name", cells)]), shown)
+    status_render.status_text(StatusResult(CONTEXT, ["dev", "prod"], [Row("a-service-with-a-long-name", cells)]), shown)
     lines = [line.rstrip() for line in out(shown).splitlines()]
     assert lines[0].split() == ["SERVICE", "DEV", "PROD"]
     # one record a line off a terminal: the cell's two lines joined (issue 13)
@@ -102,7 +104,7 @@ def test_status_is_a_table_whose_rows_are_not_cut_off_a_terminal():
 
 def test_an_empty_embedded_store_says_where_it_looked_and_what_to_do():
     shown = console()
-    render.status_text(StatusResult(EMBEDDED, ["production"], []), shown)
+    status_render.status_text(StatusResult(EMBEDDED, ["production"], []), shown)
     text = out(shown)
     assert "embedded default store at /home/me/optctl.db" in text and "--config" in text and "optctl init" in text
 
@@ -139,16 +141,14 @@ def test_show_and_diff_never_print_a_secret():
 
 
 def test_without_colour_the_table_is_written_as_rich_lays_it_out():
-    from optctl.commands.inspect import StatusResult as Result
-
     cells = {
         "dev": Cell(True, True, True, 300, 1024, "2", _entry()),
         "prod": Cell(True, False, last_change=_entry(actor="a-much-longer-actor")),
     }
-    result = Result(CONTEXT, ["dev", "prod"], [Row("indexing", cells), Row("q", {"dev": Cell(False), "prod": Cell(False)})])
-    table = render._table("SERVICE", "DEV", "PROD")
+    result = StatusResult(CONTEXT, ["dev", "prod"], [Row("indexing", cells), Row("q", {"dev": Cell(False), "prod": Cell(False)})])
+    table = render.aligned_table("SERVICE", "DEV", "PROD")
     for row in result.rows:
-        table.add_row(row.service, *(render._cell(row.cells[env], "\n") for env in result.environments))
+        table.add_row(row.service, *(status_render._cell(row.cells[env], "\n") for env in result.environments))
     laid_out = Console(file=io.StringIO(), width=1000, color_system=None, force_terminal=True)
     laid_out.print(table)
-    assert render._plain_columns(table) == "".join(line.rstrip() + "\n" for line in out(laid_out).splitlines())
+    assert render.plain_columns(table) == "".join(line.rstrip() + "\n" for line in out(laid_out).splitlines())
