@@ -7,12 +7,20 @@ printed. Targets (issue 3): status under 0.5 s. The paired rows (issue 12) run t
 turn (A B A B ...) and print median (min..max) of CPU seconds and of the A/B ratios:
 
 - `optctl --version` against `python -c pass` (target under 5x), `optctl status` on an empty
-  store against `python -c pass` (target under 8x);
+  store against `python -c pass` (target under 8x), and, for comparison, `optctl status` of one
+  service (a table, so rich is imported) against `python -c pass`;
 - `optctl history --all -o json` of a 100,000-entry history (target under 3 s and 100 MiB)
   against a floor: a few lines of Python that read the same rows with sqlite3 and print one
-  JSON object a line, with no parsing, redaction or CLI;
+  JSON object a line, with no parsing, redaction or CLI. The history is 1,000 services in dev,
+  imported, then enabled and disabled in turn 99 times (the same two optimization objects
+  throughout, as flips give); a second history is 5,000 services flipped 19 times, each with
+  objects of its own (its min_tokens_to_cache differs): 10,000 distinct objects, each seen 10
+  times, 5,000 entries apart;
 - `optctl status` over 1,000 services with 100 history entries each against the same services
   with one entry each: near 1 when status reads only the last change per service.
+
+Before timing, the optctl package is byte-compiled (as ``pip install`` does): a source checkout
+run with PYTHONDONTWRITEBYTECODE=1 recompiles optctl's modules on every run, which adds about 10 ms.
 
     python bench/bench_store.py [--services 500] [--runs 5] [--history-rows 100000]
 """
@@ -20,6 +28,7 @@ turn (A B A B ...) and print median (min..max) of CPU seconds and of the A/B rat
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import statistics
 import subprocess
@@ -30,6 +39,7 @@ from pathlib import Path
 
 from measure import paired, spread
 
+from optctl import __file__ as package_init
 from optctl.services.actions import commit, opened, plan_flip
 from optctl.settings.project import embedded_project
 
@@ -143,21 +153,42 @@ for row in conn.execute("SELECT " + ", ".join(columns) + " FROM history WHERE en
 """
 
 
-def _long_history(home: Path, services: int, rounds: int) -> None:
-    """``services`` services in dev, then ``rounds - 1`` flips of all of them: services x rounds entries."""
+def _long_history(home: Path, services: int, rounds: int, distinct: bool = False) -> None:
+    """``services`` services in dev, then ``rounds - 1`` flips of all of them: services x rounds entries.
+
+    ``distinct``: each service's optimization object differs from every other's (its
+    min_tokens_to_cache), so the history holds 2 x ``services`` distinct objects, not 2.
+    """
     names = [f"service-{i:04d}" for i in range(services)]
+    documents = [_document(s) for s in names]
+    if distinct:
+        for i, document in enumerate(documents):
+            document["optimization"]["cache"]["min_tokens_to_cache"] = 1024 + i
     with opened(embedded_project({"OPTCTL_HOME": str(home)}).env("dev")) as store:
-        store.put_documents([_document(s) for s in names], actor="bench")
+        store.put_documents(documents, actor="bench")
         for run in range(rounds - 1):
             commit(store, plan_flip(store, names, run % 2 == 0), "bench", reason="bench")
 
 
-def _paired(label: str, a: list[str], b: list[str], runs: int, env: dict[str, str], target: float | None = None) -> None:
+def _paired(
+    label: str,
+    a: list[str],
+    b: list[str],
+    runs: int,
+    env: dict[str, str],
+    target: float | None = None,
+    seconds: float | None = None,
+    mib: int | None = None,
+) -> None:
+    """``target``: for the CPU ratio; ``seconds`` and ``mib``: for A's own CPU time and peak memory."""
     os.environ.update(env)
     pair = paired(a, b, runs)
     assert set(pair.a.codes) == set(pair.b.codes) == {0}, f"{label}: exit codes {pair.a.codes} {pair.b.codes}"
     ratio = pair.ratios("cpu")
     verdict = "" if target is None else f"  target < {target:g}: {'met' if statistics.median(ratio) < target else 'MISSED'}"
+    if seconds is not None and mib is not None:
+        met = statistics.median(pair.a.cpu) < seconds and max(pair.a.peak) < mib
+        verdict += f"  target < {seconds:g} s CPU and < {mib} MiB: {'met' if met else 'MISSED'}"
     print(
         f"{label:<58} A wall {spread(pair.a.wall)} s, cpu {spread(pair.a.cpu)} s, peak {max(pair.a.peak)} MiB | B cpu {spread(pair.b.cpu)} s"
         f" | A/B cpu {spread(ratio)}, wall {spread(pair.ratios())}{verdict}",
@@ -169,24 +200,37 @@ def _paired_rows(runs: int, history_rows: int) -> None:
     script = Path(sys.executable).parent / "optctl"
     optctl = [str(script)] if script.exists() else [sys.executable, "-m", "optctl"]
     bare = [sys.executable, "-c", "pass"]
+    compileall.compile_dir(Path(package_init).parent, quiet=1)  # as installed: bytecode cached
     print(f"paired rows (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores: other work shares the machine)")
     with tempfile.TemporaryDirectory(prefix="optctl-bench-") as folder:
         os.chdir(folder)  # no optctl.toml up from here: the embedded store
         base = {"OPTCTL_ACTOR": "bench", "COLUMNS": "120"}
-        empty, long, short = (Path(folder) / name for name in ("empty", "long", "short"))
+        empty, one, long, short, varied = (Path(folder) / name for name in ("empty", "one", "long", "short", "varied"))
         _paired("optctl --version / python -c pass", optctl + ["--version"], bare, runs, base, 5)
         _paired(
             "optctl status, empty store / python -c pass", optctl + ["status"], bare, runs, {**base, "OPTCTL_HOME": str(empty)}, 8
         )
+        _long_history(one, 1, 1)
+        _paired(
+            "optctl status, one service (a table) / python -c pass",
+            optctl + ["status", "-e", "dev"],
+            bare,
+            runs,
+            {**base, "OPTCTL_HOME": str(one)},
+        )
         _long_history(long, 1000, history_rows // 1000)
         _long_history(short, 1000, 1)
-        _paired(
-            f"optctl history --all -o json, {history_rows:,} entries / floor",
-            optctl + ["history", "--all", "-o", "json", "-e", "dev"],
-            [sys.executable, "-c", _FLOOR, str(long / "optctl.db")],
-            runs,
-            {**base, "OPTCTL_HOME": str(long)},
-        )
+        _long_history(varied, 5000, history_rows // 5000, distinct=True)
+        for home, objects in ((long, "2 distinct objects"), (varied, "10,000 distinct objects")):
+            _paired(
+                f"optctl history --all -o json, {history_rows:,} entries, {objects} / floor",
+                optctl + ["history", "--all", "-o", "json", "-e", "dev"],
+                [sys.executable, "-c", _FLOOR, str(home / "optctl.db")],
+                runs,
+                {**base, "OPTCTL_HOME": str(home)},
+                seconds=3,
+                mib=100,
+            )
         _paired(
             f"optctl status, 1,000 services: {history_rows // 1000} entries each / 1 each",
             ["env", f"OPTCTL_HOME={long}", *optctl, "status", "-e", "dev"],
