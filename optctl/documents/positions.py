@@ -1,13 +1,27 @@
-"""Line and column for a JSON pointer, in JSON (via json-source-map) or YAML (via node marks).
+"""Line and column for a JSON pointer, in JSON (a walk down the pointer's path) or YAML (node marks).
 
-Only documents with problems come here, so the cost of a source map is paid once per bad
-document, never for clean ones.
+Only documents with problems come here. For JSON, ``PathWalk`` reads the text from the top down
+the pointer's path only: at each level it reads the keys (or counts the elements) before the
+one it wants and steps over their values with the C decoder's ``raw_decode``, so it never reads
+past the value it is looking for and costs next to nothing beside parsing the document.
+(A whole source map of the document, which json-source-map built in pure Python, cost about as
+much per bad document as checking it, and seconds for one problem in a 1 MB document.)
+
+What it answers is what that map answered: the offset of the value at the pointer, or of its
+key with ``key=True`` (an array element has no key: its value), falling back to the nearest
+ancestor that exists (a missing key is reported at its parent object); a key given twice
+resolves to its last occurrence, the one the parsed data holds. Where json-source-map gave up
+it now answers too: a key written with escapes (``"\\u00e9"``) or holding ``/`` or ``~`` (the map
+keyed its entries by the raw text, so the pointer missed them and fell back to the parent), and
+a document nested too deep for the map's recursion.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import yaml
@@ -28,35 +42,107 @@ def _unescape(part: str) -> str:
     return part.replace("~1", "/").replace("~0", "~")
 
 
-def locate(text: str, fmt: str, pointer: str, *, key: bool = False) -> tuple[int, int] | None:
+def _tokens(pointer: str) -> list[str]:
+    return [_unescape(part) for part in pointer.split("/")[1:]] if pointer else []
+
+
+def locate(text: str, fmt: str, pointer: str, *, key: bool = False, last: bool = False) -> tuple[int, int] | None:
     """1-based (line, column) within ``text`` of the value, or key, at ``pointer``.
 
-    Falls back to the nearest ancestor that exists (a missing key is reported at its
-    parent object).
+    Falls back to the nearest ancestor that exists (a missing key is reported at its parent
+    object). ``last``: the JSON text may give a key twice (the reader knows), so each key on the
+    path is looked for to the end of its object; without it the first match is the only one.
     """
-    while True:
-        found = _locate_yaml(text, pointer, key) if fmt == "yaml" else _locate_json(text, pointer, key)
-        if found is not None or not pointer:
-            return found
-        pointer, key = pointer.rsplit("/", 1)[0], False
-
-
-def _locate_json(text: str, pointer: str, key: bool) -> tuple[int, int] | None:
-    entry = _json_map(text).get(pointer)
-    if entry is None:
+    if fmt == "yaml":
+        return _locate_yaml(text, pointer, key)
+    offset = PathWalk(text, last).offset(_tokens(pointer), key)
+    if offset is None:
         return None
-    location = entry.key_start if key and entry.key_start is not None else entry.value_start
-    return location.line + 1, location.column + 1
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-@lru_cache(maxsize=8)
-def _json_map(text: str) -> dict[str, Any]:
-    import json_source_map
+_WS = re.compile(r"[ \t\n\r]*")
+_INDEX = re.compile(r"0|[1-9][0-9]*")  # an array index as a JSON pointer writes it
+_VALUES = json.JSONDecoder()  # steps over a value at C speed (the text parsed once already: no NaN, no huge ints)
 
-    try:
-        return json_source_map.calculate(text)
-    except Exception:  # the library's own parser is stricter in odd corners; no position then
-        return {}
+
+class PathWalk:
+    """One walk down a pointer's path through a JSON text, from its first value.
+
+    ``scanned`` is how far into the text the walk has read (the C decoder reads each value it
+    steps over whole, and nothing after the target is read); ``steps`` counts the keys and
+    elements it passed on the way. A test holds both to the path, not the document.
+    """
+
+    def __init__(self, text: str, last: bool = False):
+        self.text, self.last = text, last
+        self.scanned = 0
+        self.steps = 0
+
+    def offset(self, tokens: list[str], key: bool = False) -> int | None:
+        """Offset of the value (or key) at the path ``tokens``, else of the deepest ancestor found."""
+        try:
+            value = self._skip_space(0)
+            found_key = None
+            for token in tokens:
+                found = self._child(value, token)
+                if found is None:
+                    return value
+                found_key, value = found
+            return found_key if key and found_key is not None else value
+        except (ValueError, IndexError, RecursionError):  # not the JSON it was parsed from: no position
+            return None
+
+    def _child(self, start: int, token: str) -> tuple[int | None, int] | None:
+        opener = self.text[start : start + 1]
+        if opener == "{":
+            return self._member(start, token)
+        if opener == "[" and _INDEX.fullmatch(token):
+            return self._element(start, int(token))
+        return None
+
+    def _member(self, start: int, token: str) -> tuple[int | None, int] | None:
+        """(key offset, value offset) of the member named ``token``: its last one with ``last``."""
+        text, found = self.text, None
+        pos = self._skip_space(start + 1)
+        if text[pos] == "}":
+            return None
+        while True:
+            name, after = self._decode(pos)
+            value = self._skip_space(self._skip_space(after) + 1)  # past the ':'
+            self.steps += 1
+            if name == token:
+                found = (pos, value)
+                if not self.last:
+                    return found
+            pos = self._skip_space(self._decode(value)[1])
+            if text[pos] == "}":
+                return found
+            pos = self._skip_space(pos + 1)  # past the ','
+
+    def _element(self, start: int, index: int) -> tuple[int | None, int] | None:
+        text = self.text
+        pos = self._skip_space(start + 1)
+        if text[pos] == "]":
+            return None
+        for _ in range(index):
+            self.steps += 1
+            pos = self._skip_space(self._decode(pos)[1])
+            if text[pos] == "]":
+                return None
+            pos = self._skip_space(pos + 1)  # past the ','
+        return None, pos
+
+    def _decode(self, pos: int) -> tuple[object, int]:
+        value, end = _VALUES.raw_decode(self.text, pos)
+        self.scanned = max(self.scanned, end)
+        return value, end
+
+    def _skip_space(self, pos: int) -> int:
+        space = _WS.match(self.text, pos)
+        end = space.end() if space else pos  # always a match, perhaps empty
+        self.scanned = max(self.scanned, end + 1)
+        return end
 
 
 def _locate_yaml(text: str, pointer: str, key: bool) -> tuple[int, int] | None:

@@ -47,6 +47,9 @@ class SourceDocument:
     line: int  # 1-based line of the file where ``text`` starts
     column: int  # 1-based column of the file where ``text`` starts
     fmt: str
+    # Some object in ``text`` gives a key twice: a pointer then means each key's last occurrence
+    # (the value ``data`` holds), which positions must read each object to the end to find.
+    duplicates: bool = False
 
     @property
     def label(self) -> str:
@@ -54,7 +57,7 @@ class SourceDocument:
 
     def position(self, pointer: str, *, key: bool = False) -> tuple[int, int] | None:
         """File line and column (1-based) of the value (or key) at a JSON pointer."""
-        found = positions.locate(self.text, self.fmt, pointer, key=key)
+        found = positions.locate(self.text, self.fmt, pointer, key=key, last=self.duplicates)
         if found is None:
             return None
         line, column = found
@@ -215,7 +218,7 @@ def _json_documents(path: str, text: str) -> Iterator[SourceDocument | ParseProb
             return
         yield _Problem(rest, "syntax", "unexpected text after the document").at(path, text)
         return
-    yield from _checked(SourceDocument(path, None, data, text, 1, 1, "json"), duplicates)
+    yield from _checked(SourceDocument(path, None, data, text, 1, 1, "json", duplicates))
 
 
 def _is_conversation(text: str, start: int) -> bool:
@@ -260,7 +263,7 @@ def _json_array(path: str, text: str, start: int) -> Iterator[SourceDocument | P
             yield ParseProblem(path, *lines.at(problem.offset), problem.code, problem.message, index)
             return
         line, column = lines.at(pos)
-        yield from _checked(SourceDocument(path, index, data, text[pos:end], line, column, "json"), duplicates)
+        yield from _checked(SourceDocument(path, index, data, text[pos:end], line, column, "json", duplicates))
         pos = _skip_space(text, end)
         if text.startswith(",", pos):
             pos = _skip_space(text, pos + 1)
@@ -340,7 +343,7 @@ def _json_lines(path: str, lines: Iterable[str]) -> Generator[SourceDocument | P
         except _Problem as problem:
             yield ParseProblem(path, number, problem.offset + 1, problem.code, problem.message, index)
         else:
-            yield from _checked(SourceDocument(path, index, data, line, number, 1, "jsonl"), duplicates)
+            yield from _checked(SourceDocument(path, index, data, line, number, 1, "jsonl", duplicates))
         index += 1
     return index
 
@@ -376,13 +379,13 @@ def _decode(text: str, pos: int) -> tuple[Any, int, bool]:
         raise _Problem(offset, "number-too-long", guards.long_integer_message(text, offset)) from None
 
 
-def _checked(document: SourceDocument, has_duplicates: bool) -> Iterator[SourceDocument | ParseProblem]:
+def _checked(document: SourceDocument) -> Iterator[SourceDocument | ParseProblem]:
     """Report keys given twice (the wrapper would keep the last one without a word) and what guards refuse."""
     refused = _refused(document)
     if refused is not None:
         yield refused
         return
-    duplicates = list(_find_duplicates(document.data, "")) if has_duplicates else []
+    duplicates = list(_find_duplicates(document.data, "")) if document.duplicates else []
     for pointer in duplicates:
         line, column = document.position(pointer, key=True) or (document.line, document.column)
         name = pointer.rsplit("/", 1)[-1]
