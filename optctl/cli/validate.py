@@ -48,6 +48,7 @@ def validate(
     from optctl.commands.edges import Edges
     from optctl.commands.validate import validate as run
     from optctl.render import findings as reporters
+    from optctl.render.console import stdout
     from optctl.render.progress import Bars
 
     result = run(
@@ -62,9 +63,10 @@ def validate(
     if output in (ReportFormat.sarif, ReportFormat.codequality):
         from optctl.render import code_scanning
 
-        (code_scanning.sarif_report if output is ReportFormat.sarif else code_scanning.codequality_report)(result)
+        report = code_scanning.sarif_report if output is ReportFormat.sarif else code_scanning.codequality_report
     else:
-        {"text": reporters.text_report, "json": reporters.json_report, "github": reporters.github_report}[output.value](result)
+        report = {"text": reporters.text_report, "json": reporters.json_report, "github": reporters.github_report}[output.value]
+    report(result, stdout())
     raise typer.Exit(result.exit_code)
 
 

@@ -24,6 +24,8 @@ from optctl import __version__
 from optctl.render.console import emit_json
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from optctl.contract.checker import DocumentReport, ValidationResult
     from optctl.contract.findings import Finding
 
@@ -150,8 +152,8 @@ def _sarif_result(report: DocumentReport, finding: Finding, rule_index: int, str
     }
 
 
-def sarif_report(result: ValidationResult) -> None:
-    emit_json(sarif_log(result))
+def sarif_report(result: ValidationResult, console: Console) -> None:
+    emit_json(sarif_log(result), console.file)
 
 
 # --- GitLab code quality ---------------------------------------------------------------
@@ -171,5 +173,5 @@ def codequality_issues(result: ValidationResult) -> list[dict[str, Any]]:
     ]
 
 
-def codequality_report(result: ValidationResult) -> None:
-    emit_json(codequality_issues(result))
+def codequality_report(result: ValidationResult, console: Console) -> None:
+    emit_json(codequality_issues(result), console.file)

@@ -1,4 +1,5 @@
-"""Reporters for ``validate``: a rich report for people, versioned JSON, GitHub annotations."""
+"""Reporters for ``validate``: a rich report for people, versioned JSON, GitHub annotations,
+each written onto the console it is given (its ``file`` for machine output)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from optctl.render.console import JSON_OUTPUT_VERSION, emit_json, stdout
+from optctl.render.console import JSON_OUTPUT_VERSION, emit_json
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from optctl.contract.findings import Finding
     from optctl.contract.checker import DocumentReport, ValidationResult
 
@@ -22,21 +25,25 @@ def _where(report: DocumentReport, finding: Finding) -> str:
     return place
 
 
-def text_report(result: ValidationResult) -> None:
-    console = stdout()
-    lines = [
-        Text.assemble(
-            (f"{_where(report, finding)}: ", "bold"),
-            (f"{finding.severity}[{finding.code}] ", "red" if finding.severity == "error" else "yellow"),
-            finding.text(),
-        )
-        for report in result.reports
-        for finding in report.findings
-    ]
-    # One write, not a print per finding: a 1 MB file can hold 300,000 problems (issue 15).
-    if lines and console.color_system is None:
-        console.file.write("".join(line.plain + "\n" for line in lines))
-    elif lines:
+def text_report(result: ValidationResult, console: Console) -> None:
+    """A line per finding, ``file:line:column: severity[code] pointer: message``, then the counts.
+
+    All the findings go out in one write, not a print each: a 1 MB file can hold 300,000
+    problems (issue 15), and off a terminal (no colour) the lines are plain strings, never
+    styled text that is then flattened again.
+    """
+    findings = [(report, finding) for report in result.reports for finding in report.findings]
+    if findings and console.color_system is None:
+        console.file.write("".join(f"{_where(report, f)}: {f.severity}[{f.code}] {f.text()}\n" for report, f in findings))
+    elif findings:
+        lines = [
+            Text.assemble(
+                (f"{_where(report, f)}: ", "bold"),
+                (f"{f.severity}[{f.code}] ", "red" if f.severity == "error" else "yellow"),
+                f.text(),
+            )
+            for report, f in findings
+        ]
         console.print(Text("\n").join(lines), soft_wrap=True)
     documents, files, errors, warnings = len(result.reports), result.files, result.error_count, result.warning_count
     verdict = "[green]valid[/]" if result.valid else "[red]invalid[/]"
@@ -48,7 +55,7 @@ def text_report(result: ValidationResult) -> None:
     )
 
 
-def json_report(result: ValidationResult) -> None:
+def json_report(result: ValidationResult, console: Console) -> None:
     def finding_json(f: Finding) -> dict:
         return {k: v for k, v in f.to_json().items() if k != "severity"}
 
@@ -68,12 +75,15 @@ def json_report(result: ValidationResult) -> None:
                 for r in result.reports
             ],
             "skipped": [{"path": path, "index": index} for path, index in result.skipped],
-        }
+        },
+        console.file,
     )
 
 
-def github_report(result: ValidationResult) -> None:
-    """Workflow commands, so each problem shows on the pull request's diff."""
+def github_report(result: ValidationResult, console: Console) -> None:
+    """Workflow commands, so each problem shows on the pull request's diff; written as they are,
+    never through rich (which would read ``[...]`` in a message as markup)."""
+    lines = []
     for report in result.reports:
         for finding in report.findings:
             level = "error" if finding.severity == "error" or result.strict else "warning"
@@ -81,8 +91,9 @@ def github_report(result: ValidationResult) -> None:
             if finding.line is not None:
                 props += f",line={finding.line},col={finding.column}"
             props += f",title=optctl {finding.code}"
-            print(f"::{level} {props}::{_gh_data(finding.text())}")
-    print(f"optctl validate: {'valid' if result.valid else 'invalid'}")
+            lines.append(f"::{level} {props}::{_gh_data(finding.text())}\n")
+    lines.append(f"optctl validate: {'valid' if result.valid else 'invalid'}\n")
+    console.file.write("".join(lines))
 
 
 def _gh_data(value: str) -> str:
