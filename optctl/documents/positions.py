@@ -61,7 +61,12 @@ def locate(text: str, fmt: str, pointer: str, *, key: bool = False, last: bool =
     return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-_WS = re.compile(r"[ \t\n\r]*")
+_SPACE = r"[ \t\n\r]*"
+_WS = re.compile(_SPACE)
+# A member's key (group 1, as JSON text) and the ':' after it; the match ends where its value starts.
+_KEY = re.compile(rf'("(?:[^"\\]|\\.)*"){_SPACE}:{_SPACE}')
+# What follows a value inside a container: ',' (the match ends at the next item) or the bracket closing it.
+_AFTER = re.compile(rf"{_SPACE}([,\]}}]){_SPACE}")
 _INDEX = re.compile(r"0|[1-9][0-9]*")  # an array index as a JSON pointer writes it
 _VALUES = json.JSONDecoder()  # steps over a value at C speed (the text parsed once already: no NaN, no huge ints)
 
@@ -82,7 +87,7 @@ class PathWalk:
     def offset(self, tokens: list[str], key: bool = False) -> int | None:
         """Offset of the value (or key) at the path ``tokens``, else of the deepest ancestor found."""
         try:
-            value = self._skip_space(0)
+            value = self._match(_WS, 0).end()
             found_key = None
             for token in tokens:
                 found = self._child(value, token)
@@ -103,46 +108,46 @@ class PathWalk:
 
     def _member(self, start: int, token: str) -> tuple[int | None, int] | None:
         """(key offset, value offset) of the member named ``token``: its last one with ``last``."""
-        text, found = self.text, None
-        pos = self._skip_space(start + 1)
-        if text[pos] == "}":
+        found = None
+        pos = self._match(_WS, start + 1).end()
+        if self.text[pos] == "}":
             return None
         while True:
-            name, after = self._decode(pos)
-            value = self._skip_space(self._skip_space(after) + 1)  # past the ':'
+            member = self._match(_KEY, pos)
+            raw = member.group(1)
             self.steps += 1
-            if name == token:
-                found = (pos, value)
+            if (raw[1:-1] if "\\" not in raw else _VALUES.decode(raw)) == token:
+                found = (pos, member.end())
                 if not self.last:
                     return found
-            pos = self._skip_space(self._decode(value)[1])
-            if text[pos] == "}":
+            after = self._match(_AFTER, self._skip_value(member.end()))
+            if after.group(1) != ",":
                 return found
-            pos = self._skip_space(pos + 1)  # past the ','
+            pos = after.end()
 
     def _element(self, start: int, index: int) -> tuple[int | None, int] | None:
-        text = self.text
-        pos = self._skip_space(start + 1)
-        if text[pos] == "]":
+        pos = self._match(_WS, start + 1).end()
+        if self.text[pos] == "]":
             return None
         for _ in range(index):
             self.steps += 1
-            pos = self._skip_space(self._decode(pos)[1])
-            if text[pos] == "]":
+            after = self._match(_AFTER, self._skip_value(pos))
+            if after.group(1) != ",":
                 return None
-            pos = self._skip_space(pos + 1)  # past the ','
+            pos = after.end()
         return None, pos
 
-    def _decode(self, pos: int) -> tuple[object, int]:
-        value, end = _VALUES.raw_decode(self.text, pos)
-        self.scanned = max(self.scanned, end)
-        return value, end
-
-    def _skip_space(self, pos: int) -> int:
-        space = _WS.match(self.text, pos)
-        end = space.end() if space else pos  # always a match, perhaps empty
-        self.scanned = max(self.scanned, end + 1)
+    def _skip_value(self, pos: int) -> int:
+        end = _VALUES.raw_decode(self.text, pos)[1]
+        self.scanned = end
         return end
+
+    def _match(self, pattern: re.Pattern[str], pos: int) -> re.Match[str]:
+        found = pattern.match(self.text, pos)
+        if found is None:
+            raise ValueError(f"not JSON at {pos}")
+        self.scanned = found.end()
+        return found
 
 
 def _locate_yaml(text: str, pointer: str, key: bool) -> tuple[int, int] | None:
