@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
-from typing import TYPE_CHECKING
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import yaml
@@ -46,19 +47,32 @@ def _tokens(pointer: str) -> list[str]:
     return [_unescape(part) for part in pointer.split("/")[1:]] if pointer else []
 
 
-def locate(text: str, fmt: str, pointer: str, *, key: bool = False, last: bool = False) -> tuple[int, int] | None:
-    """1-based (line, column) within ``text`` of the value, or key, at ``pointer``.
+class Locator:
+    """1-based (line, column) within one document's text of the value, or key, at a JSON pointer.
 
-    Falls back to the nearest ancestor that exists (a missing key is reported at its parent
-    object). ``last``: the JSON text may give a key twice (the reader knows), so each key on the
-    path is looked for to the end of its object; without it the first match is the only one.
+    A missing pointer falls back to its nearest ancestor that exists (a missing key is reported
+    at its parent object). One locator serves every problem of a document, and what one lookup
+    learnt (where each member of an object is, each line of the text starts) serves the next:
+    a document with 100,000 problems is read once, not once per problem. ``last``: the JSON text
+    gives some key twice (the reader knows), so a key is looked for to the end of its object.
     """
-    if fmt == "yaml":
-        return _locate_yaml(text, pointer, key)
-    offset = PathWalk(text, last).offset(_tokens(pointer), key)
-    if offset is None:
-        return None
-    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+    def __init__(self, text: str, fmt: str, last: bool = False):
+        self.text = text
+        self.index = YamlIndex(text) if fmt == "yaml" else PathIndex(text, last)
+        self._newlines: list[int] | None = None
+
+    def position(self, pointer: str, key: bool = False) -> tuple[int, int] | None:
+        if isinstance(self.index, YamlIndex):
+            return self.index.position(_tokens(pointer), key)
+        offset = self.index.offset(_tokens(pointer), key)
+        return None if offset is None else self._line_column(offset)
+
+    def _line_column(self, offset: int) -> tuple[int, int]:
+        if self._newlines is None:  # once per document, at its first problem; a JSON line has none
+            self._newlines = [found.start() for found in re.finditer("\n", self.text)] if "\n" in self.text else []
+        line = bisect_left(self._newlines, offset)
+        return line + 1, offset - (self._newlines[line - 1] + 1 if line else 0) + 1
 
 
 _SPACE = r"[ \t\n\r]*"
@@ -71,24 +85,40 @@ _INDEX = re.compile(r"0|[1-9][0-9]*")  # an array index as a JSON pointer writes
 _VALUES = json.JSONDecoder()  # steps over a value at C speed (the text parsed once already: no NaN, no huge ints)
 
 
-class PathWalk:
-    """One walk down a pointer's path through a JSON text, from its first value.
+@dataclass
+class _Read:
+    """How far one object or array of the text has been read: the members (name -> key and value
+    offsets) or elements (value offsets) found so far, and where to go on from."""
 
-    ``scanned`` is how far into the text the walk has read (the C decoder reads each value it
-    steps over whole, and nothing after the target is read); ``steps`` counts the keys and
-    elements it passed on the way. A test holds both to the path, not the document.
+    resume: int  # after the opening bracket, or the value of the last item read
+    at_value: bool = False  # ``resume`` is an item's value, still to be stepped over
+    done: bool = False  # the closing bracket was reached
+    members: dict[str, tuple[int, int]] = field(default_factory=dict)
+    elements: list[int] = field(default_factory=list)
+
+
+class PathIndex:
+    """Offsets in a JSON text of the values at pointers, read lazily down each pointer's path.
+
+    At each level the keys (or elements) before the one looked for are read and their values
+    stepped over with the C decoder; nothing after it is read until a later lookup needs it, and
+    nothing is read twice. ``scanned`` counts the characters read (the values stepped over
+    included) and ``steps`` the keys and elements passed: tests hold both to the path.
     """
 
     def __init__(self, text: str, last: bool = False):
         self.text, self.last = text, last
         self.scanned = 0
         self.steps = 0
+        self._read: dict[int, _Read] = {}  # by the offset of the object's or array's opening bracket
+        self._start: int | None = None
 
     def offset(self, tokens: list[str], key: bool = False) -> int | None:
         """Offset of the value (or key) at the path ``tokens``, else of the deepest ancestor found."""
         try:
-            value = self._match(_WS, 0).end()
-            found_key = None
+            if self._start is None:
+                self._start = self._match(_WS, 0).end()
+            value, found_key = self._start, None
             for token in tokens:
                 found = self._child(value, token)
                 if found is None:
@@ -101,84 +131,112 @@ class PathWalk:
     def _child(self, start: int, token: str) -> tuple[int | None, int] | None:
         opener = self.text[start : start + 1]
         if opener == "{":
-            return self._member(start, token)
+            return self._member(self._container(start), token)
         if opener == "[" and _INDEX.fullmatch(token):
-            return self._element(start, int(token))
+            index, read = int(token), self._container(start)
+            while len(read.elements) <= index:
+                if self._next_item(read, "]") is None:
+                    return None
+            return None, read.elements[index]
         return None
 
-    def _member(self, start: int, token: str) -> tuple[int | None, int] | None:
+    def _container(self, start: int) -> _Read:
+        read = self._read.get(start)
+        if read is None:
+            read = self._read[start] = _Read(start + 1)
+        return read
+
+    def _member(self, read: _Read, token: str) -> tuple[int, int] | None:
         """(key offset, value offset) of the member named ``token``: its last one with ``last``."""
-        found = None
-        pos = self._match(_WS, start + 1).end()
-        if self.text[pos] == "}":
-            return None
-        while True:
+        if token in read.members and (read.done or not self.last):
+            return read.members[token]
+        while (pos := self._next_item(read, "}")) is not None:
             member = self._match(_KEY, pos)
             raw = member.group(1)
-            self.steps += 1
-            if (raw[1:-1] if "\\" not in raw else _VALUES.decode(raw)) == token:
-                found = (pos, member.end())
-                if not self.last:
-                    return found
-            after = self._match(_AFTER, self._skip_value(member.end()))
-            if after.group(1) != ",":
-                return found
-            pos = after.end()
+            name = raw[1:-1] if "\\" not in raw else _VALUES.decode(raw)
+            if self.last or name not in read.members:
+                read.members[name] = (pos, member.end())
+            read.resume = member.end()
+            if name == token and not self.last:
+                return read.members[name]
+        return read.members.get(token)
 
-    def _element(self, start: int, index: int) -> tuple[int | None, int] | None:
-        pos = self._match(_WS, start + 1).end()
-        if self.text[pos] == "]":
+    def _next_item(self, read: _Read, closer: str) -> int | None:
+        """Offset of the next item of a container (an array's is recorded), None at its end."""
+        if read.done:
             return None
-        for _ in range(index):
-            self.steps += 1
-            after = self._match(_AFTER, self._skip_value(pos))
+        if read.at_value:
+            after = self._match(_AFTER, self._skip_value(read.resume))
             if after.group(1) != ",":
+                read.done = True
                 return None
             pos = after.end()
-        return None, pos
+        else:
+            pos = self._match(_WS, read.resume).end()
+            if self.text[pos] == closer:
+                read.done = True
+                return None
+        self.steps += 1
+        read.resume, read.at_value = pos, True
+        if closer == "]":
+            read.elements.append(pos)
+        return pos
 
     def _skip_value(self, pos: int) -> int:
         end = _VALUES.raw_decode(self.text, pos)[1]
-        self.scanned = end
+        self.scanned += end - pos
         return end
 
     def _match(self, pattern: re.Pattern[str], pos: int) -> re.Match[str]:
         found = pattern.match(self.text, pos)
         if found is None:
             raise ValueError(f"not JSON at {pos}")
-        self.scanned = found.end()
+        self.scanned += found.end() - pos
         return found
 
 
-def _locate_yaml(text: str, pointer: str, key: bool) -> tuple[int, int] | None:
-    import yaml
+class YamlIndex:
+    """Positions in a YAML document from its nodes' marks. Each mapping's keys are indexed the
+    first time a pointer goes through it (``steps`` counts the keys indexed), so many problems in
+    one mapping cost one pass over it, not one each."""
 
-    node = _yaml_node(text)
-    key_node = None
-    for part in [_unescape(p) for p in pointer.split("/")[1:]] if pointer else []:
-        if isinstance(node, yaml.MappingNode):
-            match = next(((k, v) for k, v in node.value if k.value == part), None)
-            if match is None:
-                return None
-            key_node, node = match
-        elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
-            key_node, node = None, node.value[int(part)]
-        else:
+    def __init__(self, text: str):
+        import yaml
+
+        try:
+            self.root: Any = yaml.compose(text, Loader=yaml_loader())
+        except yaml.YAMLError:
+            self.root = None
+        self.steps = 0
+        self._keys: dict[int, dict[Any, tuple[Any, Any]]] = {}
+
+    def position(self, tokens: list[str], key: bool) -> tuple[int, int] | None:
+        import yaml
+
+        node, key_node = self.root, None
+        if node is None:
             return None
-    if node is None:
-        return None
-    mark = (key_node if key and key_node is not None else node).start_mark
-    return mark.line + 1, mark.column + 1
-
-
-@lru_cache(maxsize=8)
-def _yaml_node(text: str) -> yaml.Node | None:
-    import yaml
-
-    try:
-        return yaml.compose(text, Loader=yaml_loader())
-    except yaml.YAMLError:
-        return None
+        for part in tokens:
+            if isinstance(node, yaml.MappingNode):
+                keys = self._keys.get(id(node))
+                if keys is None:
+                    keys = self._keys[id(node)] = {}
+                    self.steps += len(node.value)
+                    for k, v in reversed(node.value):  # the first of a key given twice wins
+                        if isinstance(k.value, str):
+                            keys[k.value] = (k, v)
+                if part not in keys:
+                    break
+                key_node, node = keys[part]
+            elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+                key_node, node = None, node.value[int(part)]
+            else:
+                break
+        else:
+            mark = (key_node if key and key_node is not None else node).start_mark
+            return mark.line + 1, mark.column + 1
+        mark = node.start_mark  # the nearest ancestor that exists
+        return mark.line + 1, mark.column + 1
 
 
 def yaml_duplicate_key(node: yaml.Node) -> tuple[str, yaml.Mark] | None:

@@ -17,6 +17,7 @@ import json
 import re
 import sys
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Generator, Iterable, Iterator
 
@@ -55,9 +56,14 @@ class SourceDocument:
     def label(self) -> str:
         return self.path if self.index is None else f"{self.path}[{self.index}]"
 
+    @cached_property
+    def _locator(self) -> positions.Locator:
+        """Made at the document's first problem, and kept: its next problems reuse what it read."""
+        return positions.Locator(self.text, self.fmt, last=self.duplicates)
+
     def position(self, pointer: str, *, key: bool = False) -> tuple[int, int] | None:
         """File line and column (1-based) of the value (or key) at a JSON pointer."""
-        found = positions.locate(self.text, self.fmt, pointer, key=key, last=self.duplicates)
+        found = self._locator.position(pointer, key)
         if found is None:
             return None
         line, column = found

@@ -286,7 +286,7 @@ def _secrets(value: Any, hidden: bool, inside: bool) -> Iterator[str]:
         elif isinstance(current, str) and current:
             if hide or REDACTED in current:  # the marker: a document that was exported redacted
                 yield current if hide else REDACTED
-            else:
+            elif _MAYBE_SHAPED.search(current):  # most strings: nothing shaped like a secret, one cheap search
                 yield from (m.group(0) for m in _SHAPED.finditer(current))
 
 

@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from optctl.documents import positions
-from optctl.documents.positions import PathWalk, escape, locate
+from optctl.documents.positions import Locator, PathIndex, YamlIndex, escape
 
 # Keys json-source-map finds: their JSON text is the key itself, with no '/' or '~' in it.
 PLAIN_KEYS = st.text(alphabet=st.sampled_from("abcXYZ_ 0-9éß日本😀$."), max_size=4)
@@ -35,6 +35,11 @@ SCALARS = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),
     st.text(max_size=6),
 )
+
+
+def locate(text: str, fmt: str, pointer: str, *, key: bool = False, last: bool = False) -> tuple[int, int] | None:
+    """A fresh locator's answer (nothing learnt from other lookups)."""
+    return Locator(text, fmt, last).position(pointer, key)
 
 
 def trees(keys: st.SearchStrategy[str]) -> st.SearchStrategy[Any]:
@@ -137,7 +142,7 @@ def offset_of(text: str, line: int, column: int) -> int:
     return sum(len(row) + 1 for row in text.split("\n")[: line - 1]) + column - 1
 
 
-@settings(max_examples=120)  # the suite's quick budget: json-source-map itself is slow
+@settings(max_examples=100)  # the suite's quick budget: json-source-map itself is slow
 @given(st.data(), trees(PLAIN_KEYS), st.booleans(), st.sampled_from(["", " ", "\n"]))
 def test_the_locator_places_every_pointer_where_json_source_map_did(data, tree, ensure_ascii, lead):
     text = lead + render(tree, data.draw, ensure_ascii)
@@ -145,15 +150,17 @@ def test_the_locator_places_every_pointer_where_json_source_map_did(data, tree, 
     # Missing pointers only where no key comes twice: a pointer may then be in the earlier, shadowed
     # occurrence alone, which the map placed; the reader never asks (a document with a key twice is
     # reported for it, never checked) and the data has no such place.
-    for pointer in pointers(parsed, missing=not duplicates):
-        for key in (False, True):
-            expected = source_map_position(text, pointer, key)
-            assert locate(text, "json", pointer, key=key, last=duplicates) == expected, (pointer, key)
-            # Reading each object to its end never changes an answer, duplicates or not.
-            assert locate(text, "json", pointer, key=key, last=True) == expected, (pointer, key)
+    asked = data.draw(st.permutations([(p, key) for p in pointers(parsed, missing=not duplicates) for key in (False, True)]))
+    shared = Locator(text, "json", duplicates)  # as the reader asks: one locator for all of a document's problems
+    for pointer, key in asked:
+        expected = source_map_position(text, pointer, key)
+        assert locate(text, "json", pointer, key=key, last=duplicates) == expected, (pointer, key)
+        assert shared.position(pointer, key) == expected, (pointer, key)
+        # Reading each object to its end never changes an answer, duplicates or not.
+        assert locate(text, "json", pointer, key=key, last=True) == expected, (pointer, key)
 
 
-@settings(max_examples=120)
+@settings(max_examples=100)
 @given(st.data(), trees(ANY_KEYS), st.booleans(), st.booleans())
 def test_any_key_is_placed_at_itself_and_its_value_where_json_source_map_gave_up(data, tree, ensure_ascii, ascii_keys):
     text = render(tree, data.draw, ensure_ascii, ascii_keys)
@@ -194,16 +201,16 @@ def test_a_document_too_deep_for_json_source_map_is_still_placed():
 
 
 @pytest.fixture
-def walks(monkeypatch) -> list[PathWalk]:
-    """Every PathWalk the locator makes while a test runs."""
-    made: list[PathWalk] = []
+def walks(monkeypatch) -> list[PathIndex]:
+    """Every PathIndex the locators make while a test runs."""
+    made: list[PathIndex] = []
 
-    class Recorded(PathWalk):
+    class Recorded(PathIndex):
         def __init__(self, text: str, last: bool = False):
             super().__init__(text, last)
             made.append(self)
 
-    monkeypatch.setattr(positions, "PathWalk", Recorded)
+    monkeypatch.setattr(positions, "PathIndex", Recorded)
     return made
 
 
@@ -234,3 +241,24 @@ def test_duplicates_read_each_object_on_the_path_to_its_end_only(walks):
     assert locate(text, "json", "/a/b", key=True, last=True) == (1, 16)
     # the whole document is the top-level object: it is read to its end, the big list at C speed
     assert walks[0].steps == 2 + 2
+
+
+def test_many_problems_in_one_object_read_it_once():
+    count = 20_000
+    text = json.dumps({"cache": {f"k{i}": [i] for i in range(count)}}, indent=1)
+    locator = Locator(text, "json")
+    keys = [locator.position(f"/cache/k{i}", key=True) for i in reversed(range(count))]  # the worst order
+    assert isinstance(locator.index, PathIndex)
+    assert locator.index.steps == 1 + count and locator.index.scanned <= len(text)
+    assert keys[::-1][:3] == [(3, 3), (6, 3), (9, 3)] and keys[0] == (3 * count, 3)  # indent=1: a key every 3 lines
+    assert locator.position("/cache/k7/0") == locate(text, "json", "/cache/k7/0") == (25, 4)
+
+
+def test_many_problems_in_one_yaml_mapping_index_it_once():
+    count = 20_000
+    text = "cache:\n" + "".join(f"  k{i}: {i}\n" for i in range(count))
+    locator = Locator(text, "yaml")
+    places = [locator.position(f"/cache/k{i}", key=True) for i in range(count)]
+    assert places[:2] == [(2, 3), (3, 3)] and places[-1] == (count + 1, 3)
+    assert locator.position("/cache/k5/deeper") == (7, 7)
+    assert isinstance(locator.index, YamlIndex) and locator.index.steps == 1 + count
