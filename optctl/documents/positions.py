@@ -81,6 +81,9 @@ _WS = re.compile(_SPACE)
 _KEY = re.compile(rf'("(?:[^"\\]|\\.)*"){_SPACE}:{_SPACE}')
 # What follows a value inside a container: ',' (the match ends at the next item) or the bracket closing it.
 _AFTER = re.compile(rf"{_SPACE}([,\]}}]){_SPACE}")
+# A whole member with a key and a value written without escapes, the value a string, number,
+# true, false or null (most members): group 1 the key, group 2 the value, group 3 what follows it.
+_SCALAR_MEMBER = re.compile(rf'"([^"\\]*)"{_SPACE}:{_SPACE}("[^"\\]*"|-?[0-9][0-9.eE+-]*|true|false|null){_SPACE}([,}}]){_SPACE}')
 _INDEX = re.compile(r"0|[1-9][0-9]*")  # an array index as a JSON pointer writes it
 _VALUES = json.JSONDecoder()  # steps over a value at C speed (the text parsed once already: no NaN, no huge ints)
 
@@ -147,19 +150,59 @@ class PathIndex:
         return read
 
     def _member(self, read: _Read, token: str) -> tuple[int, int] | None:
-        """(key offset, value offset) of the member named ``token``: its last one with ``last``."""
-        if token in read.members and (read.done or not self.last):
-            return read.members[token]
-        while (pos := self._next_item(read, "}")) is not None:
-            member = self._match(_KEY, pos)
-            raw = member.group(1)
-            name = raw[1:-1] if "\\" not in raw else _VALUES.decode(raw)
-            if self.last or name not in read.members:
-                read.members[name] = (pos, member.end())
-            read.resume = member.end()
-            if name == token and not self.last:
-                return read.members[name]
-        return read.members.get(token)
+        """(key offset, value offset) of the member named ``token``: its last one with ``last``.
+
+        The loop is written out (no helper per step): it runs for each key before the one
+        wanted, for every document with a problem. A member with a plain key and a scalar value
+        is stepped over in one match; any other is read key first, its value by the C decoder.
+        """
+        members, last = read.members, self.last
+        if token in members and (read.done or not last):
+            return members[token]
+        text, pos, scanned = self.text, read.resume, 0
+        while not read.done:
+            if read.at_value:  # step over the last member's value, then the ',' (or the closing '}')
+                end = _VALUES.raw_decode(text, pos)[1]
+                after = _AFTER.match(text, end)
+                if after is None:
+                    raise ValueError(f"not JSON at {end}")
+                scanned += after.end() - pos
+                if after.group(1) != ",":
+                    read.done = True
+                    break
+                pos = after.end()
+            else:  # at the first key, or the '}' of an empty object
+                if text[pos] in " \t\n\r":
+                    pos = self._match(_WS, pos).end()
+                if text[pos] == "}":
+                    read.done = True
+                    break
+            self.steps += 1
+            simple = _SCALAR_MEMBER.match(text, pos)
+            if simple is not None:
+                name, value = simple.group(1), simple.start(2)
+            else:
+                member = _KEY.match(text, pos)
+                if member is None:
+                    raise ValueError(f"not JSON at {pos}")
+                raw, value = member.group(1), member.end()
+                name = raw[1:-1] if "\\" not in raw else _VALUES.decode(raw)
+            if last or name not in members:
+                members[name] = (pos, value)
+            if simple is None or (name == token and not last):
+                scanned += value - pos
+                pos, read.resume, read.at_value = value, value, True
+                if name == token and not last:
+                    break
+                continue
+            scanned += simple.end() - pos
+            if simple.group(3) != ",":
+                read.done = True
+                break
+            pos = read.resume = simple.end()  # at the next key
+            read.at_value = False
+        self.scanned += scanned
+        return members.get(token)
 
     def _next_item(self, read: _Read, closer: str) -> int | None:
         """Offset of the next item of a container (an array's is recorded), None at its end."""
