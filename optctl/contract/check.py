@@ -33,13 +33,17 @@ def check_document(data: Any, kind: Kind, use_model: bool = True) -> list[Findin
     """All findings for one document: schema errors, else the kind's semantic findings.
 
     ``use_model``: ask the kind's pydantic model first (fast per document, but its import costs
-    about 90 ms) and run jsonschema only to explain a rejection; without it jsonschema judges
-    and explains alike. Both give the same verdict (tests/contract/test_schema_agreement.py),
-    and the findings always come from jsonschema's errors, so they are the same either way.
+    about 90 ms) and run jsonschema only to explain a rejection, and only over the top-level
+    members the model rejected; without it jsonschema judges and explains alike. Both give the
+    same verdict (tests/unit/contract/test_schema_agreement.py), and the findings always come
+    from jsonschema's errors, so they are the same either way (tests/unit/contract/test_engine_choice.py).
     """
     findings: list[Finding] = []
-    if not (use_model and kind.model_accepts(data)):
-        for err in _validator(kind.schema).iter_errors(data):
+    rejected: frozenset[str] | None = frozenset({""})  # "": the whole document
+    if use_model and kind.model is not None:
+        rejected = kind.model_rejection(data)
+    if rejected is not None:
+        for err in _validator(kind.schema, rejected).iter_errors(data):
             findings.extend(_schema_findings(err))
     if not findings:
         findings = kind.semantic_findings(data)
@@ -49,14 +53,25 @@ def check_document(data: Any, kind: Kind, use_model: bool = True) -> list[Findin
     return sorted(findings, key=lambda f: (f.severity != "error", f.pointer))
 
 
+# Keywords beside which a schema's ``properties`` can be narrowed to some members without changing
+# the errors about them: none of these looks at which properties the schema declares.
+_NARROWABLE = frozenset({"$schema", "$id", "$comment", "title", "description", "type", "required", "properties"})
+
+
 @cache
-def _validator(name: str):
+def _validator(name: str, members: frozenset[str] = frozenset({""})) -> Any:
+    """The bundled schema ``name``'s validator; ``members``: only those top-level properties are
+    checked (errors about the document as a whole still are), where the schema allows it."""
     from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
 
     schemas = {n: load_schema(n) for n in schema_names()}
     registry = Registry().with_resources((schema["$id"], Resource.from_contents(schema)) for schema in schemas.values())
-    return Draft202012Validator(schemas[name], registry=registry)
+    schema = schemas[name]
+    properties = schema.get("properties", {})
+    if schema.keys() <= _NARROWABLE and members <= properties.keys():
+        schema = {**schema, "properties": {key: sub for key, sub in properties.items() if key in members}}
+    return Draft202012Validator(schema, registry=registry)
 
 
 def _pointer(path) -> str:

@@ -33,16 +33,22 @@ class Kind:
     def semantic_findings(self, data: Any) -> list[Finding]:
         return self.checks(data) if self.checks is not None else []
 
-    def model_accepts(self, data: Any) -> bool:
-        if self.model is None:
-            return False
+    def model_rejection(self, data: Any) -> frozenset[str] | None:
+        """None when the kind's model accepts ``data``; else the top-level keys its errors are under
+        ("" for an error about the document as a whole). Asked only of a kind with a ``model``.
+
+        The keys let jsonschema explain only those members: by the agreement of model and schema,
+        a member the model accepts holds nothing for the schema to report either.
+        """
+        assert self.model is not None
         from pydantic import ValidationError
 
         try:
             self.model().model_validate(data)
-        except ValidationError:
-            return False
-        return True
+        except ValidationError as err:
+            places = err.errors(include_url=False, include_context=False, include_input=False)
+            return frozenset(str(place["loc"][0]) if place["loc"] else "" for place in places)
+        return None
 
 
 def _ai_config_model() -> Any:

@@ -86,8 +86,10 @@ class AIConfigDocument(BaseModel):
     model_config = ConfigDict(extra="allow", strict=True)
 
     key: StrictStr = Field(alias="_key", min_length=1)
-    id: StrictStr | None = Field(default=None, alias="_id")
-    rev: StrictStr | None = Field(default=None, alias="_rev")
+    # Absent is fine; null is not (the schema's type is string): with ``| None`` here a large export,
+    # judged by this model, passed a document that a small file, judged by jsonschema, failed.
+    id: StrictStr = Field(default=None, alias="_id")  # type: ignore[assignment]
+    rev: StrictStr = Field(default=None, alias="_rev")  # type: ignore[assignment]
     provider: StrictStr = Field(min_length=1)
     isDefault: StrictBool = False
     configuration: ModelConfiguration

@@ -11,11 +11,14 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from optctl.contract.check import check_document
 from optctl.contract.checker import MODEL_WORTH_BYTES
 from optctl.contract.kinds import contract_kinds
 from optctl.providers.rules import load
+from tests.unit.contract.test_schema_agreement import ai_config_documents
 
 KINDS = contract_kinds(load(None))
 BROKEN = [
@@ -45,6 +48,15 @@ def test_findings_are_the_same_with_or_without_the_model(document):
     assert check_document(document, kind)  # and there are some
 
 
+@given(ai_config_documents, st.sets(st.sampled_from(["_key", "provider", "configuration"])))
+def test_the_model_narrows_what_jsonschema_explains_without_changing_a_finding(document, dropped):
+    """The model names the members it rejects, and jsonschema explains only those: the findings
+    must be exactly what jsonschema finds over the whole document."""
+    document = {key: value for key, value in document.items() if key not in dropped}
+    kind = KINDS.named("ai-config")
+    assert check_document(document, kind, use_model=True) == check_document(document, kind, use_model=False)
+
+
 def _engines(*paths) -> dict:
     done = subprocess.run([sys.executable, "-c", _ENGINES_LOADED, *map(str, paths)], capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
@@ -61,3 +73,12 @@ def test_a_large_valid_export_is_judged_by_the_models_without_jsonschema(tmp_pat
     line = json.dumps({"cache": {"enabled": False}, "provider": "anthropic"}) + "\n"
     export.write_text(line * (MODEL_WORTH_BYTES // len(line) + 1))
     assert _engines(export) == {"exit": 0, "pydantic": True, "jsonschema": False}
+
+
+def test_a_null_system_field_fails_in_a_large_export_as_in_a_small_file():
+    """The model took ``"_id": null`` (the schema does not), so the same document passed in a large
+    export (judged by the model) and failed in a small file (judged by jsonschema)."""
+    document = {"_key": "a", "provider": "anthropic", "configuration": {"model": "claude-haiku-4-5"}, "_id": None, "_rev": None}
+    kind = KINDS.named("ai-config")
+    assert [f.pointer for f in check_document(document, kind, use_model=True)] == ["/_id", "/_rev"]
+    assert check_document(document, kind, use_model=True) == check_document(document, kind, use_model=False)

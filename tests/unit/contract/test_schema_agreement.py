@@ -68,27 +68,28 @@ def test_schema_and_models_agree_on_near_valid_documents(document):
     assert _schema_accepts("optimization", document) == _pydantic_accepts(OptimizationConfig, document), json.dumps(document)
 
 
-@given(
-    st.fixed_dictionaries(
-        {
-            "_key": st.sampled_from(["indexing", ""]),
-            "provider": st.sampled_from(["anthropic", "openai", ""]),
-            "configuration": st.one_of(
-                st.fixed_dictionaries(
-                    {"model": st.sampled_from(["claude-haiku-4-5", 7])}, optional={"apiKey": scalars, "temperature": scalars}
-                ),
-                scalars,
+ai_config_documents = st.fixed_dictionaries(
+    {
+        "_key": st.sampled_from(["indexing", ""]),
+        "provider": st.sampled_from(["anthropic", "openai", ""]),
+        "configuration": st.one_of(
+            st.fixed_dictionaries(
+                {"model": st.sampled_from(["claude-haiku-4-5", 7])}, optional={"apiKey": scalars, "temperature": scalars}
             ),
-        },
-        optional={
-            "optimization": st.one_of(near_valid, scalars),
-            "isDefault": scalars,
-            "_rev": scalars,
-            "_id": scalars,
-            "department": scalars,
-        },
-    )
+            scalars,
+        ),
+    },
+    optional={
+        "optimization": st.one_of(near_valid, scalars),
+        "isDefault": scalars,
+        "_rev": scalars,
+        "_id": scalars,
+        "department": scalars,
+    },
 )
+
+
+@given(ai_config_documents)
 def test_schema_and_models_agree_on_ai_config_documents(document):
     assert _schema_accepts("ai-config", document) == _pydantic_accepts(AIConfigDocument, document), json.dumps(document)
 
