@@ -1,6 +1,7 @@
 """``optctl validate PATH...``: parse, call ``optctl.commands.validate``, render the report."""
 
 import gc
+import sys
 from contextlib import contextmanager
 from enum import Enum
 from typing import Annotated, Iterator, List, Optional
@@ -50,7 +51,6 @@ def validate(
     from optctl.commands.edges import Edges
     from optctl.commands.validate import validate as run
     from optctl.render import findings as reporters
-    from optctl.render.console import stdout
     from optctl.render.progress import Bars
 
     with _fewer_collections():
@@ -71,7 +71,7 @@ def validate(
             report = {"text": reporters.text_report, "json": reporters.json_report, "github": reporters.github_report}[
                 output.value
             ]
-        report(result, stdout())
+        report(result, sys.stdout)
     raise typer.Exit(result.exit_code)
 
 

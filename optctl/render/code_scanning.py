@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
 from optctl import __version__
 from optctl.render.console import emit_json
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from optctl.contract.checker import DocumentReport, ValidationResult
     from optctl.contract.findings import Finding
 
@@ -152,8 +150,8 @@ def _sarif_result(report: DocumentReport, finding: Finding, rule_index: int, str
     }
 
 
-def sarif_report(result: ValidationResult, console: Console) -> None:
-    emit_json(sarif_log(result), console.file)
+def sarif_report(result: ValidationResult, out: TextIO) -> None:
+    emit_json(sarif_log(result), out)
 
 
 # --- GitLab code quality ---------------------------------------------------------------
@@ -173,5 +171,5 @@ def codequality_issues(result: ValidationResult) -> list[dict[str, Any]]:
     ]
 
 
-def codequality_report(result: ValidationResult, console: Console) -> None:
-    emit_json(codequality_issues(result), console.file)
+def codequality_report(result: ValidationResult, out: TextIO) -> None:
+    emit_json(codequality_issues(result), out)

@@ -36,14 +36,15 @@ JSON_OUTPUT_VERSION = 1
 
 
 def stdout() -> Console:
-    return _console(sys.stdout)
+    return console_on(sys.stdout)
 
 
 def stderr() -> Console:
-    return _console(sys.stderr)
+    return console_on(sys.stderr)
 
 
-def _console(file: Any) -> Console:
+def console_on(file: Any) -> Console:
+    """A console writing to ``file``, as ``stdout()`` is one writing to stdout."""
     from rich.console import Console
 
     # soft_wrap: rich never breaks a printed line itself (a terminal folds a long one where it

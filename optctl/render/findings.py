@@ -1,17 +1,18 @@
 """Reporters for ``validate``: a rich report for people, versioned JSON, GitHub annotations,
-each written onto the console it is given (its ``file`` for machine output)."""
+each written onto the stream it is given.
+
+rich is imported only where colour may be wanted: in a pipe or a file (``plain``) the report
+is the same lines written as they are, so one small file's check in CI or a hook does not pay
+rich's start-up (about a tenth of such a run).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
-from rich.text import Text
-
-from optctl.render.console import JSON_OUTPUT_VERSION, emit_json
+from optctl.render.console import JSON_OUTPUT_VERSION, console_on, emit_json, plain
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from optctl.contract.findings import Finding
     from optctl.contract.checker import DocumentReport, ValidationResult
 
@@ -25,16 +26,31 @@ def _where(report: DocumentReport, finding: Finding) -> str:
     return place
 
 
-def text_report(result: ValidationResult, console: Console) -> None:
+def text_report(result: ValidationResult, out: TextIO) -> None:
     """A line per finding, ``file:line:column: severity[code] pointer: message``, then the counts.
 
     All the findings go out in one write, not a print each: a 1 MB file can hold 300,000
-    problems (issue 15), and off a terminal (no colour) the lines are plain strings, never
-    styled text that is then flattened again.
+    problems (issue 15), and without colour the lines are plain strings, never styled text
+    that is then flattened again.
     """
     findings = [(report, finding) for report in result.reports for finding in report.findings]
-    if findings and console.color_system is None:
-        console.file.write("".join(f"{_where(report, f)}: {f.severity}[{f.code}] {f.text()}\n" for report, f in findings))
+    documents, files, errors, warnings = len(result.reports), result.files, result.error_count, result.warning_count
+    counts = (
+        f"{documents} document{'s' * (documents != 1)} in {files} file{'s' * (files != 1)}: "
+        f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}, "
+    )
+    verdict = "valid" if result.valid else "invalid"
+    after = (" (--strict: warnings fail)" if result.strict and warnings else "") + (
+        f"; {len(result.skipped)} of no optctl kind skipped" if result.skipped else ""
+    )
+    if plain(out):
+        out.write(_plain_lines(findings) + f"{counts}{verdict}{after}\n")
+        return
+    from rich.text import Text
+
+    console = console_on(out)
+    if console.color_system is None:
+        out.write(_plain_lines(findings))
     elif findings:
         lines = [
             Text.assemble(
@@ -45,17 +61,14 @@ def text_report(result: ValidationResult, console: Console) -> None:
             for report, f in findings
         ]
         console.print(Text("\n").join(lines), soft_wrap=True)
-    documents, files, errors, warnings = len(result.reports), result.files, result.error_count, result.warning_count
-    verdict = "[green]valid[/]" if result.valid else "[red]invalid[/]"
-    console.print(
-        f"{documents} document{'s' * (documents != 1)} in {files} file{'s' * (files != 1)}: "
-        f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}, {verdict}"
-        + (" (--strict: warnings fail)" if result.strict and warnings else "")
-        + (f"; {len(result.skipped)} of no optctl kind skipped" if result.skipped else "")
-    )
+    console.print(Text.assemble(counts, (verdict, "green" if result.valid else "red"), after))
 
 
-def json_report(result: ValidationResult, console: Console) -> None:
+def _plain_lines(findings: list[tuple[DocumentReport, Finding]]) -> str:
+    return "".join(f"{_where(report, f)}: {f.severity}[{f.code}] {f.text()}\n" for report, f in findings)
+
+
+def json_report(result: ValidationResult, out: TextIO) -> None:
     def finding_json(f: Finding) -> dict:
         return {k: v for k, v in f.to_json().items() if k != "severity"}
 
@@ -76,11 +89,11 @@ def json_report(result: ValidationResult, console: Console) -> None:
             ],
             "skipped": [{"path": path, "index": index} for path, index in result.skipped],
         },
-        console.file,
+        out,
     )
 
 
-def github_report(result: ValidationResult, console: Console) -> None:
+def github_report(result: ValidationResult, out: TextIO) -> None:
     """Workflow commands, so each problem shows on the pull request's diff; written as they are,
     never through rich (which would read ``[...]`` in a message as markup)."""
     lines = []
@@ -93,7 +106,7 @@ def github_report(result: ValidationResult, console: Console) -> None:
             props += f",title=optctl {finding.code}"
             lines.append(f"::{level} {props}::{_gh_data(finding.text())}\n")
     lines.append(f"optctl validate: {'valid' if result.valid else 'invalid'}\n")
-    console.file.write("".join(lines))
+    out.write("".join(lines))
 
 
 def _gh_data(value: str) -> str:
