@@ -12,11 +12,17 @@ as one JSON array with an array-of-ai-config schema; optctl reads the JSON Lines
 ``arangoexport --type jsonl`` writes it) or the array, and runs its semantic checks too.
 
     pip install -e '.[bench]' && python bench/bench_validate.py [--repeat 3] [--rows small,export,...]
+
+The optctl package is byte-compiled first, as an installed wheel is: in an editable checkout
+run with PYTHONDONTWRITEBYTECODE (as CI and these machines are) every run would otherwise
+compile optctl's modules from source, while the peer's were compiled when pip installed it.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
+import importlib.util
 import json
 import os
 import shutil
@@ -29,7 +35,7 @@ from typing import Callable
 from measure import paired, spread
 
 ROOT = Path(__file__).resolve().parents[1]
-ROWS = ("small", "files", "export", "invalid", "array", "shapes")
+ROWS = ("small", "files", "export", "invalid", "array", "shapes", "tiny", "locate")
 
 
 def document(i: int, padding: int = 200) -> dict:
@@ -54,6 +60,16 @@ def broken(i: int, padding: int = 200) -> dict:
     doc = document(i, padding)
     doc["optimization"]["cache"].update(enabled="yes", min_tokens_to_cache=5)
     return doc
+
+
+def megabyte_document(enabled: object) -> str:
+    """One ai-config document of about 1 MB, pretty-printed: 100,000 platform sample counts (a
+    token each, where a whole-document source map pays per token), then the optimization object
+    last (``enabled`` "yes" is its one problem; false, the same size, makes it valid)."""
+    big = {key: value for key, value in document(0).items() if key != "optimization"}
+    big["samples"] = list(range(100_000))
+    big["optimization"] = {"cache": {"enabled": enabled}, "provider": "anthropic"}
+    return json.dumps(big, indent=2)
 
 
 def bundled_schema(array: bool) -> dict:
@@ -122,6 +138,10 @@ def main() -> int:
     if cjs is None:
         print("check-jsonschema is not installed: pip install -e '.[bench]'", file=sys.stderr)
         return 2
+    spec = importlib.util.find_spec("optctl")
+    assert spec is not None and spec.origin is not None
+    compileall.compile_dir(Path(spec.origin).parent, quiet=1)  # as installed: bytecode cached
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work shares the machine)")
     with tempfile.TemporaryDirectory(prefix="optctl-bench-") as folder:
         tmp = Path(folder)
         schema, array_schema = tmp / "ai-config.bundled.json", tmp / "ai-config-array.bundled.json"
@@ -161,6 +181,16 @@ def main() -> int:
                 (1, 1),
                 warmup=False,
             )
+        if "tiny" in rows:
+            # Issue 15: a megabyte of documents too small to be anything (each one unknown-kind).
+            tiny = tmp / "tiny.json"
+            tiny.write_text("[" + ",".join(["{}"] * 200_000) + "]")
+            table.row("1 MB, 200,000 tiny documents, JSON array", optctl + [str(tiny)], array_peer + [str(tiny)], 1.0, (1, 1))
+        if "locate" in rows:
+            # Issue 15: the line and column of one problem after a megabyte (check-jsonschema gives none).
+            big = tmp / "big-invalid.json"
+            big.write_text(megabyte_document("yes"))
+            table.row("1 MB document, one problem at its end", optctl + [str(big)], peer + [str(big)], 1.0, (1, 1))
         if "shapes" in rows:
             # Lean documents (no padding), so that 100,000 of them fit one JSON file (64 MiB limit).
             for count in (1_000, 10_000, 100_000):

@@ -77,7 +77,8 @@ class ValidationResult:
 
 # Below this much input, jsonschema alone judges every document faster than pydantic's models can
 # be imported (~90 ms, about 500 documents' worth of jsonschema); above it the models pay for
-# themselves, and jsonschema runs only for the documents they reject.
+# themselves, and jsonschema runs only for the documents they reject. Size stands for the number
+# of documents here, so a file that is one large document is judged by jsonschema too.
 MODEL_WORTH_BYTES = 256 * 1024
 
 # ``commands.edges.Progress``: (description, total, unit) -> a context giving ``advance(amount)``.
@@ -105,7 +106,7 @@ def validate_paths(
     result = ValidationResult([], strict)
     files = list(iter_paths(paths, glob))
     sizes = [_size(path) for path in files]
-    use_model = STDIN in files or sum(sizes) >= MODEL_WORTH_BYTES  # stdin: no size known, may be long
+    many = STDIN in files or sum(sizes) >= MODEL_WORTH_BYTES  # stdin: no size known, may be long
     with progress("validating", sum(sizes) or None, "bytes") if progress else nullcontext(_ignore) as advance:
         for path, size in zip(files, sizes):
             done = 0
@@ -114,7 +115,9 @@ def validate_paths(
                     if isinstance(item, ParseProblem):
                         result.reports.append(_problem_report(item))
                         continue
-                    report = report_document(item, kinds, forced, use_model)
+                    # A file that is one document is one document whatever its size: explaining it
+                    # costs jsonschema less than importing the models would.
+                    report = report_document(item, kinds, forced, many and (item.index is not None or len(files) > 1))
                     if skip_unknown and report.kind is None and [f.code for f in report.findings] == [UNKNOWN_KIND]:
                         result.skipped.append((report.path, report.index))
                     else:

@@ -61,6 +61,7 @@ class Locator:
         self.text = text
         self.index = YamlIndex(text) if fmt == "yaml" else PathIndex(text, last)
         self._newlines: list[int] | None = None
+        self._counted = False
 
     def position(self, pointer: str, key: bool = False) -> tuple[int, int] | None:
         if isinstance(self.index, YamlIndex):
@@ -69,7 +70,11 @@ class Locator:
         return None if offset is None else self._line_column(offset)
 
     def _line_column(self, offset: int) -> tuple[int, int]:
-        if self._newlines is None:  # once per document, at its first problem; a JSON line has none
+        if self._newlines is None:
+            if not self._counted:  # the first problem: count the lines up to it (C speed, no table)
+                self._counted = True
+                return self.text.count("\n", 0, offset) + 1, offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+            # a second problem: a table of where each line starts, for this one and every later one
             self._newlines = [found.start() for found in re.finditer("\n", self.text)] if "\n" in self.text else []
         line = bisect_left(self._newlines, offset)
         return line + 1, offset - (self._newlines[line - 1] + 1 if line else 0) + 1

@@ -68,6 +68,12 @@ def test_a_small_file_never_imports_pydantic(tmp_path):
     assert _engines(bad) == {"exit": 1, "pydantic": False, "jsonschema": True}
 
 
+def test_one_large_document_is_judged_by_jsonschema_alone(tmp_path):
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps({**BROKEN[0], "notes": ["x" * 100] * (MODEL_WORTH_BYTES // 100)}))
+    assert _engines(big) == {"exit": 1, "pydantic": False, "jsonschema": True}
+
+
 def test_a_large_valid_export_is_judged_by_the_models_without_jsonschema(tmp_path):
     export = tmp_path / "export.jsonl"
     line = json.dumps({"cache": {"enabled": False}, "provider": "anthropic"}) + "\n"
