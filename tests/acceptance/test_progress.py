@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import selectors
 import subprocess
 import sys
 
@@ -32,24 +33,35 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _stderr_on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
-    """Run optctl with stderr on a pseudo-terminal; (exit code, stdout, what the terminal showed)."""
+    """Run optctl with stderr on a pseudo-terminal; (exit code, stdout, what the terminal showed).
+
+    Both are drained together: a child whose stdout fills the pipe (64 kB; the JSON of 300
+    documents names the file 300 times, so a longer temporary path is enough) would otherwise
+    block on it while this side waits for the terminal to close."""
     master, slave = pty.openpty()
     child = subprocess.Popen(
         [sys.executable, "-m", "optctl", *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave, env=env
     )
     os.close(slave)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the child closed its end
-            break
-        if not chunk:
-            break
-        shown += chunk
+    assert child.stdout is not None
+    received = {master: b"", child.stdout.fileno(): b""}
+    with selectors.DefaultSelector() as open_ends:
+        for fd in received:
+            open_ends.register(fd, selectors.EVENT_READ)
+        while open_ends.get_map():
+            for key, _ in open_ends.select():
+                try:
+                    chunk = os.read(key.fd, 65536)
+                except OSError:  # EIO: the child closed its end of the terminal
+                    chunk = b""
+                if chunk:
+                    received[key.fd] += chunk
+                else:
+                    open_ends.unregister(key.fd)
     os.close(master)
-    out = child.stdout.read().decode()
-    return child.wait(), out, shown.decode(errors="replace")
+    out = received[child.stdout.fileno()].decode()
+    child.stdout.close()
+    return child.wait(), out, received[master].decode(errors="replace")
 
 
 def test_validate_draws_a_bar_on_a_terminal(tmp_path):
