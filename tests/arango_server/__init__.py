@@ -57,9 +57,17 @@ class ArangoStandIn:
     def requests(self) -> list[Seen]:
         return self.faults.seen
 
+    @property
+    def errors(self) -> list[str]:
+        """Tracebacks of requests the stand-in itself failed on (never a client that went away)."""
+        return self.faults.errors
+
     def close(self) -> None:
+        """Stop every coordinator; a failure of the stand-in's own while serving fails the test here."""
         for coordinator in self.coordinators.values():
             coordinator.stop()
+        if self.errors:
+            raise AssertionError("the ArangoDB stand-in failed while serving a request:\n" + "\n".join(self.errors))
 
     # Faults, counted across all coordinators from now on (at=1: the next request).
 

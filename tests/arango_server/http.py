@@ -20,7 +20,9 @@ import json
 import re
 import socket
 import ssl
+import sys
 import threading
+import traceback
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
@@ -62,6 +64,7 @@ class Faults:
     seen: list[Seen] = field(default_factory=list)
     planned: list[Fault] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    errors: list[str] = field(default_factory=list)  # tracebacks of the stand-in's own failures
 
     def add(self, fault: Fault) -> None:
         with self.lock:
@@ -91,8 +94,7 @@ class Coordinator:
         self.state, self.faults, self.short_id, self.peers = state, faults, short_id, peers
         self.running = True
         handler = type("Handler", (_Handler,), {"coordinator": self})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _Server(("127.0.0.1", 0), handler, faults)
         if tls is not None:
             self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
@@ -129,6 +131,28 @@ class Coordinator:
         if match := re.fullmatch(r"/_api/(?:transaction|cursor)/(\d+)", endpoint):
             return State.owner_of(match.group(1))
         return self.short_id
+
+
+class _Server(ThreadingHTTPServer):
+    """The listener: a client that went away is its own business; the stand-in's own failures are kept."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], faults: Faults):
+        super().__init__(address, handler)
+        self.faults = faults
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A connection the client closed or reset before the reply was written (it timed out, a
+        test dropped it) is what a real server shrugs at: nothing is printed. Anything else is a
+        fault in the stand-in: printed as socketserver does, and kept in ``Faults.errors`` so that
+        ``ArangoStandIn.close`` fails the test that caused it."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):  # BrokenPipeError, ConnectionResetError, ConnectionAbortedError
+            return
+        with self.faults.lock:
+            self.faults.errors.append(traceback.format_exc())
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -275,3 +275,32 @@ def test_tls_listener_is_trusted_only_through_its_ca_file(tmp_path, monkeypatch)
 def test_requests_for_an_unknown_endpoint_are_501(server):
     response = requests.get(f"{server.urls[0]}/_db/{DB}/_api/nothing-here", auth=(USER, PASSWORD), timeout=5)
     assert response.status_code == 501 and response.json()["errorNum"] == 9
+
+
+# The stand-in's own health: quiet about clients that go away, loud about its own failures.
+
+
+def test_a_client_gone_before_its_reply_is_not_a_server_error(server, capsys):
+    listener = server.coordinators[1].httpd
+    for gone in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "Connection reset by peer")):
+        try:
+            raise gone
+        except ConnectionError:
+            listener.handle_error(None, ("127.0.0.1", 40000))
+    assert capsys.readouterr().err == "" and server.errors == []
+
+
+def test_a_failure_of_the_stand_in_itself_is_printed_and_fails_the_test_at_close(monkeypatch, capfd):
+    from tests.arango_server import routes
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in a route")
+
+    stand_in = ArangoStandIn({USER: User(PASSWORD, {DB: "rw"})})
+    stand_in.state.create_database(DB)
+    monkeypatch.setattr(routes, "route", broken)
+    with pytest.raises(requests.ConnectionError):  # the handler died: the connection closes without a reply
+        requests.get(f"{stand_in.urls[0]}/_db/{DB}/_api/version", auth=(USER, PASSWORD), timeout=5)
+    with pytest.raises(AssertionError, match="(?s)the ArangoDB stand-in failed while serving.*RuntimeError: a bug in a route"):
+        stand_in.close()
+    assert "RuntimeError: a bug in a route" in capfd.readouterr().err
