@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 from pathlib import Path
 
 import pytest
@@ -15,26 +14,21 @@ from jsonschema import Draft202012Validator
 from optctl.cli.app import main
 from tests.support import paths
 from tests.support.cli import run
-
-
-def _closed_port() -> int:
-    """A loopback port nothing listens on: bound, then released."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.support.network import refusing_port
 
 
 @pytest.fixture
-def half_down(tmp_path, monkeypatch, capsys):
+def half_down(tmp_path, monkeypatch, capsys, no_backoff):
     """dev and staging embedded, production an ArangoDB server that is down."""
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "optctl.toml").write_text(
-        '[environments.dev]\nurl = "sqlite:///optctl.db"\n\n[environments.staging]\nurl = "sqlite:///optctl.db"\n\n'
-        f'[environments.production]\nurl = "arangodb://127.0.0.1:{_closed_port()}/pipeshub"\n'
-    )
-    assert main(["import", str(paths.EXAMPLES / "services" / "query.json"), "--env", "dev", "-y"]) == 0
-    capsys.readouterr()
-    return tmp_path
+    with refusing_port() as port:
+        (tmp_path / "optctl.toml").write_text(
+            '[environments.dev]\nurl = "sqlite:///optctl.db"\n\n[environments.staging]\nurl = "sqlite:///optctl.db"\n\n'
+            f'[environments.production]\nurl = "arangodb://127.0.0.1:{port}/pipeshub"\n'
+        )
+        assert main(["import", str(paths.EXAMPLES / "services" / "query.json"), "--env", "dev", "-y"]) == 0
+        capsys.readouterr()
+        yield tmp_path
 
 
 def test_an_unreachable_environment_is_marked_and_the_others_shown(half_down, capsys):

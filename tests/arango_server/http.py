@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import selectors
 import socket
 import ssl
 import sys
@@ -99,18 +100,30 @@ class Coordinator:
             self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever, args=(0.02,), name=f"arango-stand-in-{short_id}", daemon=True
-        )
+        self._wake, self._waker = socket.socketpair()
+        self._thread = threading.Thread(target=self._serve, name=f"arango-stand-in-{short_id}", daemon=True)
         self._thread.start()
+
+    def _serve(self) -> None:
+        """Accept connections until ``stop``, which wakes this loop at once (``serve_forever`` would
+        notice only at its next poll, and the tests start and stop thousands of coordinators)."""
+        with selectors.DefaultSelector() as ready:
+            ready.register(self.httpd, selectors.EVENT_READ)
+            ready.register(self._wake, selectors.EVENT_READ)
+            while self.running:
+                if any(key.fileobj is self.httpd for key, _ in ready.select()) and self.running:
+                    self.httpd.handle_request()
 
     def stop(self) -> None:
         """Take the coordinator away: its port refuses connections, its transactions are aborted."""
         if not self.running:
             return
         self.running = False
-        self.httpd.shutdown()
+        self._waker.send(b"\0")
+        self._thread.join()
         self.httpd.server_close()
+        self._wake.close()
+        self._waker.close()
         with self.state.lock:
             for trx_id, trx in list(self.state.transactions.items()):
                 if State.owner_of(trx_id) == self.short_id and trx.status == "running":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from optctl.rollout.gates import Evaluators, GateContext, condition_holds, judge_metrics, run_command
+from tests.support.network import refusing_port
 
 CONTEXT = GateContext("ro-1", 2, "staging", ("agent", "query"))
 
@@ -131,10 +131,7 @@ def test_metrics_inconclusive_when_the_endpoint_is_unhealthy(monitoring, answer)
 
 
 def test_metrics_inconclusive_when_the_endpoint_is_down():
-    # A port held bound but not listening: refused every time, and no other test can take it meanwhile.
-    with socket.socket() as held:
-        held.bind(("127.0.0.1", 0))
-        port = held.getsockname()[1]
+    with refusing_port() as port:
         result, detail = _down_gate(port)
     assert result == "inconclusive" and "cannot reach" in detail
 

@@ -99,7 +99,7 @@ def test_check_names_missing_write_permission_and_an_old_server(fresh, monkeypat
     assert "user 'viewer' on database 'optctl_test': ro: optctl needs rw (read/write) to write documents and history" in failed
 
 
-def test_check_on_an_unreachable_server_is_one_failed_line(monkeypatch):
+def test_check_on_an_unreachable_server_is_one_failed_line(monkeypatch, no_backoff):
     harness = Harness(monkeypatch)
     env = harness.environment()
     harness.close()

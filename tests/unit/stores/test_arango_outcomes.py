@@ -39,12 +39,8 @@ def _status(seen: Seen) -> bool:
     return seen.method == "GET" and "/_api/transaction/" in seen.path
 
 
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch):
-    """urllib3 waits between retries; the retries are what these tests count, not the waits."""
-    from optctl.stores import arango_transport
-
-    monkeypatch.setattr(arango_transport, "BACKOFF", 0.0)
+# urllib3 waits between retries; the retries are what these tests count, not the waits.
+pytestmark = pytest.mark.usefixtures("no_backoff")
 
 
 @pytest.fixture(params=[1, 3], ids=["one-host", "three-hosts"])
