@@ -14,7 +14,7 @@ from optctl.caching import placement as place
 from optctl.caching.emit import emit_request
 from optctl.caching.placement import CacheSettings
 from optctl.caching.pricing import Cost, cost
-from optctl.caching.request import Request
+from optctl.caching.request import Request, location_label
 from optctl.providers import prices
 from optctl.providers.rules import Model, Rules
 from optctl.caching.tokens.counters import BlockTokens, Counter
@@ -107,8 +107,6 @@ class FixtureReport:
 
 
 def finding_json(finding: Finding) -> dict[str, Any]:
-    from optctl.caching.request import location_label
-
     return {
         "code": finding.code,
         "severity": finding.severity,
@@ -128,15 +126,53 @@ def analyse(
     calls: int,
     emit: bool = False,
 ) -> list[FixtureReport]:
-    """One report per fixture and strategy, in input order."""
-    counts = counter.count([request for _, request in fixtures], rules)
+    """One report per fixture and strategy, in input order.
+
+    A document that is not a prompt at all (``request.readable`` false) is never counted (with
+    ``--tokenizer anthropic`` that would be a request to the API) nor placed: its report is its
+    findings. A batch names a handful of models, so each one's findings are worked out once.
+    """
+    counts = iter(counter.count([request for _, request in fixtures if request.readable], rules))
+    checks = _ModelChecks(rules)
     reports = []
-    for (path, request), row in zip(fixtures, counts):
+    for path, request in fixtures:
+        row = next(counts) if request.readable else []
         for strategy in strategies:
-            report = _analyse_one(path, request, row, cache, provider, rules, counter.name, strategy, calls, emit)
+            report = _analyse_one(path, request, row, cache, provider, rules, checks, counter.name, strategy, calls, emit)
             report.total_is_exact = counter.exact_total
             reports.append(report)
     return reports
+
+
+class _ModelChecks:
+    """A model id's table entry and what is wrong with it (none, unknown, retired), once per id."""
+
+    def __init__(self, rules: Rules):
+        self.rules = rules
+        self.seen: dict[str | None, tuple[Model | None, tuple[Finding, ...]]] = {}
+
+    def __call__(self, name: str | None) -> tuple[Model | None, tuple[Finding, ...]]:
+        if name not in self.seen:
+            self.seen[name] = self._check(name)
+        return self.seen[name]
+
+    def _check(self, name: str | None) -> tuple[Model | None, tuple[Finding, ...]]:
+        if name is None:
+            return None, (error("no-model", "", 'the fixture names no model; add "model" to it or pass --model'),)
+        model = self.rules.model(name)
+        if model is None:
+            return None, (
+                error(
+                    "unknown-model",
+                    "/model",
+                    f"model {name!r} is not in the models table; see `optctl models` or pass --models-file",
+                ),
+            )
+        if model.retired:
+            return model, (
+                warning("model-retired", "/model", f"{model.family} is retired: {model.status_note or 'see `optctl models`'}"),
+            )
+        return model, ()
 
 
 def _analyse_one(
@@ -146,30 +182,19 @@ def _analyse_one(
     cache: CacheSettings,
     provider_name: str | None,
     rules: Rules,
+    checks: _ModelChecks,
     tokenizer: str,
     strategy: str,
     calls: int,
     emit: bool,
 ) -> FixtureReport:
-    report = FixtureReport(path, request.model, strategy, tokenizer, findings=list(request.findings), client=request.client)
+    model, found = checks(request.model)
+    report = FixtureReport(path, request.model, strategy, tokenizer, findings=[*request.findings, *found], client=request.client)
+    if not request.readable:  # not a prompt: no blocks, nothing to count or place
+        return report
     tokens = [c.tokens for c in counted]
     report.total_tokens = sum(tokens)
-    model = rules.model(request.model) if request.model else None
-    if request.model is None:
-        report.findings.append(error("no-model", "", 'the fixture names no model; add "model" to it or pass --model'))
-    elif model is None:
-        report.findings.append(
-            error(
-                "unknown-model",
-                "/model",
-                f"model {request.model!r} is not in the models table; see `optctl models` or pass --models-file",
-            )
-        )
-    if model is not None and model.retired:
-        report.findings.append(
-            warning("model-retired", "/model", f"{model.family} is retired: {model.status_note or 'see `optctl models`'}")
-        )
-    if model is None or not request.readable:
+    if model is None:
         report.blocks = _rows(request, counted, place.Placement(strategy), [])
         return report
     if model.context_window and report.total_tokens > model.context_window:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from optctl.contract.findings import Finding, error, warning
@@ -85,6 +85,7 @@ class Request:
         self.rejected = True
 
 
+@lru_cache(maxsize=4096)  # every report's findings are labelled; thousands of documents share a few pointers
 def location_label(pointer: str) -> str:
     """``/messages/3/content/1`` -> ``messages[3].content[1]``; a bare list is the messages."""
     parts = pointer.strip("/").split("/") if pointer.strip("/") else []
@@ -105,6 +106,15 @@ def default_client(data: Any) -> str:
 OPTCTL_KEY = "optctl"
 
 
+# One finding object for every document that is not a prompt (a finding is immutable): an
+# export of 200,000 rows would otherwise build 200,000 copies of it.
+NOT_A_PROMPT = error(
+    "malformed-fixture",
+    "",
+    "not a prompt fixture: expected an Anthropic Messages body with 'messages' or a list of {role, content} messages",
+)
+
+
 def normalise(data: Any, markers: MarkerRules, model: str | None = None, client: str | None = None) -> Request:
     """The fixture as its client sends it; ``model`` (from --model) wins over the fixture's own."""
     client = client or default_client(data)
@@ -112,14 +122,7 @@ def normalise(data: Any, markers: MarkerRules, model: str | None = None, client:
         request = Request(data, model, client)
         _messages(request, data, "", markers)
     elif not isinstance(data, dict) or "messages" not in data:
-        request = Request(data, model, client, readable=False)
-        request.findings.append(
-            error(
-                "malformed-fixture",
-                "",
-                "not a prompt fixture: expected an Anthropic Messages body with 'messages' or a list of {role, content} messages",
-            )
-        )
+        return Request(data, model, client, findings=[NOT_A_PROMPT], readable=False)
     else:
         fixture_model = data.get("model") if isinstance(data.get("model"), str) else None
         request = Request(data, model or fixture_model, client)

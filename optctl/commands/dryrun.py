@@ -9,6 +9,7 @@ analysed in batches, so memory stays flat however many there are.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -256,21 +257,29 @@ def group_findings(reports: Sequence[FixtureReport]) -> list[FindingGroup]:
     """Findings of many fixtures, each distinct one once, in the order first seen.
 
     5,000 fixtures with the same two problems are two findings with 5,000 places, not 10,000
-    lines: a person reads the two, a script reads ``--output json``.
+    lines: a person reads the two, a script reads ``--output json``. Findings are grouped by
+    pointer first and labelled once per pointer: 200,000 documents share a handful.
     """
     from optctl.caching.request import location_label
 
-    groups: dict[tuple[str, str, str, str], list[str]] = {}
-    for report in reports:
+    by_pointer: dict[tuple[str, str, str, str], list[int]] = {}
+    for index, report in enumerate(reports):
         for finding in report.findings:
-            key = (finding.severity, finding.code, location_label(finding.pointer) if finding.pointer else "", finding.message)
-            groups.setdefault(key, []).append(report.path)
-    return [FindingGroup(*key, tuple(paths)) for key, paths in groups.items()]
+            by_pointer.setdefault((finding.severity, finding.code, finding.pointer, finding.message), []).append(index)
+    groups: dict[tuple[str, str, str, str], list[int]] = {}
+    for (severity, code, pointer, message), indexes in by_pointer.items():
+        groups.setdefault((severity, code, location_label(pointer) if pointer else "", message), []).extend(indexes)
+    # Two pointers may share a label (a message list's /0 and a body's /messages/0): keep input order.
+    return [FindingGroup(*key, tuple(reports[i].path for i in sorted(set(indexes)))) for key, indexes in groups.items()]
 
 
 @dataclass(frozen=True)
 class DryRunResult:
-    """Everything the dry-run output shows, computed: reports, totals per strategy, differences."""
+    """Everything the dry-run output shows, computed: reports, totals per strategy, differences.
+
+    The side-by-side comparisons and the grouped findings are worked out when the text report
+    asks for them: ``--output json`` of 200,000 documents needs neither.
+    """
 
     reports: list[FixtureReport]
     strategy: str
@@ -280,8 +289,6 @@ class DryRunResult:
     source: str
     totals: dict[str, dict[str, Any]]
     differences: dict[str, dict[str, Any]]  # every strategy after the first, minus the first
-    comparisons: list[FixtureComparison]
-    finding_groups: list[FindingGroup]
     context: RunContext | None = None  # which project and store; the CLI always gives it
 
     @property
@@ -290,6 +297,27 @@ class DryRunResult:
 
     def of(self, strategy: str) -> list[FixtureReport]:
         return [r for r in self.reports if r.strategy == strategy]
+
+    @cached_property
+    def comparisons(self) -> list[FixtureComparison]:
+        """Each fixture under every strategy, with each one's saving against the first strategy's."""
+        first = self.strategies[0]
+        rows = []
+        for row in zip(*(self.of(s) for s in self.strategies)):
+            named = dict(zip(self.strategies, row))
+            base = named[first].cost.saving_over_calls if named[first].cost else None
+            rows.append(
+                FixtureComparison(
+                    row[0].path,
+                    named,
+                    {s: None if base is None or r.cost is None else r.cost.saving_over_calls - base for s, r in named.items()},
+                )
+            )
+        return rows
+
+    @cached_property
+    def finding_groups(self) -> list[FindingGroup]:
+        return group_findings(self.reports)
 
 
 def result(
@@ -302,20 +330,8 @@ def result(
     source: str,
     context: RunContext | None = None,
 ) -> DryRunResult:
-    by_strategy = {s: [r for r in reports if r.strategy == s] for s in strategies}
-    sums = {s: totals(rows) for s, rows in by_strategy.items()}
+    sums = {s: totals([r for r in reports if r.strategy == s]) for s in strategies}
     first = strategies[0]
-    comparisons = []
-    for row in zip(*by_strategy.values()):
-        named = dict(zip(strategies, row))
-        base = named[first].cost.saving_over_calls if named[first].cost else None
-        comparisons.append(
-            FixtureComparison(
-                row[0].path,
-                named,
-                {s: None if base is None or r.cost is None else r.cost.saving_over_calls - base for s, r in named.items()},
-            )
-        )
     return DryRunResult(
         reports,
         strategy,
@@ -325,7 +341,5 @@ def result(
         source,
         sums,
         {s: difference(sums[first], sums[s]) for s in strategies[1:]},
-        comparisons,
-        group_findings(reports),
         context,
     )

@@ -90,7 +90,9 @@ class Rules:
     raw: dict[str, Any]
     models: tuple[Model, ...]
     tokenizers: dict[str, Tokenizer]
-    _minimums: dict[str, int | None] = field(default_factory=dict, compare=False, repr=False)
+    # Model id -> its entry: a dry-run or validate asks once per document, and inputs repeat a
+    # handful of ids (or none: 200,000 documents without a model ask for "" every time).
+    _found: dict[str, Model | None] = field(default_factory=dict, compare=False, repr=False)
 
     def provider(self, name: str) -> dict[str, Any]:
         return self.raw["providers"].get(name, {})
@@ -108,13 +110,15 @@ class Rules:
         Accepts the ids people actually send: dated (``claude-sonnet-4-5-20250929``), Vertex
         (``claude-sonnet-4-5@20250929``) and Bedrock (``us.anthropic.claude-sonnet-4-5-...-v1:0``).
         """
-        wanted = _normalise(name)
-        best: tuple[int, Model] | None = None
-        for model in self.models:
-            for prefix in model.match:
-                if re.fullmatch(re.escape(prefix) + _VERSION_SUFFIX, wanted) and (best is None or len(prefix) > best[0]):
-                    best = (len(prefix), model)
-        return best[1] if best else None
+        if name not in self._found:
+            wanted = _normalise(name)
+            best: tuple[int, Model] | None = None
+            for model in self.models:
+                for prefix in model.match:
+                    if re.fullmatch(re.escape(prefix) + _VERSION_SUFFIX, wanted) and (best is None or len(prefix) > best[0]):
+                        best = (len(prefix), model)
+            self._found[name] = best[1] if best else None
+        return self._found[name]
 
     def ttl_seconds(self, provider: str) -> dict[str, int]:
         return dict(self.provider(provider).get("ttls", {}))
@@ -134,10 +138,8 @@ class Rules:
 
     def min_cacheable_tokens(self, model: str) -> int | None:
         """The model's minimum cacheable prefix in tokens, or None for a model not in the table."""
-        if model not in self._minimums:  # validate asks once per document; exports repeat a handful of models
-            found = self.model(model)
-            self._minimums[model] = found.min_cacheable_tokens if found else None
-        return self._minimums[model]
+        found = self.model(model)
+        return found.min_cacheable_tokens if found else None
 
     def supports_markers(self, provider: str) -> bool:
         """Whether the deployed wrapper can cache for this provider (it injects Anthropic markers only)."""

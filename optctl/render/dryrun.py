@@ -19,14 +19,14 @@ JSON shape (schema_version 1); ``project`` and ``store`` (which project file and
     }
 
 With ``--compare`` each fixture appears once per strategy, and ``total`` is the ``--strategy`` one.
-Over 2,000 blocks in all, the JSON is written on one line (the same document, not indented).
+Over 2,000 fixtures and blocks in all, the JSON is written on one line (the same document, not indented).
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Sequence
+from typing import Any, Sequence, TextIO
 
 from rich import box
 from rich.console import Console
@@ -39,8 +39,9 @@ from optctl.render.console import emit_json, stderr, stdout
 from optctl.render.context import print_context, with_context
 
 # Past these sizes output is condensed: rich needs about a millisecond a table row, and indented
-# JSON goes through the pure-Python encoder.
-COMPACT_AFTER_BLOCKS = 2000
+# JSON goes through the pure-Python encoder (200,000 fixtures without blocks took it 20 s).
+COMPACT_AFTER_ROWS = 2000  # fixtures and blocks
+JSON_CHUNK = 1000  # fixtures encoded at a time
 MAX_BLOCK_ROWS = 200
 MAX_FIXTURE_ROWS = 200
 EDGE_ROWS = 20
@@ -54,7 +55,7 @@ def report_json(result: DryRunResult) -> None:
         "tokenizer": result.tokenizer,
         "calls": result.calls,
         "config": result.source,
-        "fixtures": [r.to_json() for r in result.reports],
+        "fixtures": result.reports,  # encoded below, a chunk at a time when the document is large
         "total": result.totals[result.strategy],
     }
     if len(result.strategies) > 1:
@@ -65,10 +66,29 @@ def report_json(result: DryRunResult) -> None:
         }
     if result.context is not None:
         payload = with_context(payload, result.context)
-    if sum(len(r.blocks) for r in result.reports) > COMPACT_AFTER_BLOCKS:
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    if len(result.reports) + sum(len(r.blocks) for r in result.reports) > COMPACT_AFTER_ROWS:
+        _write_compact(payload, sys.stdout)
     else:
-        emit_json(payload)
+        emit_json({**payload, "fixtures": [r.to_json() for r in result.reports]})
+
+
+def _write_compact(payload: dict[str, Any], out: TextIO) -> None:
+    """``json.dumps(payload)`` on one line, written as it is encoded: the fixtures a chunk at a time.
+
+    200,000 fixtures are 140 MB of JSON; encoded whole they were held twice (as dictionaries and
+    as one string) next to the reports.
+    """
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    keys = list(payload)
+    at = keys.index("fixtures")
+    head = encode({k: payload[k] for k in keys[:at]})
+    tail = encode({k: payload[k] for k in keys[at + 1 :]})
+    reports: list[FixtureReport] = payload["fixtures"]
+    out.write(head[:-1] + ', "fixtures": [')
+    for start in range(0, len(reports), JSON_CHUNK):
+        chunk = encode([r.to_json() for r in reports[start : start + JSON_CHUNK]])
+        out.write((", " if start else "") + chunk[1:-1])
+    out.write("], " + tail[1:] + "\n")
 
 
 def emitted_requests(reports: Sequence[FixtureReport]) -> None:
@@ -233,7 +253,7 @@ def _print_finding_groups(console: Console, groups: Sequence[FindingGroup]) -> N
 
 
 def _fixtures_table(reports: Sequence[FixtureReport], t: dict[str, Any], calls: int) -> Table:
-    folder, names = _short_names([r.path for r in reports])
+    folder, cut = _short_names([r.path for r in reports])
     table = _table(
         f"fixtures ({len(reports)}) in {folder}; USD per call uncached and on a hit, calls to break even, "
         f"saving over {calls} calls, errors/warnings (more in --output json"
@@ -243,14 +263,14 @@ def _fixtures_table(reports: Sequence[FixtureReport], t: dict[str, Any], calls: 
     for name in ("tokens", "cached", "call", "hit", "even", f"save x{calls}", "found"):
         table.add_column(name, justify="right", no_wrap=True)
     shown = _ends(len(reports))
-    for i, (r, name) in enumerate(zip(reports, names)):
+    for i, r in enumerate(reports):
         if i not in shown:
             if i - 1 in shown:
                 table.add_row(f"... {len(reports) - len(shown):,} more", style="dim")
             continue
         c = r.cost
         table.add_row(
-            name,
+            r.path[cut:],
             f"{r.total_tokens:,}",
             f"{r.cached_tokens:,}",
             *(_usd(v, sign=False) for v in ((c.uncached, c.hit) if c else (None,) * 2)),
@@ -287,16 +307,16 @@ def _compare_table(result: DryRunResult) -> Table:
     table.add_column("strategy", no_wrap=True)
     for name in ("cached", "read", f"save x{result.calls}", f"vs {first}"):
         table.add_column(name, justify="right", no_wrap=True)
-    _, names = _short_names([c.path for c in result.comparisons])
+    _, cut = _short_names([c.path for c in result.comparisons])
     shown = _ends(len(result.comparisons))
-    for n, (comparison, name) in enumerate(zip(result.comparisons, names)):
+    for n, comparison in enumerate(result.comparisons):
         if n not in shown:
             if n - 1 in shown:
                 table.add_row(f"... {len(result.comparisons) - len(shown):,} more", style="dim", end_section=True)
             continue
         for i, (strategy, r) in enumerate(comparison.reports.items()):
             table.add_row(
-                name if i == 0 else "",
+                comparison.path[cut:] if i == 0 else "",
                 strategy,
                 f"{r.cached_tokens:,}",
                 f"{r.read_tokens:,}",
@@ -326,17 +346,19 @@ def _finding_codes(report: FixtureReport) -> str:
     return " ".join(filter(None, (f"{errors}E" if errors else "", f"{warnings}W" if warnings else ""))) or "-"
 
 
-def _short_names(paths: Sequence[str]) -> tuple[str, list[str]]:
-    """The folder they share, and each fixture's name relative to it, so the table stays narrow."""
+def _short_names(paths: Sequence[str]) -> tuple[str, int]:
+    """The folder they share, and how much of each path that is, so the table stays narrow.
+
+    Each distinct file is looked at once: 200,000 documents of one file share its folder.
+    """
     import os
 
-    files = [p.split("[", 1)[0] for p in paths]
+    files = dict.fromkeys(p.partition("[")[0] for p in paths)
     try:
         common = os.path.commonpath([os.path.dirname(f) or "." for f in files])
     except ValueError:
-        return ".", list(paths)
-    cut = len(common) + 1 if common not in ("", ".") else 0
-    return common or ".", [p[cut:] for p in paths]
+        return ".", 0
+    return common or ".", len(common) + 1 if common not in ("", ".") else 0
 
 
 def _usd(value: float | None, signed: bool = False, sign: bool = True) -> str:
