@@ -101,10 +101,11 @@ def dry_run(
     from optctl.commands.edges import Edges
     from optctl.errors import UsageError
     from optctl.render import dryrun as render
+    from optctl.render.progress import Bars
 
     if compare and emit_request:
         raise UsageError("--emit-request prints one strategy's request; drop --compare")
-    edges = Edges()
+    edges = Edges(progress=Bars(quiet=output is Output.json or emit_request))
     settings = dry.choose_settings(optimization, config, env, service, as_configured, edges)
     context = dry.run_context(config, env, service, edges)
     rules = table.load(models_file)
@@ -123,6 +124,7 @@ def dry_run(
             glob=glob,
             client=client.value if client else None,
             final_repeats=final_message_repeats,
+            progress=edges.progress,
         )
     )
     result = dry.result(

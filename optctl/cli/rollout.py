@@ -42,6 +42,7 @@ _STEPS = {
     "rollback:intent-saved": "restoring services, newest first",
     "rollback:written": "recording restored services",
     "rollback:done": "rolled back",
+    "waiting": "waiting (a soak, or a gate's retry)",
 }
 
 
@@ -66,11 +67,11 @@ def _options(config: Any, dry_run: bool, yes: bool, reason: Optional[str] = None
 
 
 @contextmanager
-def _spinner(output: Output) -> Iterator[Any]:
+def _spinner(output: Output, console: Any = None) -> Iterator[Any]:
     """An ``on_step`` that shows progress on a terminal (never in JSON output or pipes)."""
     from optctl.render.console import stderr
 
-    console = stderr()
+    console = console or stderr()
     if output is Output.json or not console.is_terminal:
         yield None
         return
@@ -162,14 +163,17 @@ def advance(
 ) -> None:
     """Evaluate the current stage's gates; if they pass, apply the next stage. Safe from cron (with --yes)."""
     import time
+    from dataclasses import replace
 
     from optctl.commands import rollout as commands
+    from optctl.render.console import stderr
+    from optctl.render.progress import Bars
 
     waiting = commands.Waiting(_seconds(timeout), time.sleep) if wait else None
-    with _spinner(output) as on_step:
-        outcome = commands.advance(
-            rollout_id, _options(config, dry_run, yes), _edges(output, dry_run), wait=waiting, on_step=on_step
-        )
+    console = stderr()  # the soak's bar stacks under the spinner, on its console
+    edges = replace(_edges(output, dry_run), progress=Bars(quiet=output is Output.json, console=console))
+    with _spinner(output, console) as on_step:
+        outcome = commands.advance(rollout_id, _options(config, dry_run, yes), edges, wait=waiting, on_step=on_step)
     _show(outcome, output)
     raise typer.Exit(outcome.wait_exit_code() if wait else outcome.exit_code)
 

@@ -11,15 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from optctl.caching.analysis import FixtureReport, analyse
-from optctl.caching.inputs import Fixture, load_fixtures
+from optctl.caching.inputs import Fixture, input_files, load_fixtures, total_bytes
 from optctl.caching.placement import CacheSettings
 from optctl.caching.request import Request, normalise
 from optctl.providers.rules import Rules
 from optctl.caching.tokens.counters import Counter
-from optctl.commands.edges import Edges
+from optctl.commands.edges import Edges, Progress, no_progress
 from optctl.contract.findings import error
 from optctl.errors import UsageError
 from optctl.settings.context import RunContext
@@ -153,56 +153,64 @@ def run(
     glob: str | None = None,
     client: str | None = None,
     final_repeats: bool = False,
+    progress: Progress = no_progress,
 ) -> Iterator[FixtureReport]:
     """Reports for every fixture under ``paths``, streamed batch by batch, in input order.
 
     ``client`` None takes each fixture's default (a message list: langchain; a body: sdk);
     ``final_repeats`` says of every fixture that its final message repeats word for word.
+    ``progress`` hears of each batch analysed: its bytes of the input, and its fixtures.
     """
     markers = rules.markers(settings.provider or "anthropic")
-    batch: list[tuple[str, Request]] = []
+    files = input_files(paths, glob)
+    with progress("dry-run", total_bytes(files), "bytes", items="fixtures") as advance:
+        for batch in _batches(load_fixtures(files)):
+            problem = batch[0].problem
+            if problem is not None:
+                yield from _unreadable(batch[0].label, problem, strategies, counter.name)
+            else:
+                requests: list[tuple[str, Request]] = []
+                for fixture in batch:
+                    request = normalise(fixture.data, markers, model or _fixture_model(fixture) or settings.model, client)
+                    request.final_repeats = request.final_repeats or final_repeats
+                    requests.append((fixture.label, request))
+                yield from analyse(
+                    requests,
+                    cache=settings.cache,
+                    provider=settings.provider,
+                    rules=rules,
+                    counter=counter,
+                    strategies=strategies,
+                    calls=calls,
+                    emit=emit,
+                )
+            advance(sum(fixture.share for fixture in batch), items=len(batch))
+
+
+def _batches(fixtures: Iterable[Fixture]) -> Iterator[list[Fixture]]:
+    """Fixtures in input order, cut into what the tokenizer takes at once (``BATCH_CHARS`` or
+    ``BATCH_FIXTURES``); one that could not be read is a batch of its own."""
+    batch: list[Fixture] = []
     size = 0
-    for fixture in load_fixtures(paths, glob):
+    for fixture in fixtures:
         if fixture.problem is not None:
-            yield from _flush(batch, settings, rules, counter, strategies, calls, emit)
+            if batch:
+                yield batch
+            yield [fixture]
             batch, size = [], 0
-            yield from _unreadable(fixture.label, fixture.problem, strategies, counter.name)
             continue
-        request = normalise(fixture.data, markers, model or _fixture_model(fixture) or settings.model, client)
-        request.final_repeats = request.final_repeats or final_repeats
-        batch.append((fixture.label, request))
+        batch.append(fixture)
         size += fixture.size
         if size >= BATCH_CHARS or len(batch) >= BATCH_FIXTURES:
-            yield from _flush(batch, settings, rules, counter, strategies, calls, emit)
+            yield batch
             batch, size = [], 0
-    yield from _flush(batch, settings, rules, counter, strategies, calls, emit)
+    if batch:
+        yield batch
 
 
 def _fixture_model(fixture: Fixture) -> str | None:
     data = fixture.data
     return data.get("model") if isinstance(data, dict) and isinstance(data.get("model"), str) else None
-
-
-def _flush(
-    batch: Sequence[tuple[str, Request]],
-    settings: Settings,
-    rules: Rules,
-    counter: Counter,
-    strategies: Sequence[str],
-    calls: int,
-    emit: bool,
-) -> Iterator[FixtureReport]:
-    if batch:
-        yield from analyse(
-            batch,
-            cache=settings.cache,
-            provider=settings.provider,
-            rules=rules,
-            counter=counter,
-            strategies=strategies,
-            calls=calls,
-            emit=emit,
-        )
 
 
 def _unreadable(label: str, problem: str, strategies: Sequence[str], tokenizer: str) -> Iterator[FixtureReport]:

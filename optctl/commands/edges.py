@@ -11,7 +11,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterator
+from typing import Any, Callable, ContextManager, Iterator, Protocol
 
 from optctl.settings.identity import actor
 from optctl.settings.project import EnvironmentConfig, Project, load_project
@@ -23,17 +23,32 @@ from optctl.stores.factory import open_store
 Confirm = Callable[[str], "bool | None"]
 
 
-# Progress of long work: ``with edges.progress(description, total, unit) as advance: advance(n)``
-# reports n more units done (total None when unknown). The default shows nothing; the CLI passes
-# ``optctl.render.progress.Bars``, a bar on stderr when a person is watching.
-Advance = Callable[[float], None]
-Progress = Callable[[str, "float | None", str], ContextManager[Advance]]
+class Advance(Protocol):
+    """``advance(n)``: n more units of the work done; ``items``: that many more of what the work is
+    made of, when the unit measures something else (a dry-run is measured in bytes, told in fixtures)."""
+
+    def __call__(self, amount: float, /, items: int = 0) -> None: ...
+
+
+class Progress(Protocol):
+    """Progress of long work: ``with edges.progress(description, total, unit) as advance: advance(n)``
+    (total None when unknown); ``items`` names what ``advance(n, items=k)`` counts, if anything.
+
+    The default shows nothing; the CLI passes ``optctl.render.progress.Bars``, a bar on stderr when
+    a person is watching.
+    """
+
+    def __call__(self, description: str, total: float | None, unit: str, items: str | None = None) -> ContextManager[Advance]: ...
+
+
+def nothing_done(amount: float, /, items: int = 0) -> None:
+    """The ``advance`` of work nobody watches."""
 
 
 @contextmanager
-def no_progress(description: str, total: float | None, unit: str) -> Iterator[Advance]:
+def no_progress(description: str, total: float | None, unit: str, items: str | None = None) -> Iterator[Advance]:
     """The default ``progress``: nobody is watching."""
-    yield lambda amount: None
+    yield nothing_done
 
 
 def nobody_to_ask(question: str) -> None:

@@ -12,14 +12,14 @@ or a pause), 5 timed out.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator, Literal, Sequence
 
 from optctl.commands.change import WriteOptions
-from optctl.commands.edges import Edges
+from optctl.commands.edges import Advance, Edges, Progress, nothing_done
 from optctl.errors import NotFoundError, UsageError
 from optctl.rollout import machine
 from optctl.rollout import operations as ops
@@ -352,7 +352,7 @@ def advance(
             if wait is None:
                 did[rid] += ops.advance(rt, rid).did
             else:
-                timed_out = _advance_until_settled(rt, rid, wait, did[rid]) or timed_out
+                timed_out = _advance_until_settled(rt, rid, wait, did[rid], edges.progress) or timed_out
         return _told(project, Outcome([view(rt, rid, did[rid]) for rid in ids], preview, not preview.empty, timed_out=timed_out))
 
 
@@ -362,30 +362,83 @@ class Waiting:
 
     timeout: float | None  # seconds; None: no deadline
     sleep: Callable[[float], None]
-    interval: float = 60.0  # the longest single sleep
+    interval: float = 60.0  # the longest single wait before the rollout is looked at again
     clock: Callable[[], datetime] | None = None  # None: the real clock
+    tick: float = 1.0  # the longest single sleep of a soak, so that its time left counts down on a terminal
 
     def deadline(self, now: datetime) -> datetime | None:
         return None if self.timeout is None else now + timedelta(seconds=self.timeout)
 
 
-def _advance_until_settled(rt: ops.Runtime, rollout_id: str, wait: Waiting, did: list[str]) -> bool:
-    """True if the deadline passed first."""
+def _advance_until_settled(rt: ops.Runtime, rollout_id: str, wait: Waiting, did: list[str], progress: Progress) -> bool:
+    """True if the deadline passed first. A soak being waited out is shown to ``progress``: its time left."""
     deadline = wait.deadline(rt.clock())
-    while True:
-        result = ops.advance(rt, rollout_id)
-        did += result.did
-        if settled(result.rollout, result.next) != "moving":
-            return False
-        now = rt.clock()
-        if deadline is not None and now >= deadline:
-            return True
-        if result.next.kind != "wait":
-            continue  # something is due now (the gates of a stage just applied)
-        until = result.next.until or now + timedelta(seconds=wait.interval)
-        if deadline is not None:
-            until = min(until, deadline)
-        wait.sleep(max(0.0, min(wait.interval, (until - now).total_seconds())))
+    with _SoakBar(progress) as soak:
+        while True:
+            result = ops.advance(rt, rollout_id)
+            did += result.did
+            if settled(result.rollout, result.next) != "moving":
+                return False
+            now = rt.clock()
+            if deadline is not None and now >= deadline:
+                return True
+            if result.next.kind != "wait":
+                continue  # something is due now (the gates of a stage just applied)
+            until = result.next.until or now + timedelta(seconds=wait.interval)
+            if deadline is not None:
+                until = min(until, deadline)
+            pause = max(0.0, min(wait.interval, (until - now).total_seconds()))
+            rt.on_step("waiting", result.rollout)
+            if soak.show(result.rollout, result.next.stage, now):
+                _sleep_through(wait, pause, rt.clock, soak.advance)
+            else:
+                wait.sleep(pause)
+
+
+class _SoakBar:
+    """The soak being waited out, as a bar of its time left (``edges.progress``, in seconds): one bar
+    a stage's soak, kept across the sleeps and looks of the wait."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.shown = ExitStack()
+        self.stage: int | None = None
+        self.advance: Advance = nothing_done
+
+    def __enter__(self) -> _SoakBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shown.close()
+
+    def show(self, rollout: Rollout, stage: int | None, now: datetime) -> bool:
+        """Whether ``stage`` is soaking at ``now``; if so its bar is up (and any other one gone)."""
+        record = rollout.stages[stage] if stage is not None else None
+        left = machine.soak_left(record, now) if record is not None else None
+        total = machine.soak_seconds(record) if record is not None else None
+        soaking = record is not None and bool(left) and bool(total)
+        if (stage if soaking else None) == self.stage:
+            return soaking
+        self.shown.close()
+        self.stage, self.advance = None, nothing_done
+        if record is not None and stage is not None and left and total:
+            label = f"{rollout.id}: stage {stage + 1} ({record.environment}) soaking"
+            self.stage = stage
+            self.advance = self.shown.enter_context(self.progress(label, total, "seconds"))
+            self.advance(total - left)
+        return soaking
+
+
+def _sleep_through(wait: Waiting, seconds: float, clock: Callable[[], datetime], advance: Advance) -> None:
+    """``seconds`` of sleep in ticks, each told to ``advance`` as the clock saw it go by."""
+    last = clock()
+    while seconds > 0:
+        step = min(wait.tick, seconds)
+        wait.sleep(step)
+        seconds -= step
+        now = clock()
+        advance((now - last).total_seconds())
+        last = now
 
 
 def status(rollout_id: str | None, config: Path | None = None, edges: Edges = Edges()) -> Outcome:

@@ -310,11 +310,17 @@ def _touched(rollout: Rollout, now: datetime) -> Rollout:
     return new
 
 
-def _soak_end(stage: StageRecord) -> datetime | None:
+def soak_seconds(stage: StageRecord) -> int | None:
+    """How long the stage soaks once applied (its longest soak gate); None: it has no soak."""
     soaks = [duration_seconds(g.gate["duration"]) for g in stage.gates if g.kind == "soak"]
-    if not soaks or stage.applied_at is None:
+    return max(soaks) if soaks else None
+
+
+def _soak_end(stage: StageRecord) -> datetime | None:
+    soak = soak_seconds(stage)
+    if soak is None or stage.applied_at is None:
         return None
-    return parse_iso(stage.applied_at) + timedelta(seconds=max(soaks))
+    return parse_iso(stage.applied_at) + timedelta(seconds=soak)
 
 
 def soak_left(stage: StageRecord, now: datetime) -> float | None:

@@ -171,14 +171,14 @@ def test_an_empty_content_list_is_reported_beside_the_wrappers_marker_and_the_ap
 
 
 def test_a_list_whose_first_message_has_no_role_is_one_fixture_and_the_rest_is_marked(tmp_path):
-    from optctl.caching.inputs import load_fixtures
+    from optctl.caching.inputs import input_files, load_fixtures
     import json
 
     path = tmp_path / "chat.json"
     path.write_text(
         json.dumps([{"content": "orphan"}, {"role": "system", "content": [LONG_BLOCK]}, {"role": "user", "content": "q"}])
     )
-    [fixture] = list(load_fixtures([str(path)]))
+    [fixture] = list(load_fixtures(input_files([str(path)])))
     report = analysed(fixture.data)
     finding = next(f for f in report.findings if f.code == "malformed-fixture")
     assert finding.pointer == "/0" and "skips" in finding.message
