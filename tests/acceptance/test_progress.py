@@ -144,3 +144,61 @@ def test_enable_import_and_export_of_many_services_show_a_bar_on_a_terminal(tmp_
         code, out, shown = _stderr_on_a_terminal(args, env)
         assert code == 0 and all(word in shown for word in words), (args[0], shown)
         assert BAR not in out and "writing" not in out  # the bar never reaches stdout
+
+
+def _fixtures(tmp_path, count=600) -> str:
+    """Small prompt fixtures, one a line: three batches of the tokenizer, so the bar moves."""
+    path = tmp_path / "prompts.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"model": "claude-sonnet-4-5-20250929", "messages": [{"role": "user", "content": f"question {i}"}]}) + "\n"
+            for i in range(count)
+        )
+    )
+    return str(path)
+
+
+def test_dry_run_shows_fixtures_done_and_their_rate_on_a_terminal(tmp_path):
+    code, out, shown = _stderr_on_a_terminal(["dry-run", _fixtures(tmp_path)], _env())
+    assert code == 0 and "fixtures (600)" in out
+    assert BAR in shown and "dry-run" in shown and "256 fixtures" in shown and "fixtures/s" in shown
+    assert BAR not in out
+
+
+def test_no_dry_run_bar_in_json_mode_or_a_pipe(tmp_path):
+    fixtures = _fixtures(tmp_path)
+    code, out, shown = _stderr_on_a_terminal(["dry-run", fixtures, "-o", "json"], _env())
+    assert code == 0 and json.loads(out)["total"]["fixtures"] == 600 and "dry-run" not in shown and BAR not in shown
+    done = subprocess.run([sys.executable, "-m", "optctl", "dry-run", fixtures], capture_output=True, text=True, env=_env())
+    assert done.returncode == 0 and done.stderr == ""
+
+
+def test_advance_wait_shows_the_soak_under_its_spinner_but_not_in_json(tmp_path, monkeypatch):
+    """The real CLI in process: stderr a terminal, the clock the test's, and each sleep moves it."""
+    import time
+
+    from optctl.cli.app import main
+    from optctl.rollout import operations
+    from tests.support.seeding import seed_embedded_examples
+    from tests.unit.rollout.conftest import FakeClock
+
+    monkeypatch.chdir(tmp_path)
+    seed_embedded_examples()
+    clock = FakeClock()
+    monkeypatch.setattr(operations, "utc_now", clock)
+    monkeypatch.setattr(time, "sleep", lambda seconds: clock.tick(seconds=seconds))
+    for name, value in _env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("CI", raising=False)
+    plan = ["rollout", "plan", "--services", "indexing", "--soak", "2m", "--no-approval", "--out", "plan.yaml", "--force"]
+    shown, captured = {}, sys.stderr
+    for output in ("text", "json"):
+        assert main(plan) == 0 and main(["rollout", "start", "--yes", "plan.yaml", "-o", "json"]) == 0
+        terminal = FakeTerminal()
+        monkeypatch.setattr(sys, "stderr", terminal)
+        assert main(["rollout", "advance", "--wait", "--yes", "-o", output]) == 0
+        monkeypatch.setattr(sys, "stderr", captured)
+        shown[output] = "".join(terminal.written)
+    assert "stage 1 (dev) soaking" in shown["text"] and "2m left" in shown["text"] and BAR in shown["text"]
+    assert "waiting" in shown["text"]  # the spinner above the bar says what it is doing
+    assert "soaking" not in shown["json"] and BAR not in shown["json"]

@@ -99,3 +99,60 @@ def test_watch_ends_on_pause_abort_completion_and_timeout(tmp_path, edges, clock
     other = start(tmp_path, edges, "[]")
     commands.abort(other, YES, edges)
     assert commands.watch(other, waiting(clock)[0], shown.append, None, edges).wait_exit_code() == 1
+
+
+class Terminal:
+    """A stream that says whether it is a terminal, and keeps what is written to it."""
+
+    def __init__(self, tty: bool = True):
+        self.tty, self.written = tty, []
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    def write(self, text: str) -> int:
+        self.written.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    @property
+    def text(self) -> str:
+        return "".join(self.written)
+
+
+def soak_bars(clock, terminal, quiet=False):
+    """Bars on ``terminal`` that read the test's clock: the soak's time passes without anyone waiting."""
+    from optctl.render.progress import Bars
+
+    start = clock()
+    return Bars(quiet, terminal, {"TERM": "xterm", "COLUMNS": "100"}, clock=lambda: (clock() - start).total_seconds())
+
+
+def test_wait_through_a_soak_shows_its_time_left_counting_down(tmp_path, edges, clock):
+    import re
+    from dataclasses import replace
+
+    start(tmp_path, edges, "[{kind: soak, duration: 2m}]")
+    terminal = Terminal()
+    wait, slept = waiting(clock)
+    outcome = commands.advance(None, YES, replace(edges, progress=soak_bars(clock, terminal)), wait=wait)
+    assert outcome.wait_exit_code() == 0 and max(slept) <= wait.tick  # slept in ticks, the clock moved by them
+    assert "stage 1 (dev) soaking" in terminal.text and "━" in terminal.text
+    left = [m.group(1) for m in re.finditer(r"(\w+) left", terminal.text)]
+    seconds = [
+        int(m.group(1) or 0) * 60 + int(m.group(2) or 0) for m in (re.fullmatch(r"(?:(\d+)m)?(?:(\d+)s)?", t) for t in left)
+    ]
+    assert left[0] == "1m59s" and seconds == sorted(seconds, reverse=True) and len(set(seconds)) > 100  # every second
+
+
+@pytest.mark.parametrize("where", ["pipe", "json"])
+def test_no_soak_bar_in_a_pipe_or_in_json_mode(tmp_path, edges, clock, where):
+    from dataclasses import replace
+
+    start(tmp_path, edges, "[{kind: soak, duration: 2m}]")
+    terminal = Terminal(tty=where != "pipe")
+    bars = soak_bars(clock, terminal, quiet=where == "json")
+    outcome = commands.advance(None, YES, replace(edges, progress=bars), wait=waiting(clock)[0])
+    assert outcome.wait_exit_code() == 0 and terminal.written == []
