@@ -6,6 +6,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
+from optctl.cli.collector import fewer_collections
 from optctl.cli.options import ConfigOpt, EnvOpt, ModelsFileOpt, Output, OutputOpt
 
 
@@ -111,38 +112,39 @@ def dry_run(
     rules = table.load(models_file)
     strategies = dry.strategies(strategy.value, compare)
     counter = dry.make_counter(tokenizer.value)
-    reports = list(
-        dry.run(
-            paths,
-            settings=settings,
-            rules=rules,
-            counter=counter,
-            strategies=strategies,
-            calls=calls,
-            model=model,
-            emit=emit_request,
-            glob=glob,
-            client=client.value if client else None,
-            final_repeats=final_message_repeats,
-            progress=edges.progress,
+    with fewer_collections():  # 200,000 reports live to the end and hold no cycles
+        reports = list(
+            dry.run(
+                paths,
+                settings=settings,
+                rules=rules,
+                counter=counter,
+                strategies=strategies,
+                calls=calls,
+                model=model,
+                emit=emit_request,
+                glob=glob,
+                client=client.value if client else None,
+                final_repeats=final_message_repeats,
+                progress=edges.progress,
+            )
         )
-    )
-    result = dry.result(
-        reports,
-        strategy=strategy.value,
-        strategies=strategies,
-        tokenizer=counter.name,
-        calls=calls,
-        source=settings.source,
-        context=context,
-    )
-    if emit_request:
-        render.emitted_requests(reports)
-        render.findings_to_stderr(reports, context)
-    elif output is Output.json:
-        render.report_json(result)
-    else:
-        render.report_text(result, per_block=blocks)
+        result = dry.result(
+            reports,
+            strategy=strategy.value,
+            strategies=strategies,
+            tokenizer=counter.name,
+            calls=calls,
+            source=settings.source,
+            context=context,
+        )
+        if emit_request:
+            render.emitted_requests(reports)
+            render.findings_to_stderr(reports, context)
+        elif output is Output.json:
+            render.report_json(result)
+        else:
+            render.report_text(result, per_block=blocks)
     raise typer.Exit(result.exit_code)
 
 

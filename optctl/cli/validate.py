@@ -1,13 +1,12 @@
 """``optctl validate PATH...``: parse, call ``optctl.commands.validate``, render the report."""
 
-import gc
 import sys
-from contextlib import contextmanager
 from enum import Enum
-from typing import Annotated, Iterator, List, Optional
+from typing import Annotated, List, Optional
 
 import typer
 
+from optctl.cli.collector import fewer_collections
 from optctl.cli.options import ModelsFileOpt, output_option
 
 
@@ -53,7 +52,7 @@ def validate(
     from optctl.render import findings as reporters
     from optctl.render.progress import Bars
 
-    with _fewer_collections():
+    with fewer_collections():
         result = run(
             paths,
             kind,
@@ -73,23 +72,6 @@ def validate(
             ]
         report(result, sys.stdout)
     raise typer.Exit(result.exit_code)
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Python's cyclic collector, run every 100,000 allocations instead of 700 while validating.
-
-    A large input makes millions of objects that live to the end (documents, reports, findings)
-    and hold no cycles; at the default rate the collector spends a fifth of a 200,000-document
-    run walking them (a tenth of a 50 MB export's). Cycles (jsonschema's errors point back at
-    their parents) are still collected, so memory stays flat; the thresholds are put back after.
-    """
-    before = gc.get_threshold()
-    gc.set_threshold(100_000, *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 def register(app: typer.Typer) -> None:
