@@ -2,10 +2,10 @@
 
 Each row runs two whole commands as fresh processes, start-up included, in turn (A B A B ...),
 and takes the ratio A/B pair by pair, so a machine whose speed drifts moves both sides alike.
-It prints min/median/max of each side and of the ratio. The yardstick is tiktoken's own encode
-of the same text (``tiktoken_peer.py``: the same files read, the same texts taken out, encoded
-with ``encode_ordinary_batch`` on every core), except for the last row, where it is dry-run's
-own JSON output.
+It prints min/median/max of each side's wall and CPU seconds and of both ratios, and A's peak
+memory. The yardstick is tiktoken's own encode of the same text (``tiktoken_peer.py``: the same
+files read, the same texts taken out, encoded with ``encode_ordinary_batch`` on every core),
+except for the last rows.
 
 Rows (targets from issues 11, 12 and 15):
 
@@ -16,7 +16,11 @@ Rows (targets from issues 11, 12 and 15):
 * ``shared``: 1,000 fixtures sharing their tools and system prompt, differing in the conversation;
 * ``distinct``: 1,000 fixtures that share nothing, ~41 M characters in all (target: within 1.2x);
 * ``non-fixtures``: 5,000 JSON Lines that are not prompts: the text report against ``-o json``
-  (target: within 2x).
+  (target: within 2x);
+* ``tiny``: 200,000 tiny documents, ``[{},{},...]`` (600 kB, issue 15's input): the text report
+  against ``-o json`` (target: within 2x);
+* ``tiny-json``: the same input, ``-o json`` against ``optctl validate -o json`` of it (the same
+  reader over the same documents; target: a couple of seconds, it took 19 s).
 
 ``--accuracy``: how far each counter is from the o200k count on ``bench/corpus``.
 ``--write DIR``: only write the inputs (and the ranks file the yardstick reads) into DIR.
@@ -31,17 +35,20 @@ import gzip
 import json
 import random
 import statistics
-import subprocess
+import os
 import sys
 import tempfile
-import time
 from pathlib import Path
+from typing import Sequence
+
+from measure import byte_compile_optctl, paired
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "bench" / "corpus"
 ORDINARY = ("english", "python", "json", "cjk", "cjk-prose")  # longrun.txt is for --accuracy only
 MODEL = "claude-sonnet-4-5-20250929"
-ROWS = ("long-piece", "cjk", "shared", "distinct", "non-fixtures")
+ROWS = ("long-piece", "cjk", "shared", "distinct", "non-fixtures", "tiny", "tiny-json")
+TEXT_VS_JSON = ("non-fixtures", "tiny")
 
 
 def text_source(seed: int):
@@ -97,21 +104,25 @@ def write_fixture(path: Path, system: str, turns: list[str], tools=None) -> None
     path.write_text(json.dumps(fixture, ensure_ascii=False), encoding="utf-8")
 
 
-def write_inputs(folder: Path) -> dict[str, Path]:
+def write_inputs(folder: Path, rows: Sequence[str] = ROWS) -> dict[str, Path]:
+    """The inputs of ``rows`` (the 1,000-fixture folders take a while to write)."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(7)
     paths = {"ranks": folder / "o200k_base.tiktoken"}
     from optctl.caching.tokens import bpe
 
     paths["ranks"].write_bytes(gzip.decompress(bpe.rank_file("o200k_base").read_bytes()))
-    paths["long-piece"] = folder / "long-piece.json"
-    write_fixture(
-        paths["long-piece"], "You index documents.", ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(1_000_000))]
-    )
-    paths["cjk"] = folder / "cjk-prose.json"
-    write_fixture(paths["cjk"], "文書を索引してください。", [cjk_prose(1_000_000, 8)])
+    if "long-piece" in rows:
+        paths["long-piece"] = folder / "long-piece.json"
+        letters = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(1_000_000))
+        write_fixture(paths["long-piece"], "You index documents.", [letters])
+    if "cjk" in rows:
+        paths["cjk"] = folder / "cjk-prose.json"
+        write_fixture(paths["cjk"], "文書を索引してください。", [cjk_prose(1_000_000, 8)])
     tools = json.loads((ROOT / "examples" / "prompts" / "support-agent-tools.json").read_text())["tools"]
     for name, shared in (("shared", True), ("distinct", False)):
+        if name not in rows:
+            continue
         sub = paths[name] = folder / name
         sub.mkdir(exist_ok=True)
         common = text_of(7_000, 3)
@@ -119,17 +130,25 @@ def write_inputs(folder: Path) -> dict[str, Path]:
             system = common if shared else text_of(7_000, 10_000 + i)
             turns = [text_of(5_500, 20_000 + i * 10 + t) for t in range(6)]
             write_fixture(sub / f"fixture-{i:04d}.json", system, turns, tools)
-    paths["non-fixtures"] = folder / "non-fixtures.jsonl"
-    with paths["non-fixtures"].open("w", encoding="utf-8") as out:
-        for i in range(5000):
-            out.write(json.dumps({"id": i, "name": f"row {i}", "value": i * 3}) + "\n")
+    if "non-fixtures" in rows:
+        paths["non-fixtures"] = folder / "non-fixtures.jsonl"
+        with paths["non-fixtures"].open("w", encoding="utf-8") as out:
+            for i in range(5000):
+                out.write(json.dumps({"id": i, "name": f"row {i}", "value": i * 3}) + "\n")
+    if {"tiny", "tiny-json"} & set(rows):
+        # what `python3 -c "print('['+','.join(['{}']*200000)+']')" > tiny.json` writes
+        paths["tiny"] = paths["tiny-json"] = folder / "tiny.json"
+        paths["tiny"].write_text("[" + ",".join(["{}"] * 200_000) + "]\n")
     return paths
 
 
 def commands(row: str, paths: dict[str, Path]) -> tuple[list[str], list[str]]:
-    dry_run = [sys.executable, "-m", "optctl", "dry-run", str(paths[row]), "--strategy", "optimal"]
-    if row == "non-fixtures":
+    optctl = [sys.executable, "-m", "optctl"]
+    dry_run = [*optctl, "dry-run", str(paths[row]), "--strategy", "optimal"]
+    if row in TEXT_VS_JSON:
         return dry_run, [*dry_run, "--output", "json"]
+    if row == "tiny-json":
+        return [*dry_run, "--output", "json"], [*optctl, "validate", str(paths[row]), "--output", "json"]
     return [*dry_run, "--output", "json"], [
         sys.executable,
         str(ROOT / "bench" / "tiktoken_peer.py"),
@@ -138,20 +157,9 @@ def commands(row: str, paths: dict[str, Path]) -> tuple[list[str], list[str]]:
     ]
 
 
-def timed(cmd: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start
-
-
-def side_by_side(a: list[str], b: list[str], runs: int) -> tuple[list[float], list[float]]:
-    timed(a), timed(b)  # warm-up: file cache, the rank-table cache
-    pairs = [(timed(a), timed(b)) for _ in range(runs)]
-    return [p[0] for p in pairs], [p[1] for p in pairs]
-
-
 def spread(values: list[float]) -> str:
-    return f"{min(values):6.2f} {statistics.median(values):6.2f} {max(values):6.2f}"
+    """min / median / max."""
+    return f"{min(values):.2f} {statistics.median(values):.2f} {max(values):.2f}"
 
 
 def accuracy() -> None:
@@ -191,13 +199,19 @@ def main() -> None:
         for name, path in write_inputs(args.write).items():
             print(f"{name}: {path}")
         return
+    byte_compile_optctl()
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work shares the machine)")
     with tempfile.TemporaryDirectory() as tmp:
-        paths = write_inputs(Path(tmp))
-        print(f"{'row':<13} {'A: dry-run (min med max s)':>27} {'B: yardstick':>21} {'A/B':>21}")
+        paths = write_inputs(Path(tmp), args.only.split(","))
+        print(
+            f"{'row':<13} {'A wall s':>16} {'B wall s':>16} {'A/B wall':>16} "
+            f"{'A cpu s':>16} {'B cpu s':>16} {'A/B cpu':>16} {'A MiB':>6}   (min median max)"
+        )
         for row in args.only.split(","):
-            a, b = side_by_side(*commands(row, paths), args.runs)
-            ratios = [x / y for x, y in zip(a, b)]
-            print(f"{row:<13} {spread(a):>27} {spread(b):>21} {spread(ratios):>21}")
+            pair = paired(*commands(row, paths), args.runs)
+            assert set(pair.a.codes + pair.b.codes) <= {0, 1}, f"{row}: exit codes {pair.a.codes} {pair.b.codes}"
+            cells = (pair.a.wall, pair.b.wall, pair.ratios("wall"), pair.a.cpu, pair.b.cpu, pair.ratios("cpu"))
+            print(f"{row:<13} " + " ".join(f"{spread(c):>16}" for c in cells) + f" {max(pair.a.peak):>6}", flush=True)
     accuracy()
 
 

@@ -81,3 +81,15 @@ def paired(a: list[str], b: list[str], repeat: int, warmup: bool = True) -> Pair
 def spread(values: list[float]) -> str:
     """min / median / max, the way every figure in the README is quoted (the median first)."""
     return f"{statistics.median(values):.3f} ({min(values):.3f}..{max(values):.3f})"
+
+
+def byte_compile_optctl() -> None:
+    """Compile the optctl package as an installed wheel is: in an editable checkout run with
+    PYTHONDONTWRITEBYTECODE every run would otherwise compile optctl's modules from source."""
+    import compileall
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("optctl")
+    assert spec is not None and spec.origin is not None
+    compileall.compile_dir(Path(spec.origin).parent, quiet=1)
