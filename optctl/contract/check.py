@@ -16,7 +16,7 @@ from optctl.contract.findings import Finding, error
 from optctl.contract.kinds import Kind
 from optctl.contract.schemas import load_schema, schema_names
 from optctl.documents.positions import escape
-from optctl.documents.redact import REDACTED, is_secret_pointer, scrub, secret_values
+from optctl.documents.redact import REDACTED, is_secret_pointer, scrub, scrub_shapes, secret_values
 
 _JSON_TYPES = {
     "boolean": "a boolean (true or false)",
@@ -163,11 +163,21 @@ def _first_clause(message: str) -> str:
 
 
 def _scrubbed(finding: Finding, secrets: set[str]) -> Finding:
+    """The finding with the document's secret values, and anything shaped like a secret, replaced.
+
+    Most texts hold none of the values (a substring test each), and then ``scrub`` comes down to
+    its shapes; a finding with nothing to replace is kept as it is. Asked for every finding of
+    every invalid document of an export.
+    """
+
+    def clean(text: str) -> str:
+        return scrub(text, secrets) if any(secret in text for secret in secrets) else scrub_shapes(text)
+
+    message = clean(finding.message)
+    hint = clean(finding.hint) if finding.hint else None
+    value = clean(finding.value) if finding.value else None
+    if (message, hint, value) == (finding.message, finding.hint, finding.value):
+        return finding
     from dataclasses import replace
 
-    return replace(
-        finding,
-        message=scrub(finding.message, secrets),
-        hint=scrub(finding.hint, secrets) if finding.hint else None,
-        value=scrub(finding.value, secrets) if finding.value else None,
-    )
+    return replace(finding, message=message, hint=hint, value=value)

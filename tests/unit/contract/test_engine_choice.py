@@ -88,3 +88,18 @@ def test_a_null_system_field_fails_in_a_large_export_as_in_a_small_file():
     kind = KINDS.named("ai-config")
     assert [f.pointer for f in check_document(document, kind, use_model=True)] == ["/_id", "/_rev"]
     assert check_document(document, kind, use_model=True) == check_document(document, kind, use_model=False)
+
+
+def test_a_document_s_secret_in_a_finding_is_replaced_and_a_clean_finding_kept_whichever_engine():
+    secret = "hunter2-plain-words"  # no shape a pattern would catch: only the document says it is secret
+    document = {
+        "_key": "a",
+        "provider": "anthropic",
+        "configuration": {"model": "claude-haiku-4-5", "password": secret},
+        "optimization": {"cache": {"enabled": secret, "min_tokens_to_cache": 5}},  # pasted in the wrong place
+    }
+    kind = KINDS.named("ai-config")
+    findings = check_document(document, kind, use_model=True)
+    assert findings == check_document(document, kind, use_model=False)
+    assert [(f.code, f.value) for f in findings] == [("wrong-type", '"***REDACTED***"'), ("out-of-range", "5")]
+    assert all(secret not in f.text() for f in findings)
