@@ -21,8 +21,6 @@ compile optctl's modules from source, while the peer's were compiled when pip in
 from __future__ import annotations
 
 import argparse
-import compileall
-import importlib.util
 import json
 import os
 import shutil
@@ -32,7 +30,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from measure import paired, spread
+from measure import byte_compile_optctl, paired, spread
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = ("small", "files", "export", "invalid", "array", "shapes", "tiny", "locate")
@@ -138,9 +136,7 @@ def main() -> int:
     if cjs is None:
         print("check-jsonschema is not installed: pip install -e '.[bench]'", file=sys.stderr)
         return 2
-    spec = importlib.util.find_spec("optctl")
-    assert spec is not None and spec.origin is not None
-    compileall.compile_dir(Path(spec.origin).parent, quiet=1)  # as installed: bytecode cached
+    byte_compile_optctl()  # as installed: bytecode cached
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work shares the machine)")
     with tempfile.TemporaryDirectory(prefix="optctl-bench-") as folder:
         tmp = Path(folder)
