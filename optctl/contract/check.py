@@ -10,13 +10,13 @@ from __future__ import annotations
 import difflib
 import json
 from functools import cache
-from typing import Any
+from typing import Any, Callable
 
 from optctl.contract.findings import Finding, error
 from optctl.contract.kinds import Kind
 from optctl.contract.schemas import load_schema, schema_names
 from optctl.documents.positions import escape
-from optctl.documents.redact import REDACTED, is_secret_pointer, scrub, scrub_shapes, secret_values
+from optctl.documents.redact import REDACTED, is_secret_pointer, pointer_forms, scrub, scrub_shapes, secret_values
 
 _JSON_TYPES = {
     "boolean": "a boolean (true or false)",
@@ -29,8 +29,17 @@ _JSON_TYPES = {
 }
 
 
-def check_document(data: Any, kind: Kind, use_model: bool = True) -> list[Finding]:
+# Where a pointer is in the document's file, (line, column) or None; ``True``: the key's place, not its value's.
+Locate = Callable[[str, bool], "tuple[int, int] | None"]
+
+
+def check_document(data: Any, kind: Kind, use_model: bool = True, locate: Locate | None = None) -> list[Finding]:
     """All findings for one document: schema errors, else the kind's semantic findings.
+
+    Every finding leaves here scrubbed (``_scrubbed``): the one place that keeps a document's
+    secrets out of its findings, in every field, the pointer included (a key may be named like a
+    secret value). ``locate`` places each finding in the file first, as the place is found by the
+    pointer as the document spells it.
 
     ``use_model``: ask the kind's pydantic model first (fast per document, but its import costs
     about 90 ms) and run jsonschema only to explain a rejection, and only over the top-level
@@ -47,10 +56,13 @@ def check_document(data: Any, kind: Kind, use_model: bool = True) -> list[Findin
             findings.extend(_schema_findings(err))
     if not findings:
         findings = kind.semantic_findings(data)
-    secrets = secret_values(data) if findings else None
-    if secrets:
+    findings.sort(key=lambda f: (f.severity != "error", f.pointer))
+    if locate is not None:
+        findings = [f.at(*(locate(f.pointer, f.code == "unknown-key") or (None, None))) for f in findings]
+    if findings:
+        secrets = secret_values(data)
         findings = [_scrubbed(f, secrets) for f in findings]
-    return sorted(findings, key=lambda f: (f.severity != "error", f.pointer))
+    return findings
 
 
 # Keywords beside which a schema's ``properties`` can be narrowed to some members without changing
@@ -163,21 +175,24 @@ def _first_clause(message: str) -> str:
 
 
 def _scrubbed(finding: Finding, secrets: set[str]) -> Finding:
-    """The finding with the document's secret values, and anything shaped like a secret, replaced.
+    """The finding with the document's secret values, and anything shaped like a secret, replaced
+    in each of its texts: pointer, message, hint and value (so every reporter prints it clean).
 
-    Most texts hold none of the values (a substring test each), and then ``scrub`` comes down to
-    its shapes; a finding with nothing to replace is kept as it is. Asked for every finding of
-    every invalid document of an export.
+    Most texts hold none of the values (a substring test each, of the value and of its spelling
+    in a pointer), and then ``scrub`` comes down to its shapes; a finding with nothing to replace
+    is kept as it is. Asked for every finding of every invalid document of an export.
     """
+    wanted = {form for secret in secrets for form in pointer_forms(secret)}
 
     def clean(text: str) -> str:
-        return scrub(text, secrets) if any(secret in text for secret in secrets) else scrub_shapes(text)
+        return scrub(text, secrets) if any(form in text for form in wanted) else scrub_shapes(text)
 
+    pointer = clean(finding.pointer)
     message = clean(finding.message)
     hint = clean(finding.hint) if finding.hint else None
     value = clean(finding.value) if finding.value else None
-    if (message, hint, value) == (finding.message, finding.hint, finding.value):
+    if (pointer, message, hint, value) == (finding.pointer, finding.message, finding.hint, finding.value):
         return finding
     from dataclasses import replace
 
-    return replace(finding, message=message, hint=hint, value=value)
+    return replace(finding, pointer=pointer, message=message, hint=hint, value=value)

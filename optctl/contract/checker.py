@@ -168,10 +168,7 @@ def report_document(
                 )
             ],
         )
-    findings = [
-        f.at(*(document.position(f.pointer, key=f.code == "unknown-key") or (None, None)))
-        for f in check_document(document.data, kind, use_model)
-    ]
+    findings = check_document(document.data, kind, use_model, locate=lambda pointer, key: document.position(pointer, key=key))
     return DocumentReport(document.path, document.index, kind.name, findings)
 
 

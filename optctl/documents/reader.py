@@ -16,12 +16,13 @@ from __future__ import annotations
 import json
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Generator, Iterable, Iterator
 
 from optctl.documents import guards, positions
+from optctl.documents.redact import scrub, secret_values
 from optctl.errors import UsageError
 
 MAX_SINGLE_DOCUMENT_BYTES = 64 * 1024 * 1024
@@ -394,23 +395,18 @@ def _checked(document: SourceDocument) -> list[SourceDocument | ParseProblem]:
     """
     refused = _refused(document)
     if refused is not None:
-        return [refused]
+        message = scrub(refused.message, secret_values(document.data))  # names the pointer: scrubbed as below
+        return [refused if message == refused.message else replace(refused, message=message)]
     if not document.duplicates:
         return [document]
     problems: list[SourceDocument | ParseProblem] = []
+    secrets = secret_values(document.data)
     for pointer in _find_duplicates(document.data, ""):
         line, column = document.position(pointer, key=True) or (document.line, document.column)
         name = pointer.rsplit("/", 1)[-1]
-        problems.append(
-            ParseProblem(
-                document.path,
-                line,
-                column,
-                "duplicate-key",
-                f"key {name!r} appears more than once at {pointer}; keep one (the last one wins silently)",
-                document.index,
-            )
-        )
+        message = f"key {name!r} appears more than once at {pointer}; keep one (the last one wins silently)"
+        # The key is the document's own: scrubbed of its secret values, as check_document's findings are.
+        problems.append(ParseProblem(document.path, line, column, "duplicate-key", scrub(message, secrets), document.index))
     return problems or [document]  # a key given twice in an object the data no longer holds
 
 

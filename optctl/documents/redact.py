@@ -27,6 +27,8 @@ import re
 from functools import lru_cache
 from typing import AbstractSet, Any, Iterator, Mapping
 
+from optctl.documents.positions import escape
+
 REDACTED = "***REDACTED***"
 
 SECRET_WORDS = frozenset(
@@ -290,9 +292,17 @@ def _secrets(value: Any, hidden: bool, inside: bool) -> Iterator[str]:
                 yield from (m.group(0) for m in _SHAPED.finditer(current))
 
 
+def pointer_forms(secret: str) -> tuple[str, ...]:
+    """How ``secret`` may be spelt in free text: as it is, and as a key in a JSON pointer
+    (``~`` and ``/`` escaped), for a key named like a secret value shows in a finding's pointer."""
+    escaped = escape(secret)
+    return (secret,) if escaped == secret else (secret, escaped)
+
+
 def scrub(text: str, secrets: AbstractSet[str] = frozenset()) -> str:
-    """Free text with any known secret value, and anything shaped like a secret, replaced."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        if len(secret) >= 4 and secret != REDACTED:
-            text = text.replace(secret, REDACTED)
+    """Free text with any known secret value (in either of its ``pointer_forms``), and anything
+    shaped like a secret, replaced."""
+    forms = {form for secret in secrets if len(secret) >= 4 and secret != REDACTED for form in pointer_forms(secret)}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, REDACTED)
     return scrub_shapes(text)

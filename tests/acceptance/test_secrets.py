@@ -73,7 +73,11 @@ def test_import_and_apply_diffs_show_none(planted, tmp_path, capsys):
     assert leaks(capsys, "history", "indexing", "--env", "dev") == []
 
 
-@pytest.mark.parametrize("output", [[], ["-o", "json"], ["-o", "github"]], ids=["text", "json", "github"])
+VALIDATE_OUTPUTS = [[], ["-o", "json"], ["-o", "github"], ["-o", "sarif"], ["-o", "codequality"]]
+VALIDATE_IDS = ["text", "json", "github", "sarif", "codequality"]
+
+
+@pytest.mark.parametrize("output", VALIDATE_OUTPUTS, ids=VALIDATE_IDS)
 def test_validate_findings_show_none(tmp_path, capsys, output):
     """Each secret sits where a finding quotes the value (a wrong type or value) or beside a finding."""
     bad = document()
@@ -86,6 +90,41 @@ def test_validate_findings_show_none(tmp_path, capsys, output):
     path.write_text(json.dumps(bad))
     assert leaks(capsys, "validate", str(path), *output) == []
     assert leaks(capsys, "validate", str(path), "--kind", "optimization", *output) == []
+
+
+def keys_named_like_secrets() -> dict:
+    """A document whose unknown keys are named like its secret values (one with a ``/``, which a
+    pointer spells ``~1``) and like a key: each is the last part of a finding's pointer."""
+    bad = document()
+    bad["configuration"]["apiKey"] = "Pa55/w0rd-0012"
+    bad["optimization"]["cache"].update({"org-plain-0011": True, "Pa55/w0rd-0012": True, "sk-ant-api03-abcdefghijklmnop0123": 1})
+    return bad
+
+
+@pytest.mark.parametrize("output", VALIDATE_OUTPUTS, ids=VALIDATE_IDS)
+def test_validate_pointers_show_none(tmp_path, capsys, output):
+    """Issue 15: a key named like a secret value printed the secret in the finding's pointer."""
+    path = tmp_path / "keys.json"
+    path.write_text(json.dumps(keys_named_like_secrets()))
+    # A key given twice is found by the reader, before any check: its message names the key too.
+    twice = tmp_path / "twice.json"
+    twice.write_text('{"configuration": {"password": "Pa55-0009"}, "x": {"Pa55-0009": 1, "Pa55-0009": 2}}')
+    for argv in ([str(path)], [str(path), "--kind", "ai-config"], [str(twice)]):
+        main(["validate", *argv, *output])
+        out, err = capsys.readouterr()
+        assert [s for s in [*SECRETS, "Pa55/w0rd-0012", "Pa55~1w0rd-0012"] if s in out + err] == []
+        assert "REDACTED" in out  # the findings are there, scrubbed (not vacuous)
+
+
+def test_import_and_apply_refusals_show_no_pointer_secret(planted, tmp_path, capsys):
+    path = tmp_path / "keys.json"
+    path.write_text(json.dumps(keys_named_like_secrets()))
+    for output in OUTPUTS:
+        for command in ("import", "apply"):
+            main([command, str(path), "--env", "dev", "--dry-run", *output])
+            out, err = capsys.readouterr()
+            assert "REDACTED" in out + err
+            assert [s for s in [*SECRETS, "Pa55/w0rd-0012", "Pa55~1w0rd-0012"] if s in out + err] == []
 
 
 def test_export_with_include_secrets_keeps_every_value(planted, capsys):
