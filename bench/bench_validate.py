@@ -33,7 +33,7 @@ from typing import Callable
 from measure import byte_compile_optctl, paired, spread
 
 ROOT = Path(__file__).resolve().parents[1]
-ROWS = ("small", "files", "export", "invalid", "array", "shapes", "tiny", "locate")
+ROWS = ("small", "files", "export", "invalid", "array", "shapes", "tiny", "tiny-json", "locate")
 
 
 def document(i: int, padding: int = 200) -> dict:
@@ -182,6 +182,14 @@ def main() -> int:
             tiny = tmp / "tiny.json"
             tiny.write_text("[" + ",".join(["{}"] * 200_000) + "]")
             table.row("1 MB, 200,000 tiny documents, JSON array", optctl + [str(tiny)], array_peer + [str(tiny)], 1.0, (1, 1))
+        if "tiny-json" in rows:
+            # Issue 12: the JSON report of 200,000 documents (one finding each) against the text one
+            # of the same file; past 2,000 documents it is one line, written a chunk at a time.
+            tiny = tmp / "tiny.json"
+            tiny.write_text("[" + ",".join(["{}"] * 200_000) + "]")
+            table.row(
+                "200,000 tiny documents, -o json vs text", optctl + [str(tiny), "-o", "json"], optctl + [str(tiny)], 1.5, (1, 1)
+            )
         if "locate" in rows:
             # Issue 15: the line and column of one problem after a megabyte (check-jsonschema gives none).
             big = tmp / "big-invalid.json"

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
 from optctl import __version__
-from optctl.render.console import emit_json
+from optctl.render.console import Rows, emit_json_rows
 
 if TYPE_CHECKING:
     from optctl.contract.checker import DocumentReport, ValidationResult
@@ -89,9 +89,8 @@ def _results(result: ValidationResult):
 # --- SARIF -----------------------------------------------------------------------------
 
 
-def sarif_log(result: ValidationResult) -> dict[str, Any]:
-    codes = sorted({finding.code for _, finding in _results(result)})
-    index = {code: i for i, code in enumerate(codes)}
+def sarif_log(result: ValidationResult, codes: list[str], results: Rows) -> dict[str, Any]:
+    """The SARIF log, ``results`` standing for its results: they are encoded only as written."""
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -107,9 +106,7 @@ def sarif_log(result: ValidationResult) -> dict[str, Any]:
                 },
                 "invocations": [{"executionSuccessful": not any(r.unreadable for r in result.reports)}],
                 "columnKind": "unicodeCodePoints",
-                "results": [
-                    _sarif_result(report, finding, index[finding.code], result.strict) for report, finding in _results(result)
-                ],
+                "results": results,
             }
         ],
     }
@@ -151,25 +148,30 @@ def _sarif_result(report: DocumentReport, finding: Finding, rule_index: int, str
 
 
 def sarif_report(result: ValidationResult, out: TextIO) -> None:
-    emit_json(sarif_log(result), out)
+    """Past ``COMPACT_AFTER_ROWS`` findings on one line, the results encoded as written."""
+    pairs = list(_results(result))
+    codes = sorted({finding.code for _, finding in pairs})
+    index = {code: i for i, code in enumerate(codes)}
+    results = Rows(pairs, lambda pair: _sarif_result(pair[0], pair[1], index[pair[1].code], result.strict))
+    emit_json_rows(sarif_log(result, codes, results), results, len(pairs), out)
 
 
 # --- GitLab code quality ---------------------------------------------------------------
 
 
-def codequality_issues(result: ValidationResult) -> list[dict[str, Any]]:
-    return [
-        {
-            "description": finding.text(),
-            "check_name": finding.code,
-            "fingerprint": _fingerprint(report, finding),
-            # GitLab's scale: info, minor, major, critical, blocker.
-            "severity": "major" if _level(finding, result.strict) == "error" else "minor",
-            "location": {"path": _relative(report.path) or report.path, "lines": {"begin": finding.line or 1}},
-        }
-        for report, finding in _results(result)
-    ]
+def _codequality_issue(report: DocumentReport, finding: Finding, strict: bool) -> dict[str, Any]:
+    return {
+        "description": finding.text(),
+        "check_name": finding.code,
+        "fingerprint": _fingerprint(report, finding),
+        # GitLab's scale: info, minor, major, critical, blocker.
+        "severity": "major" if _level(finding, strict) == "error" else "minor",
+        "location": {"path": _relative(report.path) or report.path, "lines": {"begin": finding.line or 1}},
+    }
 
 
 def codequality_report(result: ValidationResult, out: TextIO) -> None:
-    emit_json(codequality_issues(result), out)
+    """Past ``COMPACT_AFTER_ROWS`` issues on one line, each encoded as written."""
+    pairs = list(_results(result))
+    issues = Rows(pairs, lambda pair: _codequality_issue(pair[0], pair[1], result.strict))
+    emit_json_rows(issues, issues, len(pairs), out)

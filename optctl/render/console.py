@@ -20,7 +20,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import IO, TYPE_CHECKING, Any
+import uuid
+from typing import IO, TYPE_CHECKING, Any, Callable, Sequence
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -81,6 +82,49 @@ def emit_json(payload: Any, file: IO[str] | None = None) -> None:
     out = sys.stdout if file is None else file
     out.write(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
     out.write("\n")
+
+
+# Past this many rows (dry-run's fixtures and blocks, validate's documents or findings) JSON is
+# written on one line: indented JSON goes through the standard library's pure-Python encoder
+# (200,000 dry-run fixtures took it 20 s, 200,000 validated documents 3.5 s and 820 MB).
+COMPACT_AFTER_ROWS = 2000
+JSON_CHUNK = 1000  # rows encoded at a time on the one-line path
+
+
+class Rows:
+    """Where a long list goes in a JSON payload (at any depth): its items, each turned into JSON
+    by ``to_json`` only as it is written, so the list of dictionaries is never held whole."""
+
+    def __init__(self, items: Sequence[Any], to_json: Callable[[Any], Any]):
+        self.items = items
+        self.to_json = to_json
+
+
+def emit_json_rows(payload: Any, rows: Rows, size: int, file: IO[str] | None = None) -> None:
+    """``emit_json(payload)`` with ``rows`` in its place; past ``COMPACT_AFTER_ROWS`` (``size``:
+    the rows this output counts) the same document on one line, the rows encoded a chunk at a
+    time. Only whitespace differs between the two paths: one rule for every large JSON report."""
+    out = sys.stdout if file is None else file
+    if size <= COMPACT_AFTER_ROWS:
+
+        def whole(value: Any) -> Any:
+            return [rows.to_json(item) for item in rows.items] if value is rows else str(value)
+
+        out.write(json.dumps(payload, indent=2, ensure_ascii=False, default=whole))
+        out.write("\n")
+        return
+    hole = f"rows-{uuid.uuid4().hex}"  # stands for the rows in the encoded payload; no document holds it
+
+    def mark(value: Any) -> Any:
+        return hole if value is rows else str(value)
+
+    head, tail = json.JSONEncoder(ensure_ascii=False, default=mark).encode(payload).split(f'"{hole}"', 1)
+    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    out.write(head + "[")
+    for start in range(0, len(rows.items), JSON_CHUNK):
+        chunk = encode([rows.to_json(item) for item in rows.items[start : start + JSON_CHUNK]])
+        out.write((", " if start else "") + chunk[1:-1])
+    out.write("]" + tail + "\n")
 
 
 def emit_error_json(code: str, message: str, hint: str | None) -> None:

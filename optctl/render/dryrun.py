@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Sequence, TextIO
+from typing import Any, Sequence
 
 from rich import box
 from rich.console import Console
@@ -35,13 +35,11 @@ from rich.table import Table
 from optctl.caching.analysis import FixtureReport
 from optctl.commands.dryrun import DryRunResult, FindingGroup
 from optctl.settings.context import RunContext
-from optctl.render.console import emit_json, stderr, stdout
+from optctl.render.console import Rows, emit_json, emit_json_rows, stderr, stdout
 from optctl.render.context import print_context, with_context
 
-# Past these sizes output is condensed: rich needs about a millisecond a table row, and indented
-# JSON goes through the pure-Python encoder (200,000 fixtures without blocks took it 20 s).
-COMPACT_AFTER_ROWS = 2000  # fixtures and blocks
-JSON_CHUNK = 1000  # fixtures encoded at a time
+# Past these sizes output is condensed: rich needs about a millisecond a table row (JSON's rule
+# is ``console.emit_json_rows``'s).
 MAX_BLOCK_ROWS = 200
 MAX_FIXTURE_ROWS = 200
 EDGE_ROWS = 20
@@ -49,13 +47,14 @@ SHOWN_PLACES = 3
 
 
 def report_json(result: DryRunResult) -> None:
+    fixtures = Rows(result.reports, FixtureReport.to_json)
     payload: dict[str, Any] = {
         "schema_version": 1,
         "strategy": result.strategy,
         "tokenizer": result.tokenizer,
         "calls": result.calls,
         "config": result.source,
-        "fixtures": result.reports,  # encoded below, a chunk at a time when the document is large
+        "fixtures": fixtures,  # encoded as written, a chunk at a time when the document is large
         "total": result.totals[result.strategy],
     }
     if len(result.strategies) > 1:
@@ -66,29 +65,7 @@ def report_json(result: DryRunResult) -> None:
         }
     if result.context is not None:
         payload = with_context(payload, result.context)
-    if len(result.reports) + sum(len(r.blocks) for r in result.reports) > COMPACT_AFTER_ROWS:
-        _write_compact(payload, sys.stdout)
-    else:
-        emit_json({**payload, "fixtures": [r.to_json() for r in result.reports]})
-
-
-def _write_compact(payload: dict[str, Any], out: TextIO) -> None:
-    """``json.dumps(payload)`` on one line, written as it is encoded: the fixtures a chunk at a time.
-
-    200,000 fixtures are 140 MB of JSON; encoded whole they were held twice (as dictionaries and
-    as one string) next to the reports.
-    """
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    keys = list(payload)
-    at = keys.index("fixtures")
-    head = encode({k: payload[k] for k in keys[:at]})
-    tail = encode({k: payload[k] for k in keys[at + 1 :]})
-    reports: list[FixtureReport] = payload["fixtures"]
-    out.write(head[:-1] + ', "fixtures": [')
-    for start in range(0, len(reports), JSON_CHUNK):
-        chunk = encode([r.to_json() for r in reports[start : start + JSON_CHUNK]])
-        out.write((", " if start else "") + chunk[1:-1])
-    out.write("], " + tail[1:] + "\n")
+    emit_json_rows(payload, fixtures, len(result.reports) + sum(len(r.blocks) for r in result.reports))
 
 
 def emitted_requests(reports: Sequence[FixtureReport]) -> None:

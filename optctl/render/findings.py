@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
 
-from optctl.render.console import JSON_OUTPUT_VERSION, console_on, emit_json, plain
+from optctl.render.console import JSON_OUTPUT_VERSION, Rows, console_on, emit_json_rows, plain
 
 if TYPE_CHECKING:
     from optctl.contract.findings import Finding
@@ -69,28 +69,30 @@ def _plain_lines(findings: list[tuple[DocumentReport, Finding]]) -> str:
 
 
 def json_report(result: ValidationResult, out: TextIO) -> None:
+    """One object per document; past ``COMPACT_AFTER_ROWS`` documents on one line, written as encoded."""
+    strict = result.strict
+
     def finding_json(f: Finding) -> dict:
         return {k: v for k, v in f.to_json().items() if k != "severity"}
 
-    emit_json(
-        {
-            "schema_version": JSON_OUTPUT_VERSION,
-            "valid": result.valid,
-            "files": [
-                {
-                    "path": r.path,
-                    "index": r.index,
-                    "kind": r.kind,
-                    "valid": r.valid(result.strict),
-                    "errors": [finding_json(f) for f in r.errors],
-                    "warnings": [finding_json(f) for f in r.warnings],
-                }
-                for r in result.reports
-            ],
-            "skipped": [{"path": path, "index": index} for path, index in result.skipped],
-        },
-        out,
-    )
+    def report_json(r: DocumentReport) -> dict:
+        return {
+            "path": r.path,
+            "index": r.index,
+            "kind": r.kind,
+            "valid": r.valid(strict),
+            "errors": [finding_json(f) for f in r.errors],
+            "warnings": [finding_json(f) for f in r.warnings],
+        }
+
+    files = Rows(result.reports, report_json)
+    payload = {
+        "schema_version": JSON_OUTPUT_VERSION,
+        "valid": result.valid,
+        "files": files,
+        "skipped": [{"path": path, "index": index} for path, index in result.skipped],
+    }
+    emit_json_rows(payload, files, len(result.reports), out)
 
 
 def github_report(result: ValidationResult, out: TextIO) -> None:

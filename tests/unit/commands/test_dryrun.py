@@ -16,6 +16,7 @@ from optctl.caching import placement
 from optctl.caching.tokens.counters import CharsPerFour
 from optctl.commands import dryrun as dry
 from optctl.providers import rules as table
+from optctl.render import console
 from optctl.render import dryrun as render
 
 SONNET = "claude-sonnet-4-5-20250929"
@@ -90,7 +91,7 @@ def test_each_model_id_is_matched_against_the_table_once(tmp_path, monkeypatch):
 
 
 def test_json_of_many_documents_is_one_line_written_in_chunks_and_skips_what_only_text_shows(tmp_path, capsys):
-    reports = run([lines(tmp_path, [{"row": i} for i in range(2 * render.JSON_CHUNK + 500)])])
+    reports = run([lines(tmp_path, [{"row": i} for i in range(2 * console.JSON_CHUNK + 500)])])
     result = dry.result(reports, strategy="wrapper", strategies=["wrapper"], tokenizer="chars4", calls=10, source="s")
     render.report_json(result)
     out = capsys.readouterr().out
