@@ -20,6 +20,9 @@ passed with every request: ``requests`` would otherwise let ``REQUESTS_CA_BUNDLE
 ``CURL_CA_BUNDLE`` override the session's setting (``Session.merge_environment_settings``), so
 an operator's shell could silently change what optctl trusts, or turn verification back on.
 ``verify_tls = false`` silences urllib3's ``InsecureRequestWarning`` for these requests only.
+
+A request that lasts ``notice_after`` seconds says what it waits for on stderr: the process's one
+watcher thread (``late_notice``) says it, so a fast request starts no thread.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import sys
 import threading
 import warnings
 from contextlib import contextmanager
+from functools import partial
 from typing import Any, Callable, Iterator, MutableMapping
 from urllib.parse import urlsplit
 
@@ -41,6 +45,7 @@ from urllib3.exceptions import ConnectTimeoutError, InsecureRequestWarning, NewC
 from urllib3.util.retry import Retry
 
 from optctl.settings import waits
+from optctl.stores.late_notice import WATCHER
 
 CONNECT_TIMEOUT = 10.0
 RETRIES = 2
@@ -131,9 +136,7 @@ class Transport(HTTPClient):
             and "x-arango-trx-id" not in {k.lower() for k in headers}
         )
         endpoint = _endpoint(url)
-        timer = threading.Timer(self.notice_after, self._waiting, (url,))
-        timer.daemon = True
-        timer.start()
+        watch = WATCHER.watch(self.notice_after, partial(self._waiting, url))
         try:
             with warnings.catch_warnings():
                 if self.verify is False:
@@ -158,7 +161,7 @@ class Transport(HTTPClient):
             self.last_failure = f"no answer within {self.request_timeout:g} s (request_timeout)"
             raise TransportFailure(self.last_failure, sent=not isinstance(err, requests.ConnectTimeout)) from None
         finally:
-            timer.cancel()
+            WATCHER.done(watch)
         if answer.status_code in (502, 503, 504):
             retried = f", {RETRIES + 1} tries" if safe else ""
             self.last_failure = f"HTTP {answer.status_code} {answer.reason or ''}".strip() + retried

@@ -352,6 +352,28 @@ def test_a_hanging_endpoint_says_what_optctl_waits_for(cluster):
     ]
 
 
+def test_fast_requests_start_no_thread_and_say_nothing(cluster, monkeypatch):
+    store = _seeded(cluster)
+    notices: list[str] = []
+    store.connection.transport.notice = notices.append
+    store.connection.transport.notice_after = 60  # fast is well under it, however loaded the machine
+    store.list_services()  # the process's watcher thread exists from here on
+    started: list[threading.Thread] = []
+    start = threading.Thread.start
+    here = threading.current_thread()
+    # the stand-in's server threads start their own threads; count those started by the client
+    monkeypatch.setattr(
+        threading.Thread,
+        "start",
+        lambda thread: (threading.current_thread() is here and started.append(thread), start(thread))[1],
+    )
+    sent = len(cluster.server.requests)
+    for _ in range(50):
+        assert store.list_services() == sorted(SERVICES)
+    assert len(cluster.server.requests) - sent >= 50
+    assert started == [] and notices == []
+
+
 def test_the_request_timeout_comes_from_the_variable_then_the_project_file(cluster, monkeypatch):
     _seeded(cluster)
     assert ArangoConnection.open(cluster.environment(request_timeout=7)).transport.request_timeout == 7
