@@ -97,7 +97,6 @@ def dry_run(
     the project file named by --config), or the defaults. Exit status: 0 no errors found,
     1 a fixture has an error finding, 2 usage error or unreadable input.
     """
-    from optctl.providers import rules as table
     from optctl.commands import dryrun as dry
     from optctl.commands.edges import Edges
     from optctl.errors import UsageError
@@ -106,41 +105,30 @@ def dry_run(
 
     if compare and emit_request:
         raise UsageError("--emit-request prints one strategy's request; drop --compare")
+    request = dry.DryRunRequest(
+        paths=tuple(paths),
+        strategy=strategy.value,
+        compare=compare,
+        client=client.value if client else None,
+        final_repeats=final_message_repeats,
+        optimization=optimization,
+        config=config,
+        env=env,
+        service=service,
+        as_configured=as_configured,
+        model=model,
+        tokenizer=tokenizer.value,
+        calls=calls,
+        emit=emit_request,
+        glob=glob,
+        models_file=models_file,
+    )
     edges = Edges(progress=Bars(quiet=output is Output.json or emit_request))
-    settings = dry.choose_settings(optimization, config, env, service, as_configured, edges)
-    context = dry.run_context(config, env, service, edges)
-    rules = table.load(models_file)
-    strategies = dry.strategies(strategy.value, compare)
-    counter = dry.make_counter(tokenizer.value)
     with fewer_collections():  # 200,000 reports live to the end and hold no cycles
-        reports = list(
-            dry.run(
-                paths,
-                settings=settings,
-                rules=rules,
-                counter=counter,
-                strategies=strategies,
-                calls=calls,
-                model=model,
-                emit=emit_request,
-                glob=glob,
-                client=client.value if client else None,
-                final_repeats=final_message_repeats,
-                progress=edges.progress,
-            )
-        )
-        result = dry.result(
-            reports,
-            strategy=strategy.value,
-            strategies=strategies,
-            tokenizer=counter.name,
-            calls=calls,
-            source=settings.source,
-            context=context,
-        )
+        result = dry.dry_run(request, edges)
         if emit_request:
-            render.emitted_requests(reports)
-            render.findings_to_stderr(reports, context)
+            render.emitted_requests(result.reports)
+            render.findings_to_stderr(result.reports, result.context)
         elif output is Output.json:
             render.report_json(result)
         else:

@@ -6,7 +6,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from optctl.cli.options import ConfigOpt, Output, OutputOpt
+from optctl.cli.options import ConfigOpt, ModelsFileOpt, Output, OutputOpt
 
 
 class UsageSource(str, Enum):
@@ -67,10 +67,7 @@ def savings(
         Optional[Path],
         typer.Option("--plot", help="Write cost per day before/after per service to a .png or .svg (needs the plot extra)."),
     ] = None,
-    models_file: Annotated[
-        Optional[Path],
-        typer.Option("--models-file", envvar="OPTCTL_MODELS_FILE", help="Models table to price with instead of the bundled one."),
-    ] = None,
+    models_file: ModelsFileOpt = None,
     config: ConfigOpt = None,
     output: OutputOpt = Output.text,
 ) -> None:

@@ -1,4 +1,5 @@
-"""The edges of a dry-run: where the config comes from, and streaming fixtures through analysis.
+"""``optctl dry-run``: ``dry_run(request, edges)``, and its edges: where the config comes from,
+and streaming fixtures through analysis.
 
 The optimization config is a file (an ``optimization`` object or a whole ai-config document),
 a service's document in an environment's store, or the defaults; a document also supplies
@@ -350,4 +351,66 @@ def result(
         sums,
         {s: difference(sums[first], sums[s]) for s in strategies[1:]},
         context,
+    )
+
+
+@dataclass(frozen=True)
+class DryRunRequest:
+    """What ``optctl dry-run`` was asked, as plain values (the CLI's enums by their names)."""
+
+    paths: tuple[str, ...]  # files, folders (recursive) or "-" for stdin
+    strategy: str = "wrapper"
+    compare: bool = False  # every strategy, ``strategy`` first
+    client: str | None = None  # None: each fixture's default
+    final_repeats: bool = False
+    optimization: Path | None = None
+    config: Path | None = None  # the project file
+    env: str | None = None
+    service: str | None = None
+    as_configured: bool = False
+    model: str | None = None
+    tokenizer: str = "offline"
+    calls: int = 10
+    emit: bool = False  # keep each request, markers in place, for ``--emit-request``
+    glob: str | None = None
+    models_file: Path | None = None
+
+
+def dry_run(request: DryRunRequest, edges: Edges = Edges()) -> DryRunResult:
+    """``optctl dry-run``: the config, the project, the rules table and the counter, then every fixture's reports.
+
+    All the reports are kept, since the totals, the text report and ``--emit-request`` all read them;
+    ``edges.progress`` hears of the fixtures as they are analysed.
+    """
+    from optctl.providers import rules as table
+
+    settings = choose_settings(request.optimization, request.config, request.env, request.service, request.as_configured, edges)
+    context = run_context(request.config, request.env, request.service, edges)
+    rules = table.load(request.models_file)
+    chosen = strategies(request.strategy, request.compare)
+    counter = make_counter(request.tokenizer)
+    reports = list(
+        run(
+            request.paths,
+            settings=settings,
+            rules=rules,
+            counter=counter,
+            strategies=chosen,
+            calls=request.calls,
+            model=request.model,
+            emit=request.emit,
+            glob=request.glob,
+            client=request.client,
+            final_repeats=request.final_repeats,
+            progress=edges.progress,
+        )
+    )
+    return result(
+        reports,
+        strategy=request.strategy,
+        strategies=chosen,
+        tokenizer=counter.name,
+        calls=request.calls,
+        source=settings.source,
+        context=context,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
+from dataclasses import replace
 
 import pytest
 
@@ -136,3 +137,31 @@ def test_the_bar_is_told_every_byte_of_the_input_and_every_fixture(tmp_path, nam
     [(description, total, unit, items)] = told.opened
     assert (description, unit, items) == ("dry-run", "bytes", "fixtures") and total == 2 * path.stat().st_size
     assert sum(a for a, _ in told.advances) == total and sum(n for _, n in told.advances) == len(reports)
+
+
+def test_the_command_reads_the_services_config_from_the_injected_store_and_returns_every_strategys_result(tmp_path, terminal):
+    told = Told()
+    edges = replace(terminal().edges, progress=told)
+    no_model = {"messages": PROMPT["messages"]}  # the service's document names the model
+    request = dry.DryRunRequest(
+        paths=(str(lines(tmp_path, [no_model, {}])),), compare=True, env="dev", service="indexing", tokenizer="chars4", calls=3
+    )
+    result = dry.dry_run(request, edges)
+    assert result.strategies == ["wrapper", *(s for s in placement.STRATEGIES if s != "wrapper")]
+    assert result.source == "service 'indexing' in dev, with cache.enabled set to true (what enabling it would do)"
+    assert [store.env for store in result.context.stores] == ["dev"]
+    assert (result.tokenizer, result.calls) == ("chars4", 3)
+    assert [(r.strategy, r.model) for r in result.of("optimal")] == [("optimal", SONNET)] * 2
+    assert result.totals["wrapper"]["fixtures"] == 2 and result.totals["wrapper"]["with_errors"] == 1
+    assert result.exit_code == 1  # the document that is not a prompt
+    assert len(told.opened) == 1 and sum(n for _, n in told.advances) == 2
+
+
+def test_the_command_keeps_the_requests_emit_asks_for_and_no_store_is_read_without_a_service(tmp_path, terminal):
+    edges = replace(terminal().edges, open_store=lambda env: pytest.fail(f"opened {env.name}'s store"))
+    request = dry.DryRunRequest(paths=(str(lines(tmp_path, [PROMPT])),), strategy="auto", emit=True)
+    result = dry.dry_run(request, edges)
+    [report] = result.reports
+    assert result.exit_code == 0 and result.strategies == ["auto"] and result.context.stores == ()
+    assert report.emitted["model"] == SONNET and "cache_control" in json.dumps(report.emitted)
+    assert result.source == "the default optimization config, with cache.enabled set to true (what enabling it would do)"
